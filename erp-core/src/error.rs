@@ -1,0 +1,174 @@
+//! The engine's one error type. Every variant carries a stable machine code (`codigo`) that the
+//! server maps to an HTTP status and the bindings to a native exception, and a Spanish message a
+//! person can act on. Validation errors also name the offending field as a path into the input
+//! (`lineas[2].cantidad`: zero-based, as in the JSON), while the message counts lines from one.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Stable machine codes. Never rename one: clients match on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Codigo {
+    /// The input is not well-formed JSON.
+    JsonInvalido,
+    /// A required field is missing.
+    CampoRequerido,
+    /// A field the format does not have.
+    CampoDesconocido,
+    /// A field of the wrong JSON type.
+    TipoInvalido,
+    /// A value outside the allowed set (an unknown code or enumeration value).
+    ValorNoPermitido,
+    /// A number that is not a well-formed decimal.
+    NumeroInvalido,
+    /// A date that is not a valid `AAAA-MM-DD` date.
+    FechaInvalida,
+    /// A field that belongs to the other country's documents.
+    CampoNoAplica,
+    CantidadInvalida,
+    PrecioInvalido,
+    DescuentoInvalido,
+    AfectacionInvalida,
+    /// The document's date has no rate for the requested tax or treatment.
+    TasaNoVigente,
+    MonedaInvalida,
+    TipoDeCambioInvalido,
+    TextoDemasiadoLargo,
+    DocumentoSinLineas,
+    DocumentoDemasiadoGrande,
+    /// An amount beyond the 12 integer digits the tax authorities accept.
+    ImporteExcesivo,
+    /// A number with more decimals than the field admits.
+    PrecisionExcedida,
+    RetencionInvalida,
+    PropinaInvalida,
+    IceInvalido,
+    RucInvalido,
+    DniInvalido,
+    CeInvalido,
+    PasaporteInvalido,
+    CedulaInvalida,
+    ConsumidorFinalInvalido,
+    TipoDocumentoInvalido,
+}
+
+impl Codigo {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::JsonInvalido => "json_invalido",
+            Self::CampoRequerido => "campo_requerido",
+            Self::CampoDesconocido => "campo_desconocido",
+            Self::TipoInvalido => "tipo_invalido",
+            Self::ValorNoPermitido => "valor_no_permitido",
+            Self::NumeroInvalido => "numero_invalido",
+            Self::FechaInvalida => "fecha_invalida",
+            Self::CampoNoAplica => "campo_no_aplica",
+            Self::CantidadInvalida => "cantidad_invalida",
+            Self::PrecioInvalido => "precio_invalido",
+            Self::DescuentoInvalido => "descuento_invalido",
+            Self::AfectacionInvalida => "afectacion_invalida",
+            Self::TasaNoVigente => "tasa_no_vigente",
+            Self::MonedaInvalida => "moneda_invalida",
+            Self::TipoDeCambioInvalido => "tipo_de_cambio_invalido",
+            Self::TextoDemasiadoLargo => "texto_demasiado_largo",
+            Self::DocumentoSinLineas => "documento_sin_lineas",
+            Self::DocumentoDemasiadoGrande => "documento_demasiado_grande",
+            Self::ImporteExcesivo => "importe_excesivo",
+            Self::PrecisionExcedida => "precision_excedida",
+            Self::RetencionInvalida => "retencion_invalida",
+            Self::PropinaInvalida => "propina_invalida",
+            Self::IceInvalido => "ice_invalido",
+            Self::RucInvalido => "ruc_invalido",
+            Self::DniInvalido => "dni_invalido",
+            Self::CeInvalido => "ce_invalido",
+            Self::PasaporteInvalido => "pasaporte_invalido",
+            Self::CedulaInvalida => "cedula_invalida",
+            Self::ConsumidorFinalInvalido => "consumidor_final_invalido",
+            Self::TipoDocumentoInvalido => "tipo_documento_invalido",
+        }
+    }
+}
+
+impl fmt::Display for Codigo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error of the engine.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input breaks a rule; nothing was computed or changed.
+    #[error("{mensaje}")]
+    Validacion {
+        codigo: Codigo,
+        /// Path of the offending field in the input (`lineas[2].cantidad`), when there is one.
+        campo: Option<String>,
+        mensaje: String,
+    },
+}
+
+impl Error {
+    pub fn validacion(
+        codigo: Codigo,
+        campo: impl Into<String>,
+        mensaje: impl Into<String>,
+    ) -> Self {
+        Self::Validacion {
+            codigo,
+            campo: Some(campo.into()),
+            mensaje: mensaje.into(),
+        }
+    }
+
+    pub fn sin_campo(codigo: Codigo, mensaje: impl Into<String>) -> Self {
+        Self::Validacion {
+            codigo,
+            campo: None,
+            mensaje: mensaje.into(),
+        }
+    }
+
+    /// The stable machine code, e.g. `"cantidad_invalida"`.
+    pub fn codigo(&self) -> &'static str {
+        match self {
+            Self::Validacion { codigo, .. } => codigo.as_str(),
+        }
+    }
+
+    /// The path of the offending field, when the error concerns one.
+    pub fn campo(&self) -> Option<&str> {
+        match self {
+            Self::Validacion { campo, .. } => campo.as_deref(),
+        }
+    }
+
+    pub fn mensaje(&self) -> &str {
+        match self {
+            Self::Validacion { mensaje, .. } => mensaje,
+        }
+    }
+
+    /// The error as the JSON value every surface prints: `{codigo, campo, mensaje}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// Serialized as `{"codigo", "campo", "mensaje"}`, in that order.
+impl Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Error", 3)?;
+        st.serialize_field("codigo", self.codigo())?;
+        st.serialize_field("campo", &self.campo())?;
+        st.serialize_field("mensaje", self.mensaje())?;
+        st.end()
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

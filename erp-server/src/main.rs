@@ -1,0 +1,153 @@
+//! `erp`: the command line of the ERP engine. Today it computes documents and validates identity
+//! numbers; the server (`erp serve`) and the setup commands join it with the server issue.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use erp_core::{Pais, TipoDocumentoIdentidad};
+
+/// Largest document `erp calcular` reads: far beyond any real document, small enough that a
+/// runaway pipe cannot exhaust memory.
+const MAX_ENTRADA: u64 = 16 * 1024 * 1024;
+
+#[derive(Parser)]
+#[command(name = "erp", version, about = "Motor ERP para Perú y Ecuador")]
+struct Cli {
+    #[command(subcommand)]
+    comando: Comando,
+}
+
+#[derive(Subcommand)]
+enum Comando {
+    /// Calcula un documento: JSON por la entrada estándar, JSON calculado por la salida.
+    /// Ante una entrada inválida imprime el error como JSON ({codigo, campo, mensaje}) y sale
+    /// con código 1.
+    Calcular {
+        /// Imprime el JSON con sangría.
+        #[arg(long)]
+        pretty: bool,
+    },
+    /// Valida un número de documento de identidad. Sale con 0 si es válido, 1 si no, 2 si la
+    /// orden está mal escrita.
+    ValidarDocumento {
+        /// País: PE o EC.
+        pais: String,
+        /// Tipo: ruc, dni, ce, pasaporte (PE); ruc, cedula, pasaporte, consumidor_final (EC).
+        tipo: String,
+        /// El número a validar.
+        numero: String,
+        /// Imprime el resultado como JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.comando {
+        Comando::Calcular { pretty } => calcular(pretty),
+        Comando::ValidarDocumento {
+            pais,
+            tipo,
+            numero,
+            json,
+        } => validar_documento(&pais, &tipo, &numero, json),
+    }
+}
+
+fn calcular(pretty: bool) -> ExitCode {
+    let mut entrada = String::new();
+    let leido = std::io::stdin()
+        .take(MAX_ENTRADA + 1)
+        .read_to_string(&mut entrada);
+    let resultado = match leido {
+        Err(e) => Err(erp_core::Error::sin_campo(
+            erp_core::Codigo::JsonInvalido,
+            format!("no se pudo leer la entrada como texto UTF-8: {e}"),
+        )),
+        Ok(n) if n as u64 > MAX_ENTRADA => Err(erp_core::Error::sin_campo(
+            erp_core::Codigo::DocumentoDemasiadoGrande,
+            format!("la entrada supera los {} MiB", MAX_ENTRADA / 1024 / 1024),
+        )),
+        Ok(_) => erp_core::entrada::desde_json::<erp_core::Documento>(&entrada)
+            .and_then(|d| erp_core::calcular_documento(&d)),
+    };
+    // Serialize the structs themselves, not a `Value`, so the fields keep their documented order.
+    let (texto, codigo) = match resultado {
+        Ok(doc) if pretty => (serde_json::to_string_pretty(&doc), ExitCode::SUCCESS),
+        Ok(doc) => (serde_json::to_string(&doc), ExitCode::SUCCESS),
+        Err(e) if pretty => (serde_json::to_string_pretty(&e), ExitCode::FAILURE),
+        Err(e) => (serde_json::to_string(&e), ExitCode::FAILURE),
+    };
+    let texto = texto.unwrap_or_default();
+    let mut salida = std::io::stdout().lock();
+    // A closed pipe (`erp calcular | head`) is not an error of the computation.
+    let _ = writeln!(salida, "{texto}");
+    codigo
+}
+
+fn validar_documento(pais: &str, tipo: &str, numero: &str, json: bool) -> ExitCode {
+    let uso = |m: String| {
+        eprintln!("error: {m}");
+        eprintln!(
+            "uso: erp validar-documento PAIS TIPO NUMERO   (p. ej. erp validar-documento PE ruc 20131312955)"
+        );
+        ExitCode::from(2)
+    };
+    let Some(pais) = Pais::desde_codigo(pais) else {
+        return uso(format!("país '{pais}' desconocido; use PE o EC"));
+    };
+    let Some(tipo_doc) = TipoDocumentoIdentidad::desde_texto(tipo) else {
+        return uso(format!(
+            "tipo '{tipo}' desconocido; use ruc, dni, ce, pasaporte, cedula o consumidor_final"
+        ));
+    };
+    if !TipoDocumentoIdentidad::de_pais(pais).contains(&tipo_doc) {
+        let admitidos: Vec<String> = TipoDocumentoIdentidad::de_pais(pais)
+            .iter()
+            .map(|t| {
+                serde_json::to_value(t)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            })
+            .collect();
+        return uso(format!(
+            "el tipo '{tipo}' no se usa en {}; use {}",
+            pais.codigo(),
+            admitidos.join(", ")
+        ));
+    }
+    match erp_core::validar_identidad(pais, tipo_doc, numero) {
+        Ok(doc) => {
+            if json {
+                let mut v = serde_json::to_value(&doc).unwrap_or_default();
+                v["valido"] = serde_json::Value::Bool(true);
+                println!("{v}");
+            } else {
+                println!(
+                    "válido: {} {} ({}), {}",
+                    tipo_doc.nombre(),
+                    doc.numero,
+                    pais.codigo(),
+                    doc.clase
+                );
+                for a in &doc.advertencias {
+                    println!("advertencia: {a}");
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            if json {
+                let mut v = e.to_json();
+                v["valido"] = serde_json::Value::Bool(false);
+                println!("{v}");
+            } else {
+                println!("inválido: {}", e.mensaje());
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
