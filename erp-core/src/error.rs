@@ -53,6 +53,18 @@ pub enum Codigo {
     CedulaInvalida,
     ConsumidorFinalInvalido,
     TipoDocumentoInvalido,
+    /// A record the request names does not exist in the company (or was deleted).
+    NoEncontrado,
+    /// An outflow beyond the available stock.
+    StockInsuficiente,
+    /// A value that must be unique already exists (a product code, a serial…).
+    Duplicado,
+    /// A category whose parent would make it its own ancestor.
+    CategoriaCiclo,
+    /// A request that the record's current state does not allow.
+    EstadoInvalido,
+    /// The storage failed; the unit of work was rolled back. Details go to the logs.
+    ErrorAlmacenamiento,
 }
 
 impl Codigo {
@@ -88,6 +100,12 @@ impl Codigo {
             Self::CedulaInvalida => "cedula_invalida",
             Self::ConsumidorFinalInvalido => "consumidor_final_invalido",
             Self::TipoDocumentoInvalido => "tipo_documento_invalido",
+            Self::NoEncontrado => "no_encontrado",
+            Self::StockInsuficiente => "stock_insuficiente",
+            Self::Duplicado => "duplicado",
+            Self::CategoriaCiclo => "categoria_ciclo",
+            Self::EstadoInvalido => "estado_invalido",
+            Self::ErrorAlmacenamiento => "error_almacenamiento",
         }
     }
 }
@@ -110,6 +128,33 @@ pub enum Error {
         campo: Option<String>,
         mensaje: String,
     },
+    /// The record does not exist in this company. Another company's id gets this same answer,
+    /// so that ids reveal nothing across tenants.
+    #[error("{mensaje}")]
+    NoEncontrado {
+        entidad: &'static str,
+        mensaje: String,
+    },
+    /// Not enough stock for an outflow; nothing was written.
+    #[error(
+        "Stock insuficiente para {producto} en {almacen}: disponible {disponible}, solicitado {solicitado}"
+    )]
+    StockInsuficiente {
+        producto: String,
+        almacen: String,
+        disponible: rust_decimal::Decimal,
+        solicitado: rust_decimal::Decimal,
+    },
+    /// A uniqueness rule or a state rule refused the change.
+    #[error("{mensaje}")]
+    Conflicto {
+        codigo: Codigo,
+        campo: Option<String>,
+        mensaje: String,
+    },
+    /// The storage failed. The message is generic; `detalle` is for the logs only.
+    #[error("{mensaje}")]
+    Almacenamiento { mensaje: String, detalle: String },
 }
 
 impl Error {
@@ -133,23 +178,56 @@ impl Error {
         }
     }
 
+    pub fn no_encontrado(entidad: &'static str, mensaje: impl Into<String>) -> Self {
+        Self::NoEncontrado {
+            entidad,
+            mensaje: mensaje.into(),
+        }
+    }
+
+    pub fn conflicto(codigo: Codigo, campo: Option<&str>, mensaje: impl Into<String>) -> Self {
+        Self::Conflicto {
+            codigo,
+            campo: campo.map(String::from),
+            mensaje: mensaje.into(),
+        }
+    }
+
+    /// A storage failure: `detalle` (the driver's words) is kept for the logs, never shown.
+    pub fn almacenamiento(detalle: impl std::fmt::Display) -> Self {
+        Self::Almacenamiento {
+            mensaje: "no se pudo completar la operación en la base de datos; no se guardó nada"
+                .into(),
+            detalle: detalle.to_string(),
+        }
+    }
+
     /// The stable machine code, e.g. `"cantidad_invalida"`.
     pub fn codigo(&self) -> &'static str {
         match self {
-            Self::Validacion { codigo, .. } => codigo.as_str(),
+            Self::Validacion { codigo, .. } | Self::Conflicto { codigo, .. } => codigo.as_str(),
+            Self::NoEncontrado { .. } => Codigo::NoEncontrado.as_str(),
+            Self::StockInsuficiente { .. } => Codigo::StockInsuficiente.as_str(),
+            Self::Almacenamiento { .. } => Codigo::ErrorAlmacenamiento.as_str(),
         }
     }
 
     /// The path of the offending field, when the error concerns one.
     pub fn campo(&self) -> Option<&str> {
         match self {
-            Self::Validacion { campo, .. } => campo.as_deref(),
+            Self::Validacion { campo, .. } | Self::Conflicto { campo, .. } => campo.as_deref(),
+            _ => None,
         }
     }
 
-    pub fn mensaje(&self) -> &str {
+    /// The message for a person. For a stock error it is built from its fields.
+    pub fn mensaje(&self) -> std::borrow::Cow<'_, str> {
         match self {
-            Self::Validacion { mensaje, .. } => mensaje,
+            Self::Validacion { mensaje, .. }
+            | Self::Conflicto { mensaje, .. }
+            | Self::NoEncontrado { mensaje, .. }
+            | Self::Almacenamiento { mensaje, .. } => std::borrow::Cow::Borrowed(mensaje),
+            Self::StockInsuficiente { .. } => std::borrow::Cow::Owned(self.to_string()),
         }
     }
 
@@ -166,7 +244,7 @@ impl Serialize for Error {
         let mut st = s.serialize_struct("Error", 3)?;
         st.serialize_field("codigo", self.codigo())?;
         st.serialize_field("campo", &self.campo())?;
-        st.serialize_field("mensaje", self.mensaje())?;
+        st.serialize_field("mensaje", &self.mensaje())?;
         st.end()
     }
 }

@@ -16,11 +16,15 @@
 
 pub mod calculo;
 pub mod dinero;
+pub mod empresa;
 pub mod entrada;
 pub mod error;
 pub mod identidad;
 pub mod impuestos;
+pub mod inventario;
+pub mod motor;
 pub mod pais;
+pub mod store;
 
 pub use calculo::{
     ConfiguracionTributaria, Documento, DocumentoCalculado, DocumentoEcuador, DocumentoPeru,
@@ -32,5 +36,7 @@ pub use error::{Codigo, Error, Result};
 pub use identidad::{DocumentoIdentidad, TipoDocumentoIdentidad, validar_identidad};
 pub use impuestos::ecuador::{ImpuestoRetenido, TarifaIva};
 pub use impuestos::peru::AfectacionIgv;
+pub use motor::Motor;
 pub use pais::Pais;
 pub use rust_decimal::Decimal;
+pub use store::{GeneradorIds, Reloj, Store, Uow};

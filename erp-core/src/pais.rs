@@ -29,6 +29,11 @@ impl Pais {
         }
     }
 
+    /// The civil time of the country: Peru and mainland Ecuador are UTC−5 all year.
+    pub fn zona_horaria(self) -> time::UtcOffset {
+        time::UtcOffset::from_hms(-5, 0, 0).unwrap_or(time::UtcOffset::UTC)
+    }
+
     /// Decimals kept in unit values (`valor_unitario`, `precioUnitario`) and quantities:
     /// Nubefact accepts 10, the SRI's factura 1.1.0 accepts 6.
     pub fn decimales_unitarios(self) -> u32 {

@@ -1,5 +1,288 @@
-//! The `Store` port of `erp-core` implemented on sqlx for SQLite (the embedded default) and
-//! PostgreSQL. The port and its adapters arrive with the inventory issue; until then this crate
-//! only re-exports the engine so that the workspace has its final shape from the start.
+//! The `Store` port of `erp-core` on sqlx: SQLite (the embedded default, one file) and
+//! PostgreSQL (production, many companies). One schema, in each dialect; one set of queries,
+//! written once in [`comun`]; one conformance suite run against both (`tests/`).
+//!
+//! [`AnyStore`] is the one concrete type the server and the bindings hold: it opens SQLite for a
+//! path or `sqlite:` URL and PostgreSQL for a `postgres://` URL.
+
+mod comun;
+pub mod postgres;
+pub mod sqlite;
+
+use erp_core::empresa::{ConfiguracionEmpresa, Empresa};
+use erp_core::error::Result;
+use erp_core::inventario::{
+    Almacen, Categoria, FiltroMovimientos, FiltroProductos, Lote, Marca, MovimientoStock, Producto,
+    SaldoMovimiento, SerieProducto, Stock,
+};
+use erp_core::store::{GeneradorIds, Reloj, Store, Uow};
+use uuid::Uuid;
 
 pub use erp_core;
+pub use postgres::{PgStore, PgUow};
+pub use sqlite::{Sincronizacion, SqliteStore, SqliteUow};
+
+/// SQLite or PostgreSQL, chosen by URL.
+#[derive(Clone)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// `postgres://…` or `postgresql://…` opens PostgreSQL; anything else is a SQLite path or
+    /// `sqlite:` URL (`sqlite::memory:` for a private in-memory database).
+    pub async fn abrir(url: &str) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(PgStore::abrir(url).await?))
+        } else {
+            Ok(Self::Sqlite(SqliteStore::abrir(url).await?))
+        }
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn motor(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// A unit of work of either backend.
+pub enum AnyUow {
+    Sqlite(SqliteUow),
+    Postgres(PgUow),
+}
+
+macro_rules! delegar {
+    ($self:ident, $m:ident ( $($a:expr),* )) => {
+        match $self {
+            AnyUow::Sqlite(u) => u.$m($($a),*).await,
+            AnyUow::Postgres(u) => u.$m($($a),*).await,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    type Uow = AnyUow;
+
+    async fn crear_empresa(&self, empresa: &Empresa) -> Result<()> {
+        match self {
+            Self::Sqlite(s) => s.crear_empresa(empresa).await,
+            Self::Postgres(s) => s.crear_empresa(empresa).await,
+        }
+    }
+
+    async fn listar_empresas(&self) -> Result<Vec<Empresa>> {
+        match self {
+            Self::Sqlite(s) => s.listar_empresas().await,
+            Self::Postgres(s) => s.listar_empresas().await,
+        }
+    }
+
+    async fn begin(&self, empresa_id: Uuid) -> Result<AnyUow> {
+        match self {
+            Self::Sqlite(s) => s.begin(empresa_id).await.map(AnyUow::Sqlite),
+            Self::Postgres(s) => s.begin(empresa_id).await.map(AnyUow::Postgres),
+        }
+    }
+
+    async fn begin_lectura(&self, empresa_id: Uuid) -> Result<AnyUow> {
+        match self {
+            Self::Sqlite(s) => s.begin_lectura(empresa_id).await.map(AnyUow::Sqlite),
+            Self::Postgres(s) => s.begin_lectura(empresa_id).await.map(AnyUow::Postgres),
+        }
+    }
+}
+
+impl Uow for AnyUow {
+    async fn commit(self) -> Result<()> {
+        delegar!(self, commit())
+    }
+
+    async fn empresa(&mut self) -> Result<Empresa> {
+        delegar!(self, empresa())
+    }
+
+    async fn actualizar_empresa(&mut self, empresa: &Empresa) -> Result<()> {
+        delegar!(self, actualizar_empresa(empresa))
+    }
+
+    async fn configuracion(&mut self, clave: &str) -> Result<Option<ConfiguracionEmpresa>> {
+        delegar!(self, configuracion(clave))
+    }
+
+    async fn listar_configuracion(&mut self) -> Result<Vec<ConfiguracionEmpresa>> {
+        delegar!(self, listar_configuracion())
+    }
+
+    async fn guardar_configuracion(&mut self, c: &ConfiguracionEmpresa) -> Result<()> {
+        delegar!(self, guardar_configuracion(c))
+    }
+
+    async fn siguiente_contador(&mut self, clave: &str) -> Result<i64> {
+        delegar!(self, siguiente_contador(clave))
+    }
+
+    async fn siguiente_secuencia(&mut self) -> Result<i64> {
+        delegar!(self, siguiente_secuencia())
+    }
+
+    async fn guardar_categoria(&mut self, c: &Categoria) -> Result<()> {
+        delegar!(self, guardar_categoria(c))
+    }
+
+    async fn categoria(&mut self, id: Uuid) -> Result<Option<Categoria>> {
+        delegar!(self, categoria(id))
+    }
+
+    async fn listar_categorias(&mut self) -> Result<Vec<Categoria>> {
+        delegar!(self, listar_categorias())
+    }
+
+    async fn guardar_marca(&mut self, m: &Marca) -> Result<()> {
+        delegar!(self, guardar_marca(m))
+    }
+
+    async fn marca(&mut self, id: Uuid) -> Result<Option<Marca>> {
+        delegar!(self, marca(id))
+    }
+
+    async fn listar_marcas(&mut self) -> Result<Vec<Marca>> {
+        delegar!(self, listar_marcas())
+    }
+
+    async fn guardar_almacen(&mut self, a: &Almacen) -> Result<()> {
+        delegar!(self, guardar_almacen(a))
+    }
+
+    async fn almacen(&mut self, id: Uuid) -> Result<Option<Almacen>> {
+        delegar!(self, almacen(id))
+    }
+
+    async fn listar_almacenes(&mut self) -> Result<Vec<Almacen>> {
+        delegar!(self, listar_almacenes())
+    }
+
+    async fn guardar_producto(&mut self, p: &Producto) -> Result<()> {
+        delegar!(self, guardar_producto(p))
+    }
+
+    async fn producto(&mut self, id: Uuid) -> Result<Option<Producto>> {
+        delegar!(self, producto(id))
+    }
+
+    async fn producto_por_codigo(&mut self, codigo: &str) -> Result<Option<Producto>> {
+        delegar!(self, producto_por_codigo(codigo))
+    }
+
+    async fn buscar_productos(&mut self, filtro: &FiltroProductos) -> Result<(Vec<Producto>, u64)> {
+        delegar!(self, buscar_productos(filtro))
+    }
+
+    async fn stock_bloqueado(&mut self, producto: Uuid, almacen: Uuid) -> Result<Option<Stock>> {
+        delegar!(self, stock_bloqueado(producto, almacen))
+    }
+
+    async fn guardar_stock(&mut self, s: &Stock) -> Result<()> {
+        delegar!(self, guardar_stock(s))
+    }
+
+    async fn listar_stock(
+        &mut self,
+        producto: Option<Uuid>,
+        almacen: Option<Uuid>,
+    ) -> Result<Vec<Stock>> {
+        delegar!(self, listar_stock(producto, almacen))
+    }
+
+    async fn insertar_movimiento(&mut self, m: &MovimientoStock) -> Result<()> {
+        delegar!(self, insertar_movimiento(m))
+    }
+
+    async fn movimiento(&mut self, id: Uuid) -> Result<Option<MovimientoStock>> {
+        delegar!(self, movimiento(id))
+    }
+
+    async fn movimiento_anterior(
+        &mut self,
+        producto: Uuid,
+        almacen: Uuid,
+        fecha_us: i64,
+        secuencia: i64,
+    ) -> Result<Option<MovimientoStock>> {
+        delegar!(
+            self,
+            movimiento_anterior(producto, almacen, fecha_us, secuencia)
+        )
+    }
+
+    async fn movimientos_posteriores(
+        &mut self,
+        producto: Uuid,
+        almacen: Uuid,
+        fecha_us: i64,
+        secuencia: i64,
+    ) -> Result<Vec<MovimientoStock>> {
+        delegar!(
+            self,
+            movimientos_posteriores(producto, almacen, fecha_us, secuencia)
+        )
+    }
+
+    async fn actualizar_saldos(&mut self, saldos: &[SaldoMovimiento]) -> Result<()> {
+        delegar!(self, actualizar_saldos(saldos))
+    }
+
+    async fn listar_movimientos(
+        &mut self,
+        filtro: &FiltroMovimientos,
+    ) -> Result<Vec<MovimientoStock>> {
+        delegar!(self, listar_movimientos(filtro))
+    }
+
+    async fn guardar_lote(&mut self, l: &Lote) -> Result<()> {
+        delegar!(self, guardar_lote(l))
+    }
+
+    async fn lotes_bloqueados(&mut self, producto: Uuid, almacen: Uuid) -> Result<Vec<Lote>> {
+        delegar!(self, lotes_bloqueados(producto, almacen))
+    }
+
+    async fn guardar_serie(&mut self, s: &SerieProducto) -> Result<()> {
+        delegar!(self, guardar_serie(s))
+    }
+
+    async fn series_bloqueadas(
+        &mut self,
+        producto: Uuid,
+        numeros: &[String],
+    ) -> Result<Vec<SerieProducto>> {
+        delegar!(self, series_bloqueadas(producto, numeros))
+    }
+
+    async fn listar_series(&mut self, producto: Uuid) -> Result<Vec<SerieProducto>> {
+        delegar!(self, listar_series(producto))
+    }
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RelojSistema;
+
+impl Reloj for RelojSistema {
+    fn ahora(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc()
+    }
+}
+
+/// Time-ordered UUIDs (version 7): new rows land at the end of the primary-key index.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IdsV7;
+
+impl GeneradorIds for IdsV7 {
+    fn nuevo(&self) -> Uuid {
+        Uuid::now_v7()
+    }
+}

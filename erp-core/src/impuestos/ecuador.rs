@@ -62,6 +62,22 @@ impl<'de> Deserialize<'de> for TarifaIva {
 }
 
 impl TarifaIva {
+    /// The code as stored and as the JSON says it: `"general"` or the `codigoPorcentaje`.
+    pub fn codigo(self) -> &'static str {
+        match self {
+            Self::General => "general",
+            Self::Cero => "0",
+            Self::Doce => "2",
+            Self::Catorce => "3",
+            Self::Quince => "4",
+            Self::Cinco => "5",
+            Self::NoObjeto => "6",
+            Self::Exento => "7",
+            Self::Diferenciado => "8",
+            Self::Trece => "10",
+        }
+    }
+
     pub fn desde_codigo(codigo: &str) -> Option<Self> {
         Some(match codigo.trim() {
             "general" => Self::General,

@@ -1,0 +1,193 @@
+//! The ports through which the engine reaches the outside: the [`Store`] (storage, opened as a
+//! unit of work for one company), the [`Reloj`] (clock) and the [`GeneradorIds`] (id source).
+//!
+//! A [`Uow`] is one transaction bound to one company when it is opened. None of its methods takes
+//! a company id: a flow cannot read or write another company's rows, whatever ids it is handed.
+//! `commit` makes the work durable; dropping the unit of work without committing rolls it back,
+//! so an early `?` in a flow leaves nothing half-written.
+//!
+//! The methods are shaped by the flows (lock this stock row, append this movement, the rows after
+//! this point of the ledger), not one CRUD set per table. Reads a flow depends on lock what they
+//! must: `stock_bloqueado`, `lotes_bloqueados`, `series_bloqueadas` and `siguiente_contador`
+//! take row locks on PostgreSQL (SQLite serializes writers with `BEGIN IMMEDIATE`).
+
+use std::future::Future;
+
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::empresa::{ConfiguracionEmpresa, Empresa};
+use crate::error::Result;
+use crate::inventario::{
+    Almacen, Categoria, FiltroMovimientos, FiltroProductos, Lote, Marca, MovimientoStock, Producto,
+    SaldoMovimiento, SerieProducto, Stock,
+};
+
+/// The time, handed to the engine so that every flow is deterministic under test.
+pub trait Reloj: Send + Sync {
+    fn ahora(&self) -> OffsetDateTime;
+
+    fn hoy(&self) -> Date {
+        self.ahora().date()
+    }
+}
+
+/// New ids, handed to the engine for the same reason.
+pub trait GeneradorIds: Send + Sync {
+    fn nuevo(&self) -> Uuid;
+}
+
+/// Storage: companies, and units of work bound to one of them.
+pub trait Store: Send + Sync + 'static {
+    type Uow: Uow;
+
+    /// Registers a new company (the one operation outside any company's unit of work).
+    fn crear_empresa(&self, empresa: &Empresa) -> impl Future<Output = Result<()>> + Send;
+
+    /// All companies (for the administration of a multi-company deployment).
+    fn listar_empresas(&self) -> impl Future<Output = Result<Vec<Empresa>>> + Send;
+
+    /// Opens a unit of work that may write, for one company. Fails with `no_encontrado` when the
+    /// company does not exist.
+    fn begin(&self, empresa_id: Uuid) -> impl Future<Output = Result<Self::Uow>> + Send;
+
+    /// Opens a read-only unit of work: it does not block writers.
+    fn begin_lectura(&self, empresa_id: Uuid) -> impl Future<Output = Result<Self::Uow>> + Send;
+}
+
+/// One transaction of one company.
+pub trait Uow: Send {
+    /// Makes the unit of work durable.
+    fn commit(self) -> impl Future<Output = Result<()>> + Send;
+
+    // --- The company ---------------------------------------------------------------------------
+
+    fn empresa(&mut self) -> impl Future<Output = Result<Empresa>> + Send;
+    fn actualizar_empresa(&mut self, empresa: &Empresa) -> impl Future<Output = Result<()>> + Send;
+    fn configuracion(
+        &mut self,
+        clave: &str,
+    ) -> impl Future<Output = Result<Option<ConfiguracionEmpresa>>> + Send;
+    fn listar_configuracion(
+        &mut self,
+    ) -> impl Future<Output = Result<Vec<ConfiguracionEmpresa>>> + Send;
+    fn guardar_configuracion(
+        &mut self,
+        c: &ConfiguracionEmpresa,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The next value of a gapless counter of the company (`1` the first time), locked until the
+    /// unit of work ends: product-code correlatives, document numbers.
+    fn siguiente_contador(&mut self, clave: &str) -> impl Future<Output = Result<i64>> + Send;
+
+    /// The next value of the ledger's ordering sequence: increasing in the order the units of work
+    /// take it, gaps allowed, never locked.
+    fn siguiente_secuencia(&mut self) -> impl Future<Output = Result<i64>> + Send;
+
+    // --- Catalogue ----------------------------------------------------------------------------
+
+    fn guardar_categoria(&mut self, c: &Categoria) -> impl Future<Output = Result<()>> + Send;
+    fn categoria(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Categoria>>> + Send;
+    fn listar_categorias(&mut self) -> impl Future<Output = Result<Vec<Categoria>>> + Send;
+
+    fn guardar_marca(&mut self, m: &Marca) -> impl Future<Output = Result<()>> + Send;
+    fn marca(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Marca>>> + Send;
+    fn listar_marcas(&mut self) -> impl Future<Output = Result<Vec<Marca>>> + Send;
+
+    fn guardar_almacen(&mut self, a: &Almacen) -> impl Future<Output = Result<()>> + Send;
+    fn almacen(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Almacen>>> + Send;
+    fn listar_almacenes(&mut self) -> impl Future<Output = Result<Vec<Almacen>>> + Send;
+
+    /// Inserts or updates a product. A code already used by another product is `duplicado`.
+    fn guardar_producto(&mut self, p: &Producto) -> impl Future<Output = Result<()>> + Send;
+    fn producto(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Producto>>> + Send;
+    /// The product with this code or barcode (active or not).
+    fn producto_por_codigo(
+        &mut self,
+        codigo: &str,
+    ) -> impl Future<Output = Result<Option<Producto>>> + Send;
+    /// A page of products and the total count of the filter.
+    fn buscar_productos(
+        &mut self,
+        filtro: &FiltroProductos,
+    ) -> impl Future<Output = Result<(Vec<Producto>, u64)>> + Send;
+
+    // --- Stock and its ledger -----------------------------------------------------------------
+
+    /// The stock row of a product in a warehouse, locked until the unit of work ends.
+    fn stock_bloqueado(
+        &mut self,
+        producto: Uuid,
+        almacen: Uuid,
+    ) -> impl Future<Output = Result<Option<Stock>>> + Send;
+    fn guardar_stock(&mut self, s: &Stock) -> impl Future<Output = Result<()>> + Send;
+    /// Stock rows filtered by product and/or warehouse (both `None`: the whole company).
+    fn listar_stock(
+        &mut self,
+        producto: Option<Uuid>,
+        almacen: Option<Uuid>,
+    ) -> impl Future<Output = Result<Vec<Stock>>> + Send;
+
+    /// Appends a movement to the ledger.
+    fn insertar_movimiento(
+        &mut self,
+        m: &MovimientoStock,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn movimiento(
+        &mut self,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<MovimientoStock>>> + Send;
+    /// The last movement of a product in a warehouse strictly before the ledger point
+    /// `(fecha_us, secuencia)` (microseconds since the epoch): its running balance is the stock
+    /// at that point. `(t, i64::MAX)` asks for the stock at the instant `t`.
+    fn movimiento_anterior(
+        &mut self,
+        producto: Uuid,
+        almacen: Uuid,
+        fecha_us: i64,
+        secuencia: i64,
+    ) -> impl Future<Output = Result<Option<MovimientoStock>>> + Send;
+    /// The movements of a product in a warehouse after the point `(fecha_us, secuencia)`, in
+    /// ledger order.
+    fn movimientos_posteriores(
+        &mut self,
+        producto: Uuid,
+        almacen: Uuid,
+        fecha_us: i64,
+        secuencia: i64,
+    ) -> impl Future<Output = Result<Vec<MovimientoStock>>> + Send;
+    /// Rewrites the running balances (and derived values) of existing movements after a
+    /// backdated one.
+    fn actualizar_saldos(
+        &mut self,
+        saldos: &[SaldoMovimiento],
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Movements in ledger order, newest first, after the cursor given in the filter.
+    fn listar_movimientos(
+        &mut self,
+        filtro: &FiltroMovimientos,
+    ) -> impl Future<Output = Result<Vec<MovimientoStock>>> + Send;
+
+    // --- Lots and serial numbers --------------------------------------------------------------
+
+    fn guardar_lote(&mut self, l: &Lote) -> impl Future<Output = Result<()>> + Send;
+    /// The lots of a product in a warehouse, locked, in first-expiry-first-out order (no expiry
+    /// last, then oldest first).
+    fn lotes_bloqueados(
+        &mut self,
+        producto: Uuid,
+        almacen: Uuid,
+    ) -> impl Future<Output = Result<Vec<Lote>>> + Send;
+
+    fn guardar_serie(&mut self, s: &SerieProducto) -> impl Future<Output = Result<()>> + Send;
+    /// The serial numbers of a product with these numbers that exist, locked.
+    fn series_bloqueadas(
+        &mut self,
+        producto: Uuid,
+        numeros: &[String],
+    ) -> impl Future<Output = Result<Vec<SerieProducto>>> + Send;
+    fn listar_series(
+        &mut self,
+        producto: Uuid,
+    ) -> impl Future<Output = Result<Vec<SerieProducto>>> + Send;
+}

@@ -1,0 +1,1098 @@
+//! What the SQLite and PostgreSQL stores share: the SQL of every query (written once, with `$N`
+//! placeholders both drivers accept) inside [`impl_uow!`], the mapping of rows to the engine's
+//! types, and the translation of driver errors into the engine's errors.
+//!
+//! Each backend module brings what differs: how a decimal is bound and read (`TEXT` through
+//! `Text<Decimal>` in SQLite, `NUMERIC` in PostgreSQL), the row-lock suffix (`FOR UPDATE` or
+//! nothing, since SQLite's `BEGIN IMMEDIATE` already serializes writers), the ledger sequence and
+//! the batch update of running balances.
+
+use erp_core::error::{Codigo, Error};
+use erp_core::inventario::{EstadoSerie, ReferenciaMovimiento, TipoMovimiento};
+use erp_core::{AfectacionIgv, Moneda, Pais, TarifaIva, TipoDocumentoIdentidad};
+
+/// Turns a driver error into the engine's: a uniqueness violation is a `duplicado` conflict
+/// that names what was repeated; anything else is a storage failure whose details stay in the
+/// error's `detalle` for the logs.
+pub fn error_sql(e: sqlx::Error) -> Error {
+    if let Some(db) = e.as_database_error() {
+        if db.is_unique_violation() {
+            let que = db
+                .constraint()
+                .map(String::from)
+                .unwrap_or_else(|| db.message().to_string());
+            let (campo, mensaje) = if que.contains("codigo") {
+                ("codigo", "ya existe un producto con ese código")
+            } else if que.contains("numero_serie") {
+                ("series", "ese número de serie ya existe para el producto")
+            } else if que.contains("nombre") {
+                ("nombre", "ya existe un registro con ese nombre")
+            } else if que.contains("subdominio") {
+                ("subdominio", "ese subdominio ya lo usa otra empresa")
+            } else if que.contains("identificacion") {
+                (
+                    "identificacion",
+                    "ya existe una empresa con esa identificación",
+                )
+            } else {
+                ("id", "el registro ya existe")
+            };
+            return Error::conflicto(Codigo::Duplicado, Some(campo), mensaje);
+        }
+        if db.is_foreign_key_violation() {
+            return Error::no_encontrado(
+                "referencia",
+                "un registro referido no existe en esta empresa",
+            );
+        }
+    }
+    Error::almacenamiento(e)
+}
+
+pub fn corrupto(que: &str, valor: &str) -> Error {
+    Error::almacenamiento(format!("valor almacenado inválido en {que}: {valor}"))
+}
+
+pub fn pais(c: &str) -> Result<Pais, Error> {
+    Pais::desde_codigo(c).ok_or_else(|| corrupto("pais", c))
+}
+
+pub fn moneda(c: &str) -> Result<Moneda, Error> {
+    match c {
+        "PEN" => Ok(Moneda::Pen),
+        "USD" => Ok(Moneda::Usd),
+        _ => Err(corrupto("moneda", c)),
+    }
+}
+
+pub fn tipo_identificacion(c: &str) -> Result<TipoDocumentoIdentidad, Error> {
+    TipoDocumentoIdentidad::desde_texto(c).ok_or_else(|| corrupto("tipo_identificacion", c))
+}
+
+pub fn codigo_tipo_identificacion(t: TipoDocumentoIdentidad) -> &'static str {
+    match t {
+        TipoDocumentoIdentidad::Ruc => "ruc",
+        TipoDocumentoIdentidad::Dni => "dni",
+        TipoDocumentoIdentidad::CarneExtranjeria => "ce",
+        TipoDocumentoIdentidad::Pasaporte => "pasaporte",
+        TipoDocumentoIdentidad::Cedula => "cedula",
+        TipoDocumentoIdentidad::ConsumidorFinal => "consumidor_final",
+    }
+}
+
+pub fn afectacion(c: &str) -> Result<AfectacionIgv, Error> {
+    AfectacionIgv::desde_codigo(c).ok_or_else(|| corrupto("afectacion_igv", c))
+}
+
+pub fn tarifa_iva(c: &str) -> Result<TarifaIva, Error> {
+    TarifaIva::desde_codigo(c).ok_or_else(|| corrupto("tarifa_iva", c))
+}
+
+pub fn tipo_movimiento(c: &str) -> Result<TipoMovimiento, Error> {
+    TipoMovimiento::desde_codigo(c).ok_or_else(|| corrupto("tipo", c))
+}
+
+pub fn referencia(c: Option<String>) -> Result<Option<ReferenciaMovimiento>, Error> {
+    c.map(|c| ReferenciaMovimiento::desde_codigo(&c).ok_or_else(|| corrupto("referencia_tipo", &c)))
+        .transpose()
+}
+
+pub fn estado_serie(c: &str) -> Result<EstadoSerie, Error> {
+    EstadoSerie::desde_codigo(c).ok_or_else(|| corrupto("estado", c))
+}
+
+/// A `LIKE` pattern that matches `texto` anywhere, with `%`, `_` and `\` escaped.
+pub fn patron_like(texto: &str) -> String {
+    let mut p = String::with_capacity(texto.len() + 2);
+    p.push('%');
+    for c in texto.trim().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Implements the store's SQL for one backend. The module that expands it defines `Db`, `Fila`,
+/// `dec` / `dec_opt` (bind a decimal), `leer_dec` / `leer_dec_opt` (read one), and the struct
+/// `$uow { tx, empresa }`.
+macro_rules! impl_uow {
+    ($uow:ident, $fu:literal, $like:literal, $num_precio:literal) => {
+        use erp_core::empresa::{ConfiguracionEmpresa, Empresa, TipoDato};
+        use erp_core::error::{Error, Result};
+        use erp_core::inventario::{
+            a_microsegundos, desde_microsegundos, Almacen, Categoria, FiltroMovimientos,
+            FiltroProductos, Lote, Marca, MovimientoStock, OrdenProductos, Producto,
+            SaldoMovimiento, SerieProducto, Stock,
+        };
+        use sqlx::Row as _;
+        use uuid::Uuid;
+
+        use crate::comun::{self, error_sql};
+
+        fn fila_empresa(r: &Fila) -> Result<Empresa> {
+            let ajustes: String = r.try_get("ajustes").map_err(error_sql)?;
+            Ok(Empresa {
+                id: r.try_get("id").map_err(error_sql)?,
+                pais: comun::pais(&r.try_get::<String, _>("pais").map_err(error_sql)?)?,
+                tipo_identificacion: comun::tipo_identificacion(
+                    &r.try_get::<String, _>("tipo_identificacion").map_err(error_sql)?,
+                )?,
+                identificacion: r.try_get("identificacion").map_err(error_sql)?,
+                razon_social: r.try_get("razon_social").map_err(error_sql)?,
+                nombre_comercial: r.try_get("nombre_comercial").map_err(error_sql)?,
+                direccion: r.try_get("direccion").map_err(error_sql)?,
+                moneda: comun::moneda(&r.try_get::<String, _>("moneda").map_err(error_sql)?)?,
+                subdominio: r.try_get("subdominio").map_err(error_sql)?,
+                ajustes: serde_json::from_str(&ajustes)
+                    .map_err(|_| comun::corrupto("ajustes", &ajustes))?,
+                activa: r.try_get("activa").map_err(error_sql)?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
+        }
+
+        fn fila_producto(r: &Fila) -> Result<Producto> {
+            Ok(Producto {
+                id: r.try_get("id").map_err(error_sql)?,
+                codigo: r.try_get("codigo").map_err(error_sql)?,
+                codigo_barras: r.try_get("codigo_barras").map_err(error_sql)?,
+                nombre: r.try_get("nombre").map_err(error_sql)?,
+                descripcion: r.try_get("descripcion").map_err(error_sql)?,
+                categoria_id: r.try_get("categoria_id").map_err(error_sql)?,
+                marca_id: r.try_get("marca_id").map_err(error_sql)?,
+                unidad_medida: r.try_get("unidad_medida").map_err(error_sql)?,
+                afectacion_igv: comun::afectacion(
+                    &r.try_get::<String, _>("afectacion_igv").map_err(error_sql)?,
+                )?,
+                tarifa_iva: comun::tarifa_iva(
+                    &r.try_get::<String, _>("tarifa_iva").map_err(error_sql)?,
+                )?,
+                icbper: r.try_get("icbper").map_err(error_sql)?,
+                ice_codigo: r.try_get("ice_codigo").map_err(error_sql)?,
+                ice_tarifa: leer_dec_opt(r, "ice_tarifa")?,
+                precio_venta: leer_dec(r, "precio_venta")?,
+                precio_incluye_impuesto: r.try_get("precio_incluye_impuesto").map_err(error_sql)?,
+                costo: leer_dec(r, "costo")?,
+                stock_minimo: leer_dec(r, "stock_minimo")?,
+                stock_maximo: leer_dec(r, "stock_maximo")?,
+                requiere_serie: r.try_get("requiere_serie").map_err(error_sql)?,
+                requiere_lote: r.try_get("requiere_lote").map_err(error_sql)?,
+                es_servicio: r.try_get("es_servicio").map_err(error_sql)?,
+                activo: r.try_get("activo").map_err(error_sql)?,
+                eliminado_en: r
+                    .try_get::<Option<i64>, _>("eliminado_en_us")
+                    .map_err(error_sql)?
+                    .map(desde_microsegundos),
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+                actualizado_en: desde_microsegundos(
+                    r.try_get("actualizado_en_us").map_err(error_sql)?,
+                ),
+            })
+        }
+
+        const COLUMNAS_PRODUCTO: &str = "id, codigo, codigo_barras, nombre, descripcion, \
+            categoria_id, marca_id, unidad_medida, afectacion_igv, tarifa_iva, icbper, ice_codigo, \
+            ice_tarifa, precio_venta, precio_incluye_impuesto, costo, stock_minimo, stock_maximo, \
+            requiere_serie, requiere_lote, es_servicio, activo, eliminado_en_us, creado_en_us, \
+            actualizado_en_us";
+
+        fn fila_stock(r: &Fila) -> Result<Stock> {
+            Ok(Stock {
+                producto_id: r.try_get("producto_id").map_err(error_sql)?,
+                almacen_id: r.try_get("almacen_id").map_err(error_sql)?,
+                cantidad: leer_dec(r, "cantidad")?,
+                reservado: leer_dec(r, "reservado")?,
+                valor: leer_dec(r, "valor")?,
+                costo_promedio: leer_dec(r, "costo_promedio")?,
+                ultima_fecha_us: r.try_get("ultima_fecha_us").map_err(error_sql)?,
+                ultima_secuencia: r.try_get("ultima_secuencia").map_err(error_sql)?,
+            })
+        }
+
+        fn fila_movimiento(r: &Fila) -> Result<MovimientoStock> {
+            Ok(MovimientoStock {
+                id: r.try_get("id").map_err(error_sql)?,
+                secuencia: r.try_get("secuencia").map_err(error_sql)?,
+                fecha: desde_microsegundos(r.try_get("fecha_us").map_err(error_sql)?),
+                producto_id: r.try_get("producto_id").map_err(error_sql)?,
+                almacen_id: r.try_get("almacen_id").map_err(error_sql)?,
+                tipo: comun::tipo_movimiento(&r.try_get::<String, _>("tipo").map_err(error_sql)?)?,
+                cantidad: leer_dec(r, "cantidad")?,
+                costo_unitario: leer_dec(r, "costo_unitario")?,
+                valor: leer_dec(r, "valor")?,
+                cantidad_saldo: leer_dec(r, "cantidad_saldo")?,
+                valor_saldo: leer_dec(r, "valor_saldo")?,
+                costo_promedio_saldo: leer_dec(r, "costo_promedio_saldo")?,
+                lote_id: r.try_get("lote_id").map_err(error_sql)?,
+                movimiento_relacionado_id: r.try_get("movimiento_relacionado_id").map_err(error_sql)?,
+                referencia_tipo: comun::referencia(r.try_get("referencia_tipo").map_err(error_sql)?)?,
+                referencia_id: r.try_get("referencia_id").map_err(error_sql)?,
+                motivo: r.try_get("motivo").map_err(error_sql)?,
+                usuario_id: r.try_get("usuario_id").map_err(error_sql)?,
+                aprobado_por: r.try_get("aprobado_por").map_err(error_sql)?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
+        }
+
+        const COLUMNAS_MOVIMIENTO: &str = "id, secuencia, fecha_us, producto_id, almacen_id, tipo, \
+            cantidad, costo_unitario, valor, cantidad_saldo, valor_saldo, costo_promedio_saldo, \
+            lote_id, movimiento_relacionado_id, referencia_tipo, referencia_id, motivo, usuario_id, \
+            aprobado_por, creado_en_us";
+
+        fn fila_lote(r: &Fila) -> Result<Lote> {
+            Ok(Lote {
+                id: r.try_get("id").map_err(error_sql)?,
+                producto_id: r.try_get("producto_id").map_err(error_sql)?,
+                almacen_id: r.try_get("almacen_id").map_err(error_sql)?,
+                numero_lote: r.try_get("numero_lote").map_err(error_sql)?,
+                fecha_vencimiento: r.try_get("fecha_vencimiento").map_err(error_sql)?,
+                cantidad_inicial: leer_dec(r, "cantidad_inicial")?,
+                cantidad_actual: leer_dec(r, "cantidad_actual")?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
+        }
+
+        fn fila_serie(r: &Fila) -> Result<SerieProducto> {
+            Ok(SerieProducto {
+                id: r.try_get("id").map_err(error_sql)?,
+                producto_id: r.try_get("producto_id").map_err(error_sql)?,
+                numero_serie: r.try_get("numero_serie").map_err(error_sql)?,
+                estado: comun::estado_serie(&r.try_get::<String, _>("estado").map_err(error_sql)?)?,
+                almacen_id: r.try_get("almacen_id").map_err(error_sql)?,
+                fecha_ingreso: r.try_get("fecha_ingreso").map_err(error_sql)?,
+                ultimo_movimiento_id: r.try_get("ultimo_movimiento_id").map_err(error_sql)?,
+                referencia_tipo: comun::referencia(r.try_get("referencia_tipo").map_err(error_sql)?)?,
+                referencia_id: r.try_get("referencia_id").map_err(error_sql)?,
+                observaciones: r.try_get("observaciones").map_err(error_sql)?,
+            })
+        }
+
+        pub(crate) async fn leer_empresa<'e, E>(ejecutor: E, id: Uuid) -> Result<Option<Empresa>>
+        where
+            E: sqlx::Executor<'e, Database = Db>,
+        {
+            sqlx::query("SELECT id, pais, tipo_identificacion, identificacion, razon_social, \
+                 nombre_comercial, direccion, moneda, subdominio, ajustes, activa, creado_en_us \
+                 FROM empresas WHERE id = $1")
+            .bind(id)
+            .fetch_optional(ejecutor)
+            .await
+            .map_err(error_sql)?
+            .map(|r| fila_empresa(&r))
+            .transpose()
+        }
+
+        pub(crate) async fn insertar_empresa<'e, E>(ejecutor: E, e: &Empresa) -> Result<()>
+        where
+            E: sqlx::Executor<'e, Database = Db>,
+        {
+            let ajustes = serde_json::to_string(&e.ajustes).map_err(Error::almacenamiento)?;
+            sqlx::query(
+                "INSERT INTO empresas (id, pais, tipo_identificacion, identificacion, razon_social, \
+                 nombre_comercial, direccion, moneda, subdominio, ajustes, activa, creado_en_us) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(e.id)
+            .bind(e.pais.codigo())
+            .bind(comun::codigo_tipo_identificacion(e.tipo_identificacion))
+            .bind(&e.identificacion)
+            .bind(&e.razon_social)
+            .bind(&e.nombre_comercial)
+            .bind(&e.direccion)
+            .bind(e.moneda.codigo())
+            .bind(&e.subdominio)
+            .bind(ajustes)
+            .bind(e.activa)
+            .bind(a_microsegundos(e.creado_en))
+            .execute(ejecutor)
+            .await
+            .map_err(error_sql)?;
+            Ok(())
+        }
+
+        pub(crate) async fn todas_las_empresas<'e, E>(ejecutor: E) -> Result<Vec<Empresa>>
+        where
+            E: sqlx::Executor<'e, Database = Db>,
+        {
+            sqlx::query(
+                "SELECT id, pais, tipo_identificacion, identificacion, razon_social, \
+                 nombre_comercial, direccion, moneda, subdominio, ajustes, activa, creado_en_us \
+                 FROM empresas ORDER BY razon_social, id",
+            )
+            .fetch_all(ejecutor)
+            .await
+            .map_err(error_sql)?
+            .iter()
+            .map(fila_empresa)
+            .collect()
+        }
+
+        impl erp_core::store::Uow for $uow {
+            async fn commit(self) -> Result<()> {
+                self.tx.commit().await.map_err(error_sql)
+            }
+
+            async fn empresa(&mut self) -> Result<Empresa> {
+                leer_empresa(&mut *self.tx, self.empresa).await?.ok_or_else(|| {
+                    Error::no_encontrado("empresa", "la empresa no existe")
+                })
+            }
+
+            async fn actualizar_empresa(&mut self, e: &Empresa) -> Result<()> {
+                let ajustes = serde_json::to_string(&e.ajustes).map_err(Error::almacenamiento)?;
+                sqlx::query(
+                    "UPDATE empresas SET razon_social = $2, nombre_comercial = $3, direccion = $4, \
+                     subdominio = $5, ajustes = $6, activa = $7 WHERE id = $1",
+                )
+                .bind(self.empresa)
+                .bind(&e.razon_social)
+                .bind(&e.nombre_comercial)
+                .bind(&e.direccion)
+                .bind(&e.subdominio)
+                .bind(ajustes)
+                .bind(e.activa)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn configuracion(&mut self, clave: &str) -> Result<Option<ConfiguracionEmpresa>> {
+                let r = sqlx::query(
+                    "SELECT clave, tipo_dato, valor, descripcion FROM configuracion_empresa \
+                     WHERE empresa_id = $1 AND clave = $2",
+                )
+                .bind(self.empresa)
+                .bind(clave)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_configuracion(&r)).transpose()
+            }
+
+            async fn listar_configuracion(&mut self) -> Result<Vec<ConfiguracionEmpresa>> {
+                sqlx::query(
+                    "SELECT clave, tipo_dato, valor, descripcion FROM configuracion_empresa \
+                     WHERE empresa_id = $1 ORDER BY clave",
+                )
+                .bind(self.empresa)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .iter()
+                .map(fila_configuracion)
+                .collect()
+            }
+
+            async fn guardar_configuracion(&mut self, c: &ConfiguracionEmpresa) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO configuracion_empresa (empresa_id, clave, tipo_dato, valor, descripcion) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (empresa_id, clave) DO UPDATE SET \
+                     tipo_dato = excluded.tipo_dato, valor = excluded.valor, \
+                     descripcion = excluded.descripcion",
+                )
+                .bind(self.empresa)
+                .bind(&c.clave)
+                .bind(c.tipo_dato.codigo())
+                .bind(&c.valor)
+                .bind(&c.descripcion)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn siguiente_contador(&mut self, clave: &str) -> Result<i64> {
+                sqlx::query_scalar(
+                    "INSERT INTO contadores (empresa_id, clave, valor) VALUES ($1, $2, 1) \
+                     ON CONFLICT (empresa_id, clave) DO UPDATE SET valor = contadores.valor + 1 \
+                     RETURNING valor",
+                )
+                .bind(self.empresa)
+                .bind(clave)
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(error_sql)
+            }
+
+            async fn siguiente_secuencia(&mut self) -> Result<i64> {
+                siguiente_secuencia(&mut self.tx, self.empresa).await
+            }
+
+            async fn guardar_categoria(&mut self, c: &Categoria) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO categorias (empresa_id, id, nombre, descripcion, padre_id, activa) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (empresa_id, id) DO UPDATE SET \
+                     nombre = excluded.nombre, descripcion = excluded.descripcion, \
+                     padre_id = excluded.padre_id, activa = excluded.activa",
+                )
+                .bind(self.empresa)
+                .bind(c.id)
+                .bind(&c.nombre)
+                .bind(&c.descripcion)
+                .bind(c.padre_id)
+                .bind(c.activa)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn categoria(&mut self, id: Uuid) -> Result<Option<Categoria>> {
+                let r = sqlx::query(
+                    "SELECT id, nombre, descripcion, padre_id, activa FROM categorias \
+                     WHERE empresa_id = $1 AND id = $2",
+                )
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_categoria(&r)).transpose()
+            }
+
+            async fn listar_categorias(&mut self) -> Result<Vec<Categoria>> {
+                sqlx::query(
+                    "SELECT id, nombre, descripcion, padre_id, activa FROM categorias \
+                     WHERE empresa_id = $1 ORDER BY nombre, id",
+                )
+                .bind(self.empresa)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .iter()
+                .map(fila_categoria)
+                .collect()
+            }
+
+            async fn guardar_marca(&mut self, m: &Marca) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO marcas (empresa_id, id, nombre, activa) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (empresa_id, id) DO UPDATE SET nombre = excluded.nombre, \
+                     activa = excluded.activa",
+                )
+                .bind(self.empresa)
+                .bind(m.id)
+                .bind(&m.nombre)
+                .bind(m.activa)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn marca(&mut self, id: Uuid) -> Result<Option<Marca>> {
+                let r = sqlx::query(
+                    "SELECT id, nombre, activa FROM marcas WHERE empresa_id = $1 AND id = $2",
+                )
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_marca(&r)).transpose()
+            }
+
+            async fn listar_marcas(&mut self) -> Result<Vec<Marca>> {
+                sqlx::query(
+                    "SELECT id, nombre, activa FROM marcas WHERE empresa_id = $1 ORDER BY nombre, id",
+                )
+                .bind(self.empresa)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .iter()
+                .map(fila_marca)
+                .collect()
+            }
+
+            async fn guardar_almacen(&mut self, a: &Almacen) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO almacenes (empresa_id, id, nombre, direccion, sucursal, es_principal, activo) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (empresa_id, id) DO UPDATE SET \
+                     nombre = excluded.nombre, direccion = excluded.direccion, \
+                     sucursal = excluded.sucursal, es_principal = excluded.es_principal, \
+                     activo = excluded.activo",
+                )
+                .bind(self.empresa)
+                .bind(a.id)
+                .bind(&a.nombre)
+                .bind(&a.direccion)
+                .bind(&a.sucursal)
+                .bind(a.es_principal)
+                .bind(a.activo)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn almacen(&mut self, id: Uuid) -> Result<Option<Almacen>> {
+                let r = sqlx::query(
+                    "SELECT id, nombre, direccion, sucursal, es_principal, activo FROM almacenes \
+                     WHERE empresa_id = $1 AND id = $2",
+                )
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_almacen(&r)).transpose()
+            }
+
+            async fn listar_almacenes(&mut self) -> Result<Vec<Almacen>> {
+                sqlx::query(
+                    "SELECT id, nombre, direccion, sucursal, es_principal, activo FROM almacenes \
+                     WHERE empresa_id = $1 ORDER BY nombre, id",
+                )
+                .bind(self.empresa)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .iter()
+                .map(fila_almacen)
+                .collect()
+            }
+
+            async fn guardar_producto(&mut self, p: &Producto) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO productos (empresa_id, id, codigo, codigo_barras, nombre, descripcion, \
+                     categoria_id, marca_id, unidad_medida, afectacion_igv, tarifa_iva, icbper, \
+                     ice_codigo, ice_tarifa, precio_venta, precio_incluye_impuesto, costo, \
+                     stock_minimo, stock_maximo, requiere_serie, requiere_lote, es_servicio, activo, \
+                     eliminado_en_us, creado_en_us, actualizado_en_us) VALUES ($1, $2, $3, $4, $5, \
+                     $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
+                     $23, $24, $25, $26) ON CONFLICT (empresa_id, id) DO UPDATE SET \
+                     codigo = excluded.codigo, codigo_barras = excluded.codigo_barras, \
+                     nombre = excluded.nombre, descripcion = excluded.descripcion, \
+                     categoria_id = excluded.categoria_id, marca_id = excluded.marca_id, \
+                     unidad_medida = excluded.unidad_medida, afectacion_igv = excluded.afectacion_igv, \
+                     tarifa_iva = excluded.tarifa_iva, icbper = excluded.icbper, \
+                     ice_codigo = excluded.ice_codigo, ice_tarifa = excluded.ice_tarifa, \
+                     precio_venta = excluded.precio_venta, \
+                     precio_incluye_impuesto = excluded.precio_incluye_impuesto, \
+                     costo = excluded.costo, stock_minimo = excluded.stock_minimo, \
+                     stock_maximo = excluded.stock_maximo, requiere_serie = excluded.requiere_serie, \
+                     requiere_lote = excluded.requiere_lote, es_servicio = excluded.es_servicio, \
+                     activo = excluded.activo, eliminado_en_us = excluded.eliminado_en_us, \
+                     actualizado_en_us = excluded.actualizado_en_us",
+                )
+                .bind(self.empresa)
+                .bind(p.id)
+                .bind(&p.codigo)
+                .bind(&p.codigo_barras)
+                .bind(&p.nombre)
+                .bind(&p.descripcion)
+                .bind(p.categoria_id)
+                .bind(p.marca_id)
+                .bind(&p.unidad_medida)
+                .bind(p.afectacion_igv.codigo())
+                .bind(p.tarifa_iva.codigo())
+                .bind(p.icbper)
+                .bind(&p.ice_codigo)
+                .bind(dec_opt(p.ice_tarifa))
+                .bind(dec(p.precio_venta))
+                .bind(p.precio_incluye_impuesto)
+                .bind(dec(p.costo))
+                .bind(dec(p.stock_minimo))
+                .bind(dec(p.stock_maximo))
+                .bind(p.requiere_serie)
+                .bind(p.requiere_lote)
+                .bind(p.es_servicio)
+                .bind(p.activo)
+                .bind(p.eliminado_en.map(a_microsegundos))
+                .bind(a_microsegundos(p.creado_en))
+                .bind(a_microsegundos(p.actualizado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn producto(&mut self, id: Uuid) -> Result<Option<Producto>> {
+                let r = sqlx::query("SELECT id, codigo, codigo_barras, nombre, descripcion, categoria_id, marca_id, \
+                     unidad_medida, afectacion_igv, tarifa_iva, icbper, ice_codigo, ice_tarifa, \
+                     precio_venta, precio_incluye_impuesto, costo, stock_minimo, stock_maximo, \
+                     requiere_serie, requiere_lote, es_servicio, activo, eliminado_en_us, \
+                     creado_en_us, actualizado_en_us FROM productos WHERE empresa_id = $1 AND id = $2")
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_producto(&r)).transpose()
+            }
+
+            async fn producto_por_codigo(&mut self, codigo: &str) -> Result<Option<Producto>> {
+                let r = sqlx::query("SELECT id, codigo, codigo_barras, nombre, descripcion, categoria_id, marca_id, \
+                     unidad_medida, afectacion_igv, tarifa_iva, icbper, ice_codigo, ice_tarifa, \
+                     precio_venta, precio_incluye_impuesto, costo, stock_minimo, stock_maximo, \
+                     requiere_serie, requiere_lote, es_servicio, activo, eliminado_en_us, \
+                     creado_en_us, actualizado_en_us FROM productos WHERE empresa_id = $1 AND \
+                     (codigo = $2 OR (codigo_barras = $2 AND codigo_barras <> '')) \
+                     ORDER BY (codigo = $2) DESC LIMIT 1")
+                .bind(self.empresa)
+                .bind(codigo)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_producto(&r)).transpose()
+            }
+
+            async fn buscar_productos(&mut self, f: &FiltroProductos) -> Result<(Vec<Producto>, u64)> {
+                let filtros = |qb: &mut sqlx::QueryBuilder<Db>| {
+                    qb.push(" FROM productos WHERE empresa_id = ");
+                    qb.push_bind(self.empresa);
+                    qb.push(" AND eliminado_en_us IS NULL AND activo = ");
+                    qb.push_bind(f.activo.unwrap_or(true));
+                    if let Some(t) = f.texto.as_deref().filter(|t| !t.trim().is_empty()) {
+                        let patron = comun::patron_like(t);
+                        qb.push(concat!(" AND (nombre ", $like, " "));
+                        qb.push_bind(patron.clone());
+                        qb.push(concat!(" ESCAPE '\\' OR codigo ", $like, " "));
+                        qb.push_bind(patron.clone());
+                        qb.push(concat!(" ESCAPE '\\' OR codigo_barras ", $like, " "));
+                        qb.push_bind(patron);
+                        qb.push(" ESCAPE '\\')");
+                    }
+                    if let Some(c) = f.categoria_id {
+                        qb.push(" AND categoria_id = ");
+                        qb.push_bind(c);
+                    }
+                    if let Some(m) = f.marca_id {
+                        qb.push(" AND marca_id = ");
+                        qb.push_bind(m);
+                    }
+                    if let Some(p) = f.precio_min {
+                        qb.push(concat!(" AND ", $num_precio, " >= "));
+                        bind_numero(qb, p);
+                    }
+                    if let Some(p) = f.precio_max {
+                        qb.push(concat!(" AND ", $num_precio, " <= "));
+                        bind_numero(qb, p);
+                    }
+                };
+                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*)");
+                filtros(&mut qb);
+                let total: i64 = qb
+                    .build_query_scalar()
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?;
+                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT ");
+                qb.push(COLUMNAS_PRODUCTO);
+                filtros(&mut qb);
+                qb.push(match f.orden {
+                    OrdenProductos::Nombre => " ORDER BY nombre, id",
+                    OrdenProductos::NombreDesc => " ORDER BY nombre DESC, id",
+                    OrdenProductos::Codigo => " ORDER BY codigo",
+                    OrdenProductos::PrecioVenta => concat!(" ORDER BY ", $num_precio, ", id"),
+                    OrdenProductos::PrecioVentaDesc => concat!(" ORDER BY ", $num_precio, " DESC, id"),
+                    OrdenProductos::Recientes => " ORDER BY creado_en_us DESC, id",
+                });
+                let tamanio = i64::from(f.tamanio_pagina.max(1));
+                qb.push(" LIMIT ");
+                qb.push_bind(tamanio);
+                qb.push(" OFFSET ");
+                qb.push_bind(i64::from(f.pagina.max(1) - 1) * tamanio);
+                let filas = qb
+                    .build()
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?
+                    .iter()
+                    .map(fila_producto)
+                    .collect::<Result<Vec<_>>>()?;
+                Ok((filas, u64::try_from(total).unwrap_or(0)))
+            }
+
+            async fn stock_bloqueado(&mut self, producto: Uuid, almacen: Uuid) -> Result<Option<Stock>> {
+                // The row is created first when missing, so that two first movements of a product
+                // in a warehouse also wait for each other.
+                sqlx::query(
+                    "INSERT INTO stock (empresa_id, producto_id, almacen_id, cantidad, reservado, valor, \
+                     costo_promedio, ultima_fecha_us, ultima_secuencia) VALUES ($1, $2, $3, $4, $4, $4, \
+                     $4, $5, 0) ON CONFLICT (empresa_id, producto_id, almacen_id) DO NOTHING",
+                )
+                .bind(self.empresa)
+                .bind(producto)
+                .bind(almacen)
+                .bind(dec(rust_decimal::Decimal::ZERO))
+                .bind(i64::MIN)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                let r = sqlx::query(concat!(
+                    "SELECT producto_id, almacen_id, cantidad, reservado, valor, costo_promedio, \
+                     ultima_fecha_us, ultima_secuencia FROM stock WHERE empresa_id = $1 AND \
+                     producto_id = $2 AND almacen_id = $3",
+                    $fu
+                ))
+                .bind(self.empresa)
+                .bind(producto)
+                .bind(almacen)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_stock(&r)).transpose()
+            }
+
+            async fn guardar_stock(&mut self, s: &Stock) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO stock (empresa_id, producto_id, almacen_id, cantidad, reservado, valor, \
+                     costo_promedio, ultima_fecha_us, ultima_secuencia) VALUES ($1, $2, $3, $4, $5, $6, \
+                     $7, $8, $9) ON CONFLICT (empresa_id, producto_id, almacen_id) DO UPDATE SET \
+                     cantidad = excluded.cantidad, reservado = excluded.reservado, \
+                     valor = excluded.valor, costo_promedio = excluded.costo_promedio, \
+                     ultima_fecha_us = excluded.ultima_fecha_us, \
+                     ultima_secuencia = excluded.ultima_secuencia",
+                )
+                .bind(self.empresa)
+                .bind(s.producto_id)
+                .bind(s.almacen_id)
+                .bind(dec(s.cantidad))
+                .bind(dec(s.reservado))
+                .bind(dec(s.valor))
+                .bind(dec(s.costo_promedio))
+                .bind(s.ultima_fecha_us)
+                .bind(s.ultima_secuencia)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn listar_stock(&mut self, producto: Option<Uuid>, almacen: Option<Uuid>) -> Result<Vec<Stock>> {
+                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT producto_id, almacen_id, cantidad, reservado, valor, costo_promedio, \
+                     ultima_fecha_us, ultima_secuencia FROM stock WHERE empresa_id = ",
+                );
+                qb.push_bind(self.empresa);
+                if let Some(p) = producto {
+                    qb.push(" AND producto_id = ");
+                    qb.push_bind(p);
+                }
+                if let Some(a) = almacen {
+                    qb.push(" AND almacen_id = ");
+                    qb.push_bind(a);
+                }
+                qb.push(" ORDER BY producto_id, almacen_id");
+                qb.build()
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?
+                    .iter()
+                    .map(fila_stock)
+                    .collect()
+            }
+
+            async fn insertar_movimiento(&mut self, m: &MovimientoStock) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO movimientos_stock (empresa_id, id, secuencia, fecha_us, producto_id, \
+                     almacen_id, tipo, cantidad, costo_unitario, valor, cantidad_saldo, valor_saldo, \
+                     costo_promedio_saldo, lote_id, movimiento_relacionado_id, referencia_tipo, \
+                     referencia_id, motivo, usuario_id, aprobado_por, creado_en_us) VALUES ($1, $2, \
+                     $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+                     $20, $21)",
+                )
+                .bind(self.empresa)
+                .bind(m.id)
+                .bind(m.secuencia)
+                .bind(a_microsegundos(m.fecha))
+                .bind(m.producto_id)
+                .bind(m.almacen_id)
+                .bind(m.tipo.codigo())
+                .bind(dec(m.cantidad))
+                .bind(dec(m.costo_unitario))
+                .bind(dec(m.valor))
+                .bind(dec(m.cantidad_saldo))
+                .bind(dec(m.valor_saldo))
+                .bind(dec(m.costo_promedio_saldo))
+                .bind(m.lote_id)
+                .bind(m.movimiento_relacionado_id)
+                .bind(m.referencia_tipo.map(|r| r.codigo()))
+                .bind(m.referencia_id)
+                .bind(&m.motivo)
+                .bind(m.usuario_id)
+                .bind(m.aprobado_por)
+                .bind(a_microsegundos(m.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn movimiento(&mut self, id: Uuid) -> Result<Option<MovimientoStock>> {
+                let r = sqlx::query("SELECT id, secuencia, fecha_us, producto_id, almacen_id, tipo, cantidad, \
+                     costo_unitario, valor, cantidad_saldo, valor_saldo, costo_promedio_saldo, \
+                     lote_id, movimiento_relacionado_id, referencia_tipo, referencia_id, motivo, \
+                     usuario_id, aprobado_por, creado_en_us FROM movimientos_stock \
+                     WHERE empresa_id = $1 AND id = $2")
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_movimiento(&r)).transpose()
+            }
+
+            async fn movimiento_anterior(
+                &mut self,
+                producto: Uuid,
+                almacen: Uuid,
+                fecha_us: i64,
+                secuencia: i64,
+            ) -> Result<Option<MovimientoStock>> {
+                let r = sqlx::query("SELECT id, secuencia, fecha_us, producto_id, almacen_id, tipo, cantidad, \
+                     costo_unitario, valor, cantidad_saldo, valor_saldo, costo_promedio_saldo, \
+                     lote_id, movimiento_relacionado_id, referencia_tipo, referencia_id, motivo, \
+                     usuario_id, aprobado_por, creado_en_us FROM movimientos_stock \
+                     WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3 \
+                     AND (fecha_us, secuencia) < ($4, $5) \
+                     ORDER BY fecha_us DESC, secuencia DESC LIMIT 1")
+                .bind(self.empresa)
+                .bind(producto)
+                .bind(almacen)
+                .bind(fecha_us)
+                .bind(secuencia)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_movimiento(&r)).transpose()
+            }
+
+            async fn movimientos_posteriores(
+                &mut self,
+                producto: Uuid,
+                almacen: Uuid,
+                fecha_us: i64,
+                secuencia: i64,
+            ) -> Result<Vec<MovimientoStock>> {
+                sqlx::query("SELECT id, secuencia, fecha_us, producto_id, almacen_id, tipo, cantidad, \
+                     costo_unitario, valor, cantidad_saldo, valor_saldo, costo_promedio_saldo, \
+                     lote_id, movimiento_relacionado_id, referencia_tipo, referencia_id, motivo, \
+                     usuario_id, aprobado_por, creado_en_us FROM movimientos_stock \
+                     WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3 \
+                     AND (fecha_us, secuencia) > ($4, $5) ORDER BY fecha_us, secuencia")
+                .bind(self.empresa)
+                .bind(producto)
+                .bind(almacen)
+                .bind(fecha_us)
+                .bind(secuencia)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .iter()
+                .map(fila_movimiento)
+                .collect()
+            }
+
+            async fn actualizar_saldos(&mut self, saldos: &[SaldoMovimiento]) -> Result<()> {
+                if saldos.is_empty() {
+                    return Ok(());
+                }
+                actualizar_saldos(&mut self.tx, self.empresa, saldos).await
+            }
+
+            async fn listar_movimientos(&mut self, f: &FiltroMovimientos) -> Result<Vec<MovimientoStock>> {
+                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT ");
+                qb.push(COLUMNAS_MOVIMIENTO);
+                qb.push(" FROM movimientos_stock WHERE empresa_id = ");
+                qb.push_bind(self.empresa);
+                if let Some(p) = f.producto_id {
+                    qb.push(" AND producto_id = ");
+                    qb.push_bind(p);
+                }
+                if let Some(a) = f.almacen_id {
+                    qb.push(" AND almacen_id = ");
+                    qb.push_bind(a);
+                }
+                if let Some(t) = f.tipo {
+                    qb.push(" AND tipo = ");
+                    qb.push_bind(t.codigo());
+                }
+                if let Some(d) = f.desde_us {
+                    qb.push(" AND fecha_us >= ");
+                    qb.push_bind(d);
+                }
+                if let Some(h) = f.hasta_us {
+                    qb.push(" AND fecha_us <= ");
+                    qb.push_bind(h);
+                }
+                if let Some((fecha, secuencia)) = f.antes_de {
+                    qb.push(" AND (fecha_us, secuencia) < (");
+                    qb.push_bind(fecha);
+                    qb.push(", ");
+                    qb.push_bind(secuencia);
+                    qb.push(")");
+                }
+                qb.push(" ORDER BY fecha_us DESC, secuencia DESC LIMIT ");
+                qb.push_bind(i64::from(f.limite.clamp(1, 1000)));
+                qb.build()
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?
+                    .iter()
+                    .map(fila_movimiento)
+                    .collect()
+            }
+
+            async fn guardar_lote(&mut self, l: &Lote) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO lotes (empresa_id, id, producto_id, almacen_id, numero_lote, \
+                     fecha_vencimiento, cantidad_inicial, cantidad_actual, creado_en_us) VALUES ($1, \
+                     $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (empresa_id, id) DO UPDATE SET \
+                     fecha_vencimiento = excluded.fecha_vencimiento, \
+                     cantidad_inicial = excluded.cantidad_inicial, \
+                     cantidad_actual = excluded.cantidad_actual",
+                )
+                .bind(self.empresa)
+                .bind(l.id)
+                .bind(l.producto_id)
+                .bind(l.almacen_id)
+                .bind(&l.numero_lote)
+                .bind(l.fecha_vencimiento)
+                .bind(dec(l.cantidad_inicial))
+                .bind(dec(l.cantidad_actual))
+                .bind(a_microsegundos(l.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn lotes_bloqueados(&mut self, producto: Uuid, almacen: Uuid) -> Result<Vec<Lote>> {
+                sqlx::query(concat!(
+                    "SELECT id, producto_id, almacen_id, numero_lote, fecha_vencimiento, \
+                     cantidad_inicial, cantidad_actual, creado_en_us FROM lotes WHERE empresa_id = $1 \
+                     AND producto_id = $2 AND almacen_id = $3 \
+                     ORDER BY (fecha_vencimiento IS NULL), fecha_vencimiento, creado_en_us, id",
+                    $fu
+                ))
+                .bind(self.empresa)
+                .bind(producto)
+                .bind(almacen)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .iter()
+                .map(fila_lote)
+                .collect()
+            }
+
+            async fn guardar_serie(&mut self, s: &SerieProducto) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO series (empresa_id, id, producto_id, numero_serie, estado, almacen_id, \
+                     fecha_ingreso, ultimo_movimiento_id, referencia_tipo, referencia_id, observaciones) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (empresa_id, id) \
+                     DO UPDATE SET estado = excluded.estado, almacen_id = excluded.almacen_id, \
+                     ultimo_movimiento_id = excluded.ultimo_movimiento_id, \
+                     referencia_tipo = excluded.referencia_tipo, referencia_id = excluded.referencia_id, \
+                     observaciones = excluded.observaciones",
+                )
+                .bind(self.empresa)
+                .bind(s.id)
+                .bind(s.producto_id)
+                .bind(&s.numero_serie)
+                .bind(s.estado.codigo())
+                .bind(s.almacen_id)
+                .bind(s.fecha_ingreso)
+                .bind(s.ultimo_movimiento_id)
+                .bind(s.referencia_tipo.map(|r| r.codigo()))
+                .bind(s.referencia_id)
+                .bind(&s.observaciones)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn series_bloqueadas(&mut self, producto: Uuid, numeros: &[String]) -> Result<Vec<SerieProducto>> {
+                if numeros.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT id, producto_id, numero_serie, estado, almacen_id, fecha_ingreso, \
+                     ultimo_movimiento_id, referencia_tipo, referencia_id, observaciones FROM series \
+                     WHERE empresa_id = ",
+                );
+                qb.push_bind(self.empresa);
+                qb.push(" AND producto_id = ");
+                qb.push_bind(producto);
+                qb.push(" AND numero_serie IN (");
+                let mut sep = qb.separated(", ");
+                for n in numeros {
+                    sep.push_bind(n.clone());
+                }
+                qb.push(") ORDER BY numero_serie");
+                qb.push($fu);
+                qb.build()
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?
+                    .iter()
+                    .map(fila_serie)
+                    .collect()
+            }
+
+            async fn listar_series(&mut self, producto: Uuid) -> Result<Vec<SerieProducto>> {
+                sqlx::query(
+                    "SELECT id, producto_id, numero_serie, estado, almacen_id, fecha_ingreso, \
+                     ultimo_movimiento_id, referencia_tipo, referencia_id, observaciones FROM series \
+                     WHERE empresa_id = $1 AND producto_id = $2 ORDER BY numero_serie",
+                )
+                .bind(self.empresa)
+                .bind(producto)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .iter()
+                .map(fila_serie)
+                .collect()
+            }
+        }
+
+        fn fila_configuracion(r: &Fila) -> Result<ConfiguracionEmpresa> {
+            let tipo: String = r.try_get("tipo_dato").map_err(error_sql)?;
+            Ok(ConfiguracionEmpresa {
+                clave: r.try_get("clave").map_err(error_sql)?,
+                tipo_dato: TipoDato::desde_codigo(&tipo).ok_or_else(|| comun::corrupto("tipo_dato", &tipo))?,
+                valor: r.try_get("valor").map_err(error_sql)?,
+                descripcion: r.try_get("descripcion").map_err(error_sql)?,
+            })
+        }
+
+        fn fila_categoria(r: &Fila) -> Result<Categoria> {
+            Ok(Categoria {
+                id: r.try_get("id").map_err(error_sql)?,
+                nombre: r.try_get("nombre").map_err(error_sql)?,
+                descripcion: r.try_get("descripcion").map_err(error_sql)?,
+                padre_id: r.try_get("padre_id").map_err(error_sql)?,
+                activa: r.try_get("activa").map_err(error_sql)?,
+            })
+        }
+
+        fn fila_marca(r: &Fila) -> Result<Marca> {
+            Ok(Marca {
+                id: r.try_get("id").map_err(error_sql)?,
+                nombre: r.try_get("nombre").map_err(error_sql)?,
+                activa: r.try_get("activa").map_err(error_sql)?,
+            })
+        }
+
+        fn fila_almacen(r: &Fila) -> Result<Almacen> {
+            Ok(Almacen {
+                id: r.try_get("id").map_err(error_sql)?,
+                nombre: r.try_get("nombre").map_err(error_sql)?,
+                direccion: r.try_get("direccion").map_err(error_sql)?,
+                sucursal: r.try_get("sucursal").map_err(error_sql)?,
+                es_principal: r.try_get("es_principal").map_err(error_sql)?,
+                activo: r.try_get("activo").map_err(error_sql)?,
+            })
+        }
+    };
+}
+
+pub(crate) use impl_uow;

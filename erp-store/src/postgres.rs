@@ -1,0 +1,210 @@
+//! The store on PostgreSQL: the production, multi-company backend. Units of work run at READ
+//! COMMITTED; the rows a flow depends on (stock, lots, serials, counters) are locked with
+//! `FOR UPDATE` or an upsert, always in a fixed order, so concurrent sales neither oversell nor
+//! take the same number, and never deadlock. The ledger sequence is a PostgreSQL sequence (no
+//! lock); running balances are rewritten in one statement with `UNNEST`.
+
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use sqlx::postgres::{PgPoolOptions, PgRow};
+
+type Db = sqlx::Postgres;
+type Fila = PgRow;
+
+fn dec(d: Decimal) -> Decimal {
+    d
+}
+
+fn dec_opt(d: Option<Decimal>) -> Option<Decimal> {
+    d
+}
+
+fn leer_dec(r: &Fila, c: &str) -> Result<Decimal> {
+    r.try_get::<Decimal, _>(c).map_err(error_sql)
+}
+
+fn leer_dec_opt(r: &Fila, c: &str) -> Result<Option<Decimal>> {
+    r.try_get::<Option<Decimal>, _>(c).map_err(error_sql)
+}
+
+fn bind_numero(qb: &mut sqlx::QueryBuilder<Db>, d: Decimal) {
+    qb.push_bind(d);
+}
+
+async fn siguiente_secuencia(
+    tx: &mut sqlx::Transaction<'static, Db>,
+    _empresa: Uuid,
+) -> Result<i64> {
+    sqlx::query_scalar("SELECT nextval('secuencia_movimientos')")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(error_sql)
+}
+
+async fn actualizar_saldos(
+    tx: &mut sqlx::Transaction<'static, Db>,
+    empresa: Uuid,
+    saldos: &[SaldoMovimiento],
+) -> Result<()> {
+    let ids: Vec<Uuid> = saldos.iter().map(|s| s.id).collect();
+    let costo: Vec<Decimal> = saldos.iter().map(|s| s.costo_unitario).collect();
+    let valor: Vec<Decimal> = saldos.iter().map(|s| s.valor).collect();
+    let cantidad: Vec<Decimal> = saldos.iter().map(|s| s.cantidad_saldo).collect();
+    let valor_saldo: Vec<Decimal> = saldos.iter().map(|s| s.valor_saldo).collect();
+    let promedio: Vec<Decimal> = saldos.iter().map(|s| s.costo_promedio_saldo).collect();
+    sqlx::query(
+        "UPDATE movimientos_stock AS m SET costo_unitario = u.costo, valor = u.valor, \
+         cantidad_saldo = u.cantidad, valor_saldo = u.valor_saldo, costo_promedio_saldo = u.promedio \
+         FROM UNNEST($2::uuid[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], \
+         $7::numeric[]) AS u(id, costo, valor, cantidad, valor_saldo, promedio) \
+         WHERE m.empresa_id = $1 AND m.id = u.id",
+    )
+    .bind(empresa)
+    .bind(ids)
+    .bind(costo)
+    .bind(valor)
+    .bind(cantidad)
+    .bind(valor_saldo)
+    .bind(promedio)
+    .execute(&mut **tx)
+    .await
+    .map_err(error_sql)?;
+    Ok(())
+}
+
+/// A unit of work on PostgreSQL.
+pub struct PgUow {
+    tx: sqlx::Transaction<'static, Db>,
+    empresa: Uuid,
+}
+
+crate::comun::impl_uow!(PgUow, " FOR UPDATE", "ILIKE", "precio_venta");
+
+/// The store on a PostgreSQL database.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: sqlx::PgPool,
+    empresas: Arc<RwLock<HashSet<Uuid>>>,
+}
+
+const MIGRACIONES: &[(&str, &str)] = &[(
+    "0001_inventario",
+    include_str!("../migrations/postgres/0001_inventario.sql"),
+)];
+
+impl PgStore {
+    /// Connects to `postgres://usuario:clave@host:puerto/base` and applies the migrations.
+    pub async fn abrir(url: &str) -> Result<Self> {
+        Self::abrir_con(url, 16).await
+    }
+
+    pub async fn abrir_con(url: &str, conexiones: u32) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(conexiones.max(1))
+            .acquire_timeout(Duration::from_secs(60))
+            .connect(url)
+            .await
+            .map_err(error_sql)?;
+        migrar(&pool).await?;
+        Ok(Self {
+            pool,
+            empresas: Arc::default(),
+        })
+    }
+
+    pub fn pool(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
+
+    async fn comprobar_empresa(&self, id: Uuid) -> Result<()> {
+        if self.empresas.read().is_ok_and(|e| e.contains(&id)) {
+            return Ok(());
+        }
+        match leer_empresa(&self.pool, id).await? {
+            Some(_) => {
+                if let Ok(mut e) = self.empresas.write() {
+                    e.insert(id);
+                }
+                Ok(())
+            }
+            None => Err(Error::no_encontrado(
+                "empresa",
+                format!("la empresa {id} no existe"),
+            )),
+        }
+    }
+}
+
+async fn migrar(pool: &sqlx::PgPool) -> Result<()> {
+    let mut tx = pool.begin().await.map_err(error_sql)?;
+    // Several servers starting at once migrate one at a time.
+    sqlx::query("SELECT pg_advisory_xact_lock(7256001)")
+        .execute(&mut *tx)
+        .await
+        .map_err(error_sql)?;
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS _migraciones (version TEXT PRIMARY KEY, aplicada_en_us BIGINT NOT NULL)",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(error_sql)?;
+    for (version, sql) in MIGRACIONES {
+        let hecha: Option<String> =
+            sqlx::query_scalar("SELECT version FROM _migraciones WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(error_sql)?;
+        if hecha.is_some() {
+            continue;
+        }
+        sqlx::raw_sql(*sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(error_sql)?;
+        sqlx::query("INSERT INTO _migraciones (version, aplicada_en_us) VALUES ($1, $2)")
+            .bind(version)
+            .bind(a_microsegundos(time::OffsetDateTime::now_utc()))
+            .execute(&mut *tx)
+            .await
+            .map_err(error_sql)?;
+    }
+    tx.commit().await.map_err(error_sql)
+}
+
+impl erp_core::store::Store for PgStore {
+    type Uow = PgUow;
+
+    async fn crear_empresa(&self, empresa: &Empresa) -> Result<()> {
+        insertar_empresa(&self.pool, empresa).await
+    }
+
+    async fn listar_empresas(&self) -> Result<Vec<Empresa>> {
+        todas_las_empresas(&self.pool).await
+    }
+
+    async fn begin(&self, empresa_id: Uuid) -> Result<PgUow> {
+        self.comprobar_empresa(empresa_id).await?;
+        let tx = self.pool.begin().await.map_err(error_sql)?;
+        Ok(PgUow {
+            tx,
+            empresa: empresa_id,
+        })
+    }
+
+    async fn begin_lectura(&self, empresa_id: Uuid) -> Result<PgUow> {
+        self.comprobar_empresa(empresa_id).await?;
+        let tx = self
+            .pool
+            .begin_with("BEGIN READ ONLY")
+            .await
+            .map_err(error_sql)?;
+        Ok(PgUow {
+            tx,
+            empresa: empresa_id,
+        })
+    }
+}
