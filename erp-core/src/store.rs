@@ -19,8 +19,8 @@ use uuid::Uuid;
 use crate::empresa::{ConfiguracionEmpresa, Empresa};
 use crate::error::Result;
 use crate::inventario::{
-    Almacen, Categoria, FiltroMovimientos, FiltroProductos, Lote, Marca, MovimientoStock, Producto,
-    SaldoMovimiento, SerieProducto, Stock,
+    Almacen, Categoria, FilaKardex, FiltroMovimientos, FiltroProductos, Lote, Marca,
+    MovimientoStock, Producto, SaldoMovimiento, SerieProducto, Stock,
 };
 
 /// The time, handed to the engine so that every flow is deterministic under test.
@@ -147,19 +147,23 @@ pub trait Uow: Send {
         fecha_us: i64,
         secuencia: i64,
     ) -> impl Future<Output = Result<Option<MovimientoStock>>> + Send;
-    /// The movements of a product in a warehouse after the point `(fecha_us, secuencia)`, in
-    /// ledger order.
-    fn movimientos_posteriores(
+    /// The ledger rows of a product in a warehouse after the point `(fecha_us, secuencia)`, in
+    /// ledger order, as the recomputation after a backdated movement needs them.
+    fn kardex_posterior(
         &mut self,
         producto: Uuid,
         almacen: Uuid,
         fecha_us: i64,
         secuencia: i64,
-    ) -> impl Future<Output = Result<Vec<MovimientoStock>>> + Send;
-    /// Rewrites the running balances (and derived values) of existing movements after a
-    /// backdated one.
+    ) -> impl Future<Output = Result<Vec<FilaKardex>>> + Send;
+    /// Rewrites the running balances (and derived values) of existing movements of a product in
+    /// a warehouse, all after the ledger point `desde` (the range `kardex_posterior` returned),
+    /// after a backdated movement.
     fn actualizar_saldos(
         &mut self,
+        producto: Uuid,
+        almacen: Uuid,
+        desde: (i64, i64),
         saldos: &[SaldoMovimiento],
     ) -> impl Future<Output = Result<()>> + Send;
     /// Movements in ledger order, newest first, after the cursor given in the filter.

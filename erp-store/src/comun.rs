@@ -49,6 +49,15 @@ pub fn error_sql(e: sqlx::Error) -> Error {
     Error::almacenamiento(e)
 }
 
+/// The contiguous stretch of a product's ledger in one warehouse whose balances are rewritten.
+pub struct Rango {
+    pub empresa: uuid::Uuid,
+    pub producto: uuid::Uuid,
+    pub almacen: uuid::Uuid,
+    /// Rows strictly after this point.
+    pub desde: (i64, i64),
+}
+
 pub fn corrupto(que: &str, valor: &str) -> Error {
     Error::almacenamiento(format!("valor almacenado inválido en {que}: {valor}"))
 }
@@ -123,14 +132,14 @@ macro_rules! impl_uow {
         use erp_core::empresa::{ConfiguracionEmpresa, Empresa, TipoDato};
         use erp_core::error::{Error, Result};
         use erp_core::inventario::{
-            a_microsegundos, desde_microsegundos, Almacen, Categoria, FiltroMovimientos,
+            a_microsegundos, desde_microsegundos, Almacen, Categoria, FilaKardex, FiltroMovimientos,
             FiltroProductos, Lote, Marca, MovimientoStock, OrdenProductos, Producto,
             SaldoMovimiento, SerieProducto, Stock,
         };
         use sqlx::Row as _;
         use uuid::Uuid;
 
-        use crate::comun::{self, error_sql};
+        use crate::comun::{self, error_sql, Rango};
 
         fn fila_empresa(r: &Fila) -> Result<Empresa> {
             let ajustes: String = r.try_get("ajustes").map_err(error_sql)?;
@@ -236,10 +245,11 @@ macro_rules! impl_uow {
             })
         }
 
-        const COLUMNAS_MOVIMIENTO: &str = "id, secuencia, fecha_us, producto_id, almacen_id, tipo, \
-            cantidad, costo_unitario, valor, cantidad_saldo, valor_saldo, costo_promedio_saldo, \
-            lote_id, movimiento_relacionado_id, referencia_tipo, referencia_id, motivo, usuario_id, \
-            aprobado_por, creado_en_us";
+        const SELECT_MOVIMIENTO: &str = "SELECT m.id, m.secuencia, m.fecha_us, m.producto_id, \
+            m.almacen_id, m.tipo, m.cantidad, k.costo_unitario, k.valor, k.cantidad_saldo, k.valor_saldo, \
+            k.costo_promedio_saldo, m.lote_id, m.movimiento_relacionado_id, m.referencia_tipo, \
+            m.referencia_id, m.motivo, m.usuario_id, m.aprobado_por, m.creado_en_us \
+            FROM movimientos_stock m JOIN kardex k ON k.empresa_id = m.empresa_id AND k.movimiento_id = m.id";
 
         fn fila_lote(r: &Fila) -> Result<Lote> {
             Ok(Lote {
@@ -789,27 +799,21 @@ macro_rules! impl_uow {
             }
 
             async fn insertar_movimiento(&mut self, m: &MovimientoStock) -> Result<()> {
+                let fecha_us = a_microsegundos(m.fecha);
                 sqlx::query(
                     "INSERT INTO movimientos_stock (empresa_id, id, secuencia, fecha_us, producto_id, \
-                     almacen_id, tipo, cantidad, costo_unitario, valor, cantidad_saldo, valor_saldo, \
-                     costo_promedio_saldo, lote_id, movimiento_relacionado_id, referencia_tipo, \
+                     almacen_id, tipo, cantidad, lote_id, movimiento_relacionado_id, referencia_tipo, \
                      referencia_id, motivo, usuario_id, aprobado_por, creado_en_us) VALUES ($1, $2, \
-                     $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-                     $20, $21)",
+                     $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                 )
                 .bind(self.empresa)
                 .bind(m.id)
                 .bind(m.secuencia)
-                .bind(a_microsegundos(m.fecha))
+                .bind(fecha_us)
                 .bind(m.producto_id)
                 .bind(m.almacen_id)
                 .bind(m.tipo.codigo())
                 .bind(dec(m.cantidad))
-                .bind(dec(m.costo_unitario))
-                .bind(dec(m.valor))
-                .bind(dec(m.cantidad_saldo))
-                .bind(dec(m.valor_saldo))
-                .bind(dec(m.costo_promedio_saldo))
                 .bind(m.lote_id)
                 .bind(m.movimiento_relacionado_id)
                 .bind(m.referencia_tipo.map(|r| r.codigo()))
@@ -821,15 +825,43 @@ macro_rules! impl_uow {
                 .execute(&mut *self.tx)
                 .await
                 .map_err(error_sql)?;
+                sqlx::query(
+                    "INSERT INTO kardex (empresa_id, producto_id, almacen_id, fecha_us, secuencia, \
+                     movimiento_id, tipo, cantidad, costo_unitario, valor, cantidad_saldo, valor_saldo, \
+                     costo_promedio_saldo, movimiento_relacionado_id, aprobado_por) VALUES ($1, $2, $3, \
+                     $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                )
+                .bind(self.empresa)
+                .bind(m.producto_id)
+                .bind(m.almacen_id)
+                .bind(fecha_us)
+                .bind(m.secuencia)
+                .bind(m.id)
+                .bind(m.tipo.codigo())
+                .bind(dec(m.cantidad))
+                .bind(dec(m.costo_unitario))
+                .bind(dec(m.valor))
+                .bind(dec(m.cantidad_saldo))
+                .bind(dec(m.valor_saldo))
+                .bind(dec(m.costo_promedio_saldo))
+                .bind(m.movimiento_relacionado_id)
+                .bind(m.aprobado_por)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
                 Ok(())
             }
 
             async fn movimiento(&mut self, id: Uuid) -> Result<Option<MovimientoStock>> {
-                let r = sqlx::query("SELECT id, secuencia, fecha_us, producto_id, almacen_id, tipo, cantidad, \
-                     costo_unitario, valor, cantidad_saldo, valor_saldo, costo_promedio_saldo, \
-                     lote_id, movimiento_relacionado_id, referencia_tipo, referencia_id, motivo, \
-                     usuario_id, aprobado_por, creado_en_us FROM movimientos_stock \
-                     WHERE empresa_id = $1 AND id = $2")
+                let r = sqlx::query(concat!(
+                    "SELECT m.id, m.secuencia, m.fecha_us, m.producto_id, m.almacen_id, m.tipo, \
+                     m.cantidad, k.costo_unitario, k.valor, k.cantidad_saldo, k.valor_saldo, \
+                     k.costo_promedio_saldo, m.lote_id, m.movimiento_relacionado_id, m.referencia_tipo, \
+                     m.referencia_id, m.motivo, m.usuario_id, m.aprobado_por, m.creado_en_us \
+                     FROM movimientos_stock m JOIN kardex k ON k.empresa_id = m.empresa_id \
+                     AND k.movimiento_id = m.id ",
+                    "WHERE m.empresa_id = $1 AND m.id = $2"
+                ))
                 .bind(self.empresa)
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
@@ -845,13 +877,17 @@ macro_rules! impl_uow {
                 fecha_us: i64,
                 secuencia: i64,
             ) -> Result<Option<MovimientoStock>> {
-                let r = sqlx::query("SELECT id, secuencia, fecha_us, producto_id, almacen_id, tipo, cantidad, \
-                     costo_unitario, valor, cantidad_saldo, valor_saldo, costo_promedio_saldo, \
-                     lote_id, movimiento_relacionado_id, referencia_tipo, referencia_id, motivo, \
-                     usuario_id, aprobado_por, creado_en_us FROM movimientos_stock \
-                     WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3 \
-                     AND (fecha_us, secuencia) < ($4, $5) \
-                     ORDER BY fecha_us DESC, secuencia DESC LIMIT 1")
+                let r = sqlx::query(concat!(
+                    "SELECT m.id, m.secuencia, m.fecha_us, m.producto_id, m.almacen_id, m.tipo, \
+                     m.cantidad, k.costo_unitario, k.valor, k.cantidad_saldo, k.valor_saldo, \
+                     k.costo_promedio_saldo, m.lote_id, m.movimiento_relacionado_id, m.referencia_tipo, \
+                     m.referencia_id, m.motivo, m.usuario_id, m.aprobado_por, m.creado_en_us \
+                     FROM kardex k JOIN movimientos_stock m ON m.empresa_id = k.empresa_id \
+                     AND m.id = k.movimiento_id ",
+                    "WHERE k.empresa_id = $1 AND k.producto_id = $2 AND k.almacen_id = $3 \
+                     AND (k.fecha_us, k.secuencia) < ($4, $5) \
+                     ORDER BY k.fecha_us DESC, k.secuencia DESC LIMIT 1"
+                ))
                 .bind(self.empresa)
                 .bind(producto)
                 .bind(almacen)
@@ -863,72 +899,94 @@ macro_rules! impl_uow {
                 r.map(|r| fila_movimiento(&r)).transpose()
             }
 
-            async fn movimientos_posteriores(
+            async fn kardex_posterior(
                 &mut self,
                 producto: Uuid,
                 almacen: Uuid,
                 fecha_us: i64,
                 secuencia: i64,
-            ) -> Result<Vec<MovimientoStock>> {
-                sqlx::query("SELECT id, secuencia, fecha_us, producto_id, almacen_id, tipo, cantidad, \
-                     costo_unitario, valor, cantidad_saldo, valor_saldo, costo_promedio_saldo, \
-                     lote_id, movimiento_relacionado_id, referencia_tipo, referencia_id, motivo, \
-                     usuario_id, aprobado_por, creado_en_us FROM movimientos_stock \
-                     WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3 \
-                     AND (fecha_us, secuencia) > ($4, $5) ORDER BY fecha_us, secuencia")
+            ) -> Result<Vec<FilaKardex>> {
+                // Read by position: this is the hot loop of a backdated movement.
+                let mut filas = sqlx::query(
+                    "SELECT movimiento_id, secuencia, fecha_us, tipo, cantidad, costo_unitario, valor, \
+                     cantidad_saldo, valor_saldo, costo_promedio_saldo, movimiento_relacionado_id, \
+                     aprobado_por FROM kardex WHERE empresa_id = $1 AND producto_id = $2 \
+                     AND almacen_id = $3 AND (fecha_us, secuencia) > ($4, $5) \
+                     ORDER BY fecha_us, secuencia",
+                )
                 .bind(self.empresa)
                 .bind(producto)
                 .bind(almacen)
                 .bind(fecha_us)
                 .bind(secuencia)
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(error_sql)?
-                .iter()
-                .map(fila_movimiento)
-                .collect()
+                .fetch(&mut *self.tx);
+                let mut out = Vec::new();
+                while let Some(r) = futures_util::TryStreamExt::try_next(&mut filas).await.map_err(error_sql)? {
+                    let r = &r;
+                    out.push(FilaKardex {
+                        id: r.try_get(0).map_err(error_sql)?,
+                        secuencia: r.try_get(1).map_err(error_sql)?,
+                        fecha_us: r.try_get(2).map_err(error_sql)?,
+                        tipo: comun::tipo_movimiento(r.try_get::<&str, _>(3).map_err(error_sql)?)?,
+                        cantidad: leer_dec(r, 4)?,
+                        costo_unitario: leer_dec(r, 5)?,
+                        valor: leer_dec(r, 6)?,
+                        cantidad_saldo: leer_dec(r, 7)?,
+                        valor_saldo: leer_dec(r, 8)?,
+                        costo_promedio_saldo: leer_dec(r, 9)?,
+                        movimiento_relacionado_id: r.try_get(10).map_err(error_sql)?,
+                        aprobado_por: r.try_get(11).map_err(error_sql)?,
+                    });
+                }
+                Ok(out)
             }
 
-            async fn actualizar_saldos(&mut self, saldos: &[SaldoMovimiento]) -> Result<()> {
+            async fn actualizar_saldos(
+                &mut self,
+                producto: Uuid,
+                almacen: Uuid,
+                desde: (i64, i64),
+                saldos: &[SaldoMovimiento],
+            ) -> Result<()> {
                 if saldos.is_empty() {
                     return Ok(());
                 }
-                actualizar_saldos(&mut self.tx, self.empresa, saldos).await
+                let rango = Rango { empresa: self.empresa, producto, almacen, desde };
+                actualizar_saldos(&mut self.tx, &rango, saldos).await
             }
 
             async fn listar_movimientos(&mut self, f: &FiltroMovimientos) -> Result<Vec<MovimientoStock>> {
-                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT ");
-                qb.push(COLUMNAS_MOVIMIENTO);
-                qb.push(" FROM movimientos_stock WHERE empresa_id = ");
+                let mut qb = sqlx::QueryBuilder::<Db>::new(SELECT_MOVIMIENTO);
+                qb.push(" WHERE m.empresa_id = ");
                 qb.push_bind(self.empresa);
                 if let Some(p) = f.producto_id {
-                    qb.push(" AND producto_id = ");
+                    qb.push(" AND m.producto_id = ");
                     qb.push_bind(p);
                 }
                 if let Some(a) = f.almacen_id {
-                    qb.push(" AND almacen_id = ");
+                    qb.push(" AND m.almacen_id = ");
                     qb.push_bind(a);
                 }
                 if let Some(t) = f.tipo {
-                    qb.push(" AND tipo = ");
+                    qb.push(" AND m.tipo = ");
                     qb.push_bind(t.codigo());
                 }
                 if let Some(d) = f.desde_us {
-                    qb.push(" AND fecha_us >= ");
+                    qb.push(" AND m.fecha_us >= ");
                     qb.push_bind(d);
                 }
                 if let Some(h) = f.hasta_us {
-                    qb.push(" AND fecha_us <= ");
+                    qb.push(" AND m.fecha_us <= ");
                     qb.push_bind(h);
                 }
                 if let Some((fecha, secuencia)) = f.antes_de {
-                    qb.push(" AND (fecha_us, secuencia) < (");
+                    qb.push(" AND (m.fecha_us, m.secuencia) < (");
                     qb.push_bind(fecha);
                     qb.push(", ");
                     qb.push_bind(secuencia);
                     qb.push(")");
                 }
-                qb.push(" ORDER BY fecha_us DESC, secuencia DESC LIMIT ");
+                qb.push(" ORDER BY m.fecha_us DESC, m.secuencia DESC LIMIT ");
                 qb.push_bind(i64::from(f.limite.clamp(1, 1000)));
                 qb.build()
                     .fetch_all(&mut *self.tx)

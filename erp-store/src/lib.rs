@@ -12,8 +12,8 @@ pub mod sqlite;
 use erp_core::empresa::{ConfiguracionEmpresa, Empresa};
 use erp_core::error::Result;
 use erp_core::inventario::{
-    Almacen, Categoria, FiltroMovimientos, FiltroProductos, Lote, Marca, MovimientoStock, Producto,
-    SaldoMovimiento, SerieProducto, Stock,
+    Almacen, Categoria, FilaKardex, FiltroMovimientos, FiltroProductos, Lote, Marca,
+    MovimientoStock, Producto, SaldoMovimiento, SerieProducto, Stock,
 };
 use erp_core::store::{GeneradorIds, Reloj, Store, Uow};
 use uuid::Uuid;
@@ -218,21 +218,27 @@ impl Uow for AnyUow {
         )
     }
 
-    async fn movimientos_posteriores(
+    async fn kardex_posterior(
         &mut self,
         producto: Uuid,
         almacen: Uuid,
         fecha_us: i64,
         secuencia: i64,
-    ) -> Result<Vec<MovimientoStock>> {
+    ) -> Result<Vec<FilaKardex>> {
         delegar!(
             self,
-            movimientos_posteriores(producto, almacen, fecha_us, secuencia)
+            kardex_posterior(producto, almacen, fecha_us, secuencia)
         )
     }
 
-    async fn actualizar_saldos(&mut self, saldos: &[SaldoMovimiento]) -> Result<()> {
-        delegar!(self, actualizar_saldos(saldos))
+    async fn actualizar_saldos(
+        &mut self,
+        producto: Uuid,
+        almacen: Uuid,
+        desde: (i64, i64),
+        saldos: &[SaldoMovimiento],
+    ) -> Result<()> {
+        delegar!(self, actualizar_saldos(producto, almacen, desde, saldos))
     }
 
     async fn listar_movimientos(

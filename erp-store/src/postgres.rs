@@ -22,11 +22,11 @@ fn dec_opt(d: Option<Decimal>) -> Option<Decimal> {
     d
 }
 
-fn leer_dec(r: &Fila, c: &str) -> Result<Decimal> {
+fn leer_dec<I: sqlx::ColumnIndex<Fila>>(r: &Fila, c: I) -> Result<Decimal> {
     r.try_get::<Decimal, _>(c).map_err(error_sql)
 }
 
-fn leer_dec_opt(r: &Fila, c: &str) -> Result<Option<Decimal>> {
+fn leer_dec_opt<I: sqlx::ColumnIndex<Fila>>(r: &Fila, c: I) -> Result<Option<Decimal>> {
     r.try_get::<Option<Decimal>, _>(c).map_err(error_sql)
 }
 
@@ -46,7 +46,7 @@ async fn siguiente_secuencia(
 
 async fn actualizar_saldos(
     tx: &mut sqlx::Transaction<'static, Db>,
-    empresa: Uuid,
+    rango: &crate::comun::Rango,
     saldos: &[SaldoMovimiento],
 ) -> Result<()> {
     let ids: Vec<Uuid> = saldos.iter().map(|s| s.id).collect();
@@ -56,19 +56,24 @@ async fn actualizar_saldos(
     let valor_saldo: Vec<Decimal> = saldos.iter().map(|s| s.valor_saldo).collect();
     let promedio: Vec<Decimal> = saldos.iter().map(|s| s.costo_promedio_saldo).collect();
     sqlx::query(
-        "UPDATE movimientos_stock AS m SET costo_unitario = u.costo, valor = u.valor, \
+        "UPDATE kardex AS m SET costo_unitario = u.costo, valor = u.valor, \
          cantidad_saldo = u.cantidad, valor_saldo = u.valor_saldo, costo_promedio_saldo = u.promedio \
          FROM UNNEST($2::uuid[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], \
          $7::numeric[]) AS u(id, costo, valor, cantidad, valor_saldo, promedio) \
-         WHERE m.empresa_id = $1 AND m.id = u.id",
+         WHERE m.empresa_id = $1 AND m.producto_id = $8 AND m.almacen_id = $9 \
+         AND (m.fecha_us, m.secuencia) > ($10, $11) AND m.movimiento_id = u.id",
     )
-    .bind(empresa)
+    .bind(rango.empresa)
     .bind(ids)
     .bind(costo)
     .bind(valor)
     .bind(cantidad)
     .bind(valor_saldo)
     .bind(promedio)
+    .bind(rango.producto)
+    .bind(rango.almacen)
+    .bind(rango.desde.0)
+    .bind(rango.desde.1)
     .execute(&mut **tx)
     .await
     .map_err(error_sql)?;

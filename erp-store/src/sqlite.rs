@@ -33,13 +33,13 @@ fn dec_opt(d: Option<Decimal>) -> Option<Text<Decimal>> {
     d.map(Text)
 }
 
-fn leer_dec(r: &Fila, c: &str) -> Result<Decimal> {
+fn leer_dec<I: sqlx::ColumnIndex<Fila>>(r: &Fila, c: I) -> Result<Decimal> {
     r.try_get::<Text<Decimal>, _>(c)
         .map(|t| t.0)
         .map_err(error_sql)
 }
 
-fn leer_dec_opt(r: &Fila, c: &str) -> Result<Option<Decimal>> {
+fn leer_dec_opt<I: sqlx::ColumnIndex<Fila>>(r: &Fila, c: I) -> Result<Option<Decimal>> {
     r.try_get::<Option<Text<Decimal>>, _>(c)
         .map(|t| t.map(|t| t.0))
         .map_err(error_sql)
@@ -68,26 +68,62 @@ async fn siguiente_secuencia(
 
 async fn actualizar_saldos(
     tx: &mut sqlx::Transaction<'static, Db>,
-    empresa: Uuid,
+    rango: &crate::comun::Rango,
     saldos: &[SaldoMovimiento],
 ) -> Result<()> {
-    // In-process: one prepared statement executed per row costs microseconds.
-    for s in saldos {
-        sqlx::query(
-            "UPDATE movimientos_stock SET costo_unitario = $3, valor = $4, cantidad_saldo = $5, \
-             valor_saldo = $6, costo_promedio_saldo = $7 WHERE empresa_id = $1 AND id = $2",
-        )
-        .bind(empresa)
-        .bind(s.id)
-        .bind(dec(s.costo_unitario))
-        .bind(dec(s.valor))
-        .bind(dec(s.cantidad_saldo))
-        .bind(dec(s.valor_saldo))
-        .bind(dec(s.costo_promedio_saldo))
+    // The new values go to a temporary table (many rows per INSERT), then one UPDATE walks the
+    // ledger range by its index and picks each row's values by key: a backdated movement rewrites
+    // every later row, and neither a round trip per row nor a planner scanning the table per
+    // batch would do.
+    sqlx::query(
+        "CREATE TEMP TABLE IF NOT EXISTS _saldos (id BLOB PRIMARY KEY, costo TEXT, valor TEXT, \
+         cantidad TEXT, valor_saldo TEXT, promedio TEXT) WITHOUT ROWID",
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(error_sql)?;
+    sqlx::query("DELETE FROM _saldos")
         .execute(&mut **tx)
         .await
         .map_err(error_sql)?;
+    for bloque in saldos.chunks(1000) {
+        let mut qb = sqlx::QueryBuilder::<Db>::new("INSERT INTO _saldos VALUES ");
+        let mut sep = qb.separated(", ");
+        for s in bloque {
+            sep.push("(");
+            sep.push_bind_unseparated(s.id);
+            for d in [
+                s.costo_unitario,
+                s.valor,
+                s.cantidad_saldo,
+                s.valor_saldo,
+                s.costo_promedio_saldo,
+            ] {
+                sep.push_unseparated(", ");
+                sep.push_bind_unseparated(dec(d));
+            }
+            sep.push_unseparated(")");
+        }
+        qb.build().execute(&mut **tx).await.map_err(error_sql)?;
     }
+    sqlx::query(
+        "UPDATE kardex SET costo_unitario = s.costo, valor = s.valor, cantidad_saldo = s.cantidad, \
+         valor_saldo = s.valor_saldo, costo_promedio_saldo = s.promedio FROM _saldos AS s \
+         WHERE kardex.empresa_id = $1 AND kardex.producto_id = $2 AND kardex.almacen_id = $3 \
+         AND (kardex.fecha_us, kardex.secuencia) > ($4, $5) AND kardex.movimiento_id = s.id",
+    )
+    .bind(rango.empresa)
+    .bind(rango.producto)
+    .bind(rango.almacen)
+    .bind(rango.desde.0)
+    .bind(rango.desde.1)
+    .execute(&mut **tx)
+    .await
+    .map_err(error_sql)?;
+    sqlx::query("DELETE FROM _saldos")
+        .execute(&mut **tx)
+        .await
+        .map_err(error_sql)?;
     Ok(())
 }
 

@@ -258,6 +258,24 @@ pub struct MovimientoStock {
     pub creado_en: OffsetDateTime,
 }
 
+/// What the recomputation after a backdated movement reads of each later row: the facts and the
+/// valuation, without the descriptive fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilaKardex {
+    pub id: Uuid,
+    pub secuencia: i64,
+    pub fecha_us: i64,
+    pub tipo: TipoMovimiento,
+    pub cantidad: Decimal,
+    pub costo_unitario: Decimal,
+    pub valor: Decimal,
+    pub cantidad_saldo: Decimal,
+    pub valor_saldo: Decimal,
+    pub costo_promedio_saldo: Decimal,
+    pub movimiento_relacionado_id: Option<Uuid>,
+    pub aprobado_por: Option<Uuid>,
+}
+
 /// The recomputed valuation and balance of an existing movement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SaldoMovimiento {

@@ -1278,7 +1278,7 @@ async fn recalcular_desde<U: Uow>(
         .map(|m| Saldo::de_movimiento(&m))
         .unwrap_or_default();
     let filas = uow
-        .movimientos_posteriores(producto.id, almacen.id, desde.0, desde.1 - 1)
+        .kardex_posterior(producto.id, almacen.id, desde.0, desde.1 - 1)
         .await?;
     let mut cambios = Vec::new();
     let mut cascadas = Vec::new();
@@ -1301,7 +1301,7 @@ async fn recalcular_desde<U: Uow>(
                          un movimiento posterior de {} unidades",
                         producto.codigo,
                         almacen.nombre,
-                        entrada::formatear_fecha(r.fecha.date()),
+                        entrada::formatear_fecha(desde_microsegundos(r.fecha_us).date()),
                         r.cantidad.normalize()
                     ),
                 )
@@ -1322,9 +1322,10 @@ async fn recalcular_desde<U: Uow>(
             cascadas.push((otro, e.valor));
         }
         saldo = e.saldo;
-        ultimo = ultimo.max((a_microsegundos(r.fecha), r.secuencia));
+        ultimo = ultimo.max((r.fecha_us, r.secuencia));
     }
-    uow.actualizar_saldos(&cambios).await?;
+    uow.actualizar_saldos(producto.id, almacen.id, (desde.0, desde.1 - 1), &cambios)
+        .await?;
     stock.cantidad = saldo.cantidad;
     stock.valor = saldo.valor;
     stock.costo_promedio = saldo.costo_promedio;

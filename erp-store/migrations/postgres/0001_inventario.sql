@@ -136,6 +136,7 @@ CREATE TABLE lotes (
     FOREIGN KEY (empresa_id, almacen_id) REFERENCES almacenes (empresa_id, id)
 );
 
+-- The immutable facts of each stock movement.
 CREATE TABLE movimientos_stock (
     empresa_id                UUID NOT NULL REFERENCES empresas (id),
     id                        UUID NOT NULL,
@@ -145,11 +146,6 @@ CREATE TABLE movimientos_stock (
     almacen_id                UUID NOT NULL,
     tipo                      TEXT NOT NULL,
     cantidad                  NUMERIC NOT NULL,
-    costo_unitario            NUMERIC NOT NULL,
-    valor                     NUMERIC NOT NULL,
-    cantidad_saldo            NUMERIC NOT NULL,
-    valor_saldo               NUMERIC NOT NULL,
-    costo_promedio_saldo      NUMERIC NOT NULL,
     lote_id                   UUID,
     movimiento_relacionado_id UUID,
     referencia_tipo           TEXT,
@@ -163,10 +159,35 @@ CREATE TABLE movimientos_stock (
     FOREIGN KEY (empresa_id, almacen_id) REFERENCES almacenes (empresa_id, id),
     FOREIGN KEY (empresa_id, lote_id) REFERENCES lotes (empresa_id, id)
 );
-CREATE UNIQUE INDEX movimientos_kardex
+CREATE INDEX movimientos_producto
     ON movimientos_stock (empresa_id, producto_id, almacen_id, fecha_us, secuencia);
 CREATE INDEX movimientos_fecha ON movimientos_stock (empresa_id, fecha_us, secuencia);
 CREATE INDEX movimientos_referencia ON movimientos_stock (empresa_id, referencia_tipo, referencia_id);
+
+-- The kardex: each movement's place in the chain of its product and warehouse, its valuation
+-- and the running balance after it, keyed in ledger order. Stock at a date is one read of this
+-- key; a backdated movement rewrites the valuation of the rows after it in place. With half of each page free, that rewrite of
+-- unindexed columns is a HOT update and touches no index.
+CREATE TABLE kardex (
+    empresa_id                UUID NOT NULL,
+    producto_id               UUID NOT NULL,
+    almacen_id                UUID NOT NULL,
+    fecha_us                  BIGINT NOT NULL,
+    secuencia                 BIGINT NOT NULL,
+    movimiento_id             UUID NOT NULL,
+    tipo                      TEXT NOT NULL,
+    cantidad                  NUMERIC NOT NULL,
+    costo_unitario            NUMERIC NOT NULL,
+    valor                     NUMERIC NOT NULL,
+    cantidad_saldo            NUMERIC NOT NULL,
+    valor_saldo               NUMERIC NOT NULL,
+    costo_promedio_saldo      NUMERIC NOT NULL,
+    movimiento_relacionado_id UUID,
+    aprobado_por              UUID,
+    PRIMARY KEY (empresa_id, producto_id, almacen_id, fecha_us, secuencia),
+    FOREIGN KEY (empresa_id, movimiento_id) REFERENCES movimientos_stock (empresa_id, id)
+) WITH (fillfactor = 50);
+CREATE UNIQUE INDEX kardex_movimiento ON kardex (empresa_id, movimiento_id);
 
 CREATE TABLE series (
     empresa_id           UUID NOT NULL REFERENCES empresas (id),

@@ -135,6 +135,7 @@ CREATE TABLE lotes (
     FOREIGN KEY (empresa_id, almacen_id) REFERENCES almacenes (empresa_id, id)
 );
 
+-- The immutable facts of each stock movement.
 CREATE TABLE movimientos_stock (
     empresa_id                BLOB NOT NULL REFERENCES empresas (id),
     id                        BLOB NOT NULL,
@@ -144,11 +145,6 @@ CREATE TABLE movimientos_stock (
     almacen_id                BLOB NOT NULL,
     tipo                      TEXT NOT NULL,
     cantidad                  TEXT NOT NULL,
-    costo_unitario            TEXT NOT NULL,
-    valor                     TEXT NOT NULL,
-    cantidad_saldo            TEXT NOT NULL,
-    valor_saldo               TEXT NOT NULL,
-    costo_promedio_saldo      TEXT NOT NULL,
     lote_id                   BLOB,
     movimiento_relacionado_id BLOB,
     referencia_tipo           TEXT,
@@ -162,10 +158,34 @@ CREATE TABLE movimientos_stock (
     FOREIGN KEY (empresa_id, almacen_id) REFERENCES almacenes (empresa_id, id),
     FOREIGN KEY (empresa_id, lote_id) REFERENCES lotes (empresa_id, id)
 );
-CREATE UNIQUE INDEX movimientos_kardex
+CREATE INDEX movimientos_producto
     ON movimientos_stock (empresa_id, producto_id, almacen_id, fecha_us, secuencia);
 CREATE INDEX movimientos_fecha ON movimientos_stock (empresa_id, fecha_us, secuencia);
 CREATE INDEX movimientos_referencia ON movimientos_stock (empresa_id, referencia_tipo, referencia_id);
+
+-- The kardex: each movement's place in the chain of its product and warehouse, its valuation
+-- and the running balance after it, keyed in ledger order. Stock at a date is one read of this
+-- key; a backdated movement rewrites the valuation of the rows after it in place.
+CREATE TABLE kardex (
+    empresa_id                BLOB NOT NULL,
+    producto_id               BLOB NOT NULL,
+    almacen_id                BLOB NOT NULL,
+    fecha_us                  INTEGER NOT NULL,
+    secuencia                 INTEGER NOT NULL,
+    movimiento_id             BLOB NOT NULL,
+    tipo                      TEXT NOT NULL,
+    cantidad                  TEXT NOT NULL,
+    costo_unitario            TEXT NOT NULL,
+    valor                     TEXT NOT NULL,
+    cantidad_saldo            TEXT NOT NULL,
+    valor_saldo               TEXT NOT NULL,
+    costo_promedio_saldo      TEXT NOT NULL,
+    movimiento_relacionado_id BLOB,
+    aprobado_por              BLOB,
+    PRIMARY KEY (empresa_id, producto_id, almacen_id, fecha_us, secuencia),
+    FOREIGN KEY (empresa_id, movimiento_id) REFERENCES movimientos_stock (empresa_id, id)
+);
+CREATE UNIQUE INDEX kardex_movimiento ON kardex (empresa_id, movimiento_id);
 
 CREATE TABLE series (
     empresa_id           BLOB NOT NULL REFERENCES empresas (id),
