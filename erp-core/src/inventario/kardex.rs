@@ -197,8 +197,9 @@ mod tests {
 
     #[test]
     fn la_ultima_unidad_se_lleva_el_valor_restante() {
-        // 3 at 0.3333 → value 1.00 (rounded), average 0.333333: three outflows of 1 leave 0.33,
-        // 0.33 and the remaining 0.34, never a residue.
+        // 3 at 0.3333 → value 1.00 (rounded), average 0.333333. One leaves at 0.33; the 2 left
+        // are worth 0.67, so the next leaves at 0.335 → 0.34; the last takes the 0.33 that
+        // remains. 1.00 in, 1.00 out, never a residue.
         let s = entrada(&Saldo::default(), d("3"), redondear(d("3") * d("0.3333"))).saldo;
         assert_eq!(s.valor, d("1.00"));
         let a = salida(&s, d("1"));
@@ -206,11 +207,11 @@ mod tests {
         let c = salida(&b.saldo, d("1"));
         assert_eq!(
             (a.valor, b.valor, c.valor),
-            (d("0.33"), d("0.33"), d("0.34"))
+            (d("0.33"), d("0.34"), d("0.33"))
         );
         assert_eq!((c.saldo.cantidad, c.saldo.valor), (d("0"), d("0.00")));
-        // The average survives an empty balance, for the next outflow on approval.
-        assert_eq!(c.saldo.costo_promedio, d("0.333333"));
+        // The average of the last unit survives the empty balance, for an approved outflow.
+        assert_eq!(c.saldo.costo_promedio, d("0.33"));
     }
 
     #[test]
