@@ -65,6 +65,8 @@ pub enum Codigo {
     EstadoInvalido,
     /// The storage failed; the unit of work was rolled back. Details go to the logs.
     ErrorAlmacenamiento,
+    /// A credit sale beyond the customer's available credit.
+    LimiteCreditoExcedido,
 }
 
 impl Codigo {
@@ -106,6 +108,7 @@ impl Codigo {
             Self::CategoriaCiclo => "categoria_ciclo",
             Self::EstadoInvalido => "estado_invalido",
             Self::ErrorAlmacenamiento => "error_almacenamiento",
+            Self::LimiteCreditoExcedido => "limite_credito_excedido",
         }
     }
 }

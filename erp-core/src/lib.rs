@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod calculo;
+pub mod comprobantes;
 pub mod dinero;
 pub mod empresa;
 pub mod entrada;
@@ -25,6 +26,8 @@ pub mod inventario;
 pub mod motor;
 pub mod pais;
 pub mod store;
+pub mod terceros;
+pub mod ventas;
 
 pub use calculo::{
     ConfiguracionTributaria, Documento, DocumentoCalculado, DocumentoEcuador, DocumentoPeru,

@@ -8,8 +8,10 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::comprobantes::{self, Comprobante, NuevaSerie, SerieComprobante};
 use crate::empresa::{ConfiguracionEmpresa, Empresa, NuevaEmpresa};
 use crate::error::Result;
+use crate::error::{Codigo, Error};
 use crate::inventario::servicio::{
     self, AlertaStock, CambiosAlmacen, CambiosCategoria, CambiosProducto, Contexto, NuevaCategoria,
     NuevaMarca, NuevaTransferencia, NuevoAjuste, NuevoAlmacen, NuevoMovimiento, NuevoProducto,
@@ -20,6 +22,9 @@ use crate::inventario::{
     Producto, SerieProducto, Stock,
 };
 use crate::store::{GeneradorIds, Reloj, Store, Uow};
+use crate::terceros::{self, CambiosCliente, Cliente, NuevoCliente, NuevoProveedor, Proveedor};
+use crate::ventas::servicio::{self as ventas, Anulacion, Devolucion, NotaDebitoNueva, VentaPos};
+use crate::ventas::{FiltroVentas, NuevaVenta, Venta, VentaEmitida};
 
 /// The engine over a store, with the clock and id source it is handed.
 pub struct Motor<S: Store> {
@@ -329,5 +334,234 @@ impl<S: Store> Motor<S> {
         en_uow!(self, empresa, usuario, |uow, _ctx| {
             servicio::cambiar_estado_serie(&mut uow, producto, numero, estado, observaciones)
         })
+    }
+
+    // --- Customers and suppliers ----------------------------------------------------------------
+
+    pub async fn crear_cliente(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        n: NuevoCliente,
+    ) -> Result<Cliente> {
+        en_uow!(self, empresa, usuario, |uow, ctx| terceros::crear_cliente(
+            &mut uow, &ctx, n
+        ))
+    }
+
+    pub async fn actualizar_cliente(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        id: Uuid,
+        c: CambiosCliente,
+    ) -> Result<Cliente> {
+        en_uow!(self, empresa, usuario, |uow, _ctx| {
+            terceros::actualizar_cliente(&mut uow, id, c)
+        })
+    }
+
+    pub async fn cliente(&self, empresa: Uuid, id: Uuid) -> Result<Cliente> {
+        leer!(self, empresa, |uow| uow.cliente(id))?.ok_or_else(|| {
+            Error::no_encontrado("cliente", format!("cliente {id} no existe en esta empresa"))
+        })
+    }
+
+    /// Customers by name or document number.
+    pub async fn buscar_clientes(
+        &self,
+        empresa: Uuid,
+        texto: Option<&str>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<Cliente>, u64)> {
+        leer!(self, empresa, |uow| uow
+            .buscar_clientes(texto, pagina, tamanio))
+    }
+
+    /// A customer's sales, newest first.
+    pub async fn historial_cliente(
+        &self,
+        empresa: Uuid,
+        cliente: Uuid,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<Venta>, u64)> {
+        self.cliente(empresa, cliente).await?;
+        let f = FiltroVentas {
+            cliente_id: Some(cliente),
+            pagina,
+            tamanio_pagina: tamanio,
+            ..Default::default()
+        };
+        leer!(self, empresa, |uow| uow.listar_ventas(&f))
+    }
+
+    pub async fn crear_proveedor(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        n: NuevoProveedor,
+    ) -> Result<Proveedor> {
+        en_uow!(
+            self,
+            empresa,
+            usuario,
+            |uow, ctx| terceros::crear_proveedor(&mut uow, &ctx, n)
+        )
+    }
+
+    pub async fn proveedor(&self, empresa: Uuid, id: Uuid) -> Result<Proveedor> {
+        leer!(self, empresa, |uow| uow.proveedor(id))?.ok_or_else(|| {
+            Error::no_encontrado(
+                "proveedor",
+                format!("proveedor {id} no existe en esta empresa"),
+            )
+        })
+    }
+
+    pub async fn buscar_proveedores(
+        &self,
+        empresa: Uuid,
+        texto: Option<&str>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<Proveedor>, u64)> {
+        leer!(self, empresa, |uow| uow
+            .buscar_proveedores(texto, pagina, tamanio))
+    }
+
+    // --- Series, sales and notes ------------------------------------------------------------------
+
+    pub async fn crear_serie(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        n: NuevaSerie,
+    ) -> Result<SerieComprobante> {
+        en_uow!(
+            self,
+            empresa,
+            usuario,
+            |uow, ctx| comprobantes::crear_serie(&mut uow, &ctx, n)
+        )
+    }
+
+    pub async fn series_comprobante(&self, empresa: Uuid) -> Result<Vec<SerieComprobante>> {
+        leer!(self, empresa, |uow| uow.series_comprobante())
+    }
+
+    /// Makes a sale. A retry with the same idempotency key, even one racing the first, returns
+    /// the first sale and creates nothing.
+    pub async fn vender(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        n: NuevaVenta,
+    ) -> Result<VentaEmitida> {
+        let clave = n.clave_idempotencia.clone();
+        let r: Result<VentaEmitida> = en_uow!(self, empresa, usuario, |uow, ctx| ventas::vender(
+            &mut uow, &ctx, n
+        ));
+        self.idempotente(empresa, clave, r).await
+    }
+
+    /// A counter sale: items by code or barcode.
+    pub async fn venta_pos(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        v: VentaPos,
+    ) -> Result<VentaEmitida> {
+        let clave = v.clave_idempotencia.clone();
+        let r: Result<VentaEmitida> =
+            en_uow!(self, empresa, usuario, |uow, ctx| ventas::venta_pos(
+                &mut uow, &ctx, v
+            ));
+        self.idempotente(empresa, clave, r).await
+    }
+
+    async fn idempotente(
+        &self,
+        empresa: Uuid,
+        clave: Option<String>,
+        r: Result<VentaEmitida>,
+    ) -> Result<VentaEmitida> {
+        match (r, clave) {
+            (
+                Err(Error::Conflicto {
+                    codigo: Codigo::Duplicado,
+                    campo: Some(c),
+                    ..
+                }),
+                Some(clave),
+            ) if c == "clave_idempotencia" => {
+                let mut uow = self.store.begin_lectura(empresa).await?;
+                let venta = uow
+                    .venta_por_clave(clave.trim())
+                    .await?
+                    .ok_or_else(|| Error::almacenamiento("venta idempotente no encontrada"))?;
+                let comprobante = uow
+                    .comprobante(venta.comprobante_id)
+                    .await?
+                    .ok_or_else(|| Error::almacenamiento("comprobante de venta no encontrado"))?;
+                Ok(VentaEmitida { venta, comprobante })
+            }
+            (r, _) => r,
+        }
+    }
+
+    pub async fn anular_venta(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        venta: Uuid,
+        a: Anulacion,
+    ) -> Result<Comprobante> {
+        en_uow!(self, empresa, usuario, |uow, ctx| ventas::anular(
+            &mut uow, &ctx, venta, a
+        ))
+    }
+
+    pub async fn devolver(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        venta: Uuid,
+        d: Devolucion,
+    ) -> Result<Comprobante> {
+        en_uow!(self, empresa, usuario, |uow, ctx| ventas::devolver(
+            &mut uow, &ctx, venta, d
+        ))
+    }
+
+    pub async fn nota_debito(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        venta: Uuid,
+        n: NotaDebitoNueva,
+    ) -> Result<Comprobante> {
+        en_uow!(self, empresa, usuario, |uow, ctx| ventas::nota_debito(
+            &mut uow, &ctx, venta, n
+        ))
+    }
+
+    pub async fn venta(&self, empresa: Uuid, id: Uuid) -> Result<Venta> {
+        leer!(self, empresa, |uow| uow.venta(id))?.ok_or_else(|| {
+            Error::no_encontrado("venta", format!("venta {id} no existe en esta empresa"))
+        })
+    }
+
+    pub async fn ventas(&self, empresa: Uuid, f: &FiltroVentas) -> Result<(Vec<Venta>, u64)> {
+        leer!(self, empresa, |uow| uow.listar_ventas(f))
+    }
+
+    pub async fn comprobantes_de_venta(
+        &self,
+        empresa: Uuid,
+        venta: Uuid,
+    ) -> Result<Vec<Comprobante>> {
+        leer!(self, empresa, |uow| uow.comprobantes_de_venta(venta))
     }
 }

@@ -16,12 +16,15 @@ use std::future::Future;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
 use crate::empresa::{ConfiguracionEmpresa, Empresa};
 use crate::error::Result;
 use crate::inventario::{
     Almacen, Categoria, FilaKardex, FiltroMovimientos, FiltroProductos, Lote, Marca,
     MovimientoStock, Producto, SaldoMovimiento, SerieProducto, Stock,
 };
+use crate::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
+use crate::ventas::{FiltroVentas, Venta};
 
 /// The time, handed to the engine so that every flow is deterministic under test.
 pub trait Reloj: Send + Sync {
@@ -194,4 +197,84 @@ pub trait Uow: Send {
         &mut self,
         producto: Uuid,
     ) -> impl Future<Output = Result<Vec<SerieProducto>>> + Send;
+
+    // --- Customers and suppliers ---------------------------------------------------------------
+
+    fn guardar_cliente(&mut self, c: &Cliente) -> impl Future<Output = Result<()>> + Send;
+    fn cliente(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Cliente>>> + Send;
+    /// The active customer with this document, or else the latest inactive one.
+    fn cliente_por_documento(
+        &mut self,
+        tipo: TipoDocumentoCliente,
+        numero: &str,
+    ) -> impl Future<Output = Result<Option<Cliente>>> + Send;
+    /// Customers whose name or document number contains `texto`, a page and the total.
+    fn buscar_clientes(
+        &mut self,
+        texto: Option<&str>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> impl Future<Output = Result<(Vec<Cliente>, u64)>> + Send;
+    /// What a customer still owes on credit sales.
+    fn deuda_cliente(
+        &mut self,
+        cliente: Uuid,
+    ) -> impl Future<Output = Result<rust_decimal::Decimal>> + Send;
+
+    fn guardar_proveedor(&mut self, p: &Proveedor) -> impl Future<Output = Result<()>> + Send;
+    fn proveedor(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Proveedor>>> + Send;
+    fn proveedor_por_ruc(
+        &mut self,
+        ruc: &str,
+    ) -> impl Future<Output = Result<Option<Proveedor>>> + Send;
+    fn buscar_proveedores(
+        &mut self,
+        texto: Option<&str>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> impl Future<Output = Result<(Vec<Proveedor>, u64)>> + Send;
+
+    // --- Series, sales, comprobantes -----------------------------------------------------------
+
+    fn guardar_serie_comprobante(
+        &mut self,
+        s: &SerieComprobante,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn serie_comprobante(
+        &mut self,
+        tipo: TipoComprobante,
+        serie: &str,
+    ) -> impl Future<Output = Result<Option<SerieComprobante>>> + Send;
+    fn series_comprobante(&mut self) -> impl Future<Output = Result<Vec<SerieComprobante>>> + Send;
+    /// Takes the next number of a series, locking the series until the unit of work ends: numbers
+    /// are gapless and never repeat. Fails with `no_encontrado` for an unknown series.
+    fn siguiente_numero(
+        &mut self,
+        tipo: TipoComprobante,
+        serie: &str,
+    ) -> impl Future<Output = Result<i64>> + Send;
+
+    /// Inserts a sale; a repeated idempotency key is a `duplicado` conflict.
+    fn insertar_venta(&mut self, v: &Venta) -> impl Future<Output = Result<()>> + Send;
+    /// Saves a sale's state, lines (returned quantities) and instalments.
+    fn actualizar_venta(&mut self, v: &Venta) -> impl Future<Output = Result<()>> + Send;
+    fn venta(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Venta>>> + Send;
+    fn venta_por_clave(
+        &mut self,
+        clave: &str,
+    ) -> impl Future<Output = Result<Option<Venta>>> + Send;
+    /// Sales, newest first, a page and the total.
+    fn listar_ventas(
+        &mut self,
+        f: &FiltroVentas,
+    ) -> impl Future<Output = Result<(Vec<Venta>, u64)>> + Send;
+
+    fn insertar_comprobante(&mut self, c: &Comprobante) -> impl Future<Output = Result<()>> + Send;
+    fn comprobante(&mut self, id: Uuid)
+    -> impl Future<Output = Result<Option<Comprobante>>> + Send;
+    /// A sale's comprobante and its notes, in issue order.
+    fn comprobantes_de_venta(
+        &mut self,
+        venta: Uuid,
+    ) -> impl Future<Output = Result<Vec<Comprobante>>> + Send;
 }

@@ -29,6 +29,20 @@ pub fn error_sql(e: sqlx::Error) -> Error {
                 ("nombre", "ya existe un registro con ese nombre")
             } else if que.contains("subdominio") {
                 ("subdominio", "ese subdominio ya lo usa otra empresa")
+            } else if que.contains("clave") {
+                (
+                    "clave_idempotencia",
+                    "ya existe una venta con esa clave de idempotencia",
+                )
+            } else if que.contains("documento") {
+                (
+                    "numero_documento",
+                    "ya existe un registro activo con ese documento",
+                )
+            } else if que.contains("ruc") {
+                ("ruc", "ya existe un proveedor con ese RUC")
+            } else if que.contains("serie") {
+                ("serie", "esa serie o número ya existe")
             } else if que.contains("identificacion") {
                 (
                     "identificacion",
@@ -129,7 +143,10 @@ pub fn patron_like(texto: &str) -> String {
 /// `$uow { tx, empresa }`.
 macro_rules! impl_uow {
     ($uow:ident, $fu:literal, $like:literal, $num_precio:literal) => {
+        use erp_core::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
         use erp_core::empresa::{ConfiguracionEmpresa, Empresa, TipoDato};
+        use erp_core::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
+        use erp_core::ventas::{FiltroVentas, Venta};
         use erp_core::error::{Error, Result};
         use erp_core::inventario::{
             a_microsegundos, desde_microsegundos, Almacen, Categoria, FilaKardex, FiltroMovimientos,
@@ -342,6 +359,441 @@ macro_rules! impl_uow {
         impl erp_core::store::Uow for $uow {
             async fn commit(self) -> Result<()> {
                 self.tx.commit().await.map_err(error_sql)
+            }
+
+            async fn guardar_cliente(&mut self, c: &Cliente) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO clientes (empresa_id, id, tipo_documento, numero_documento, razon_social, \
+                     direccion, email, telefono, limite_credito, dias_credito, es_varios, activo, creado_en_us) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                     ON CONFLICT (empresa_id, id) DO UPDATE SET razon_social = excluded.razon_social, \
+                     direccion = excluded.direccion, email = excluded.email, telefono = excluded.telefono, \
+                     limite_credito = excluded.limite_credito, dias_credito = excluded.dias_credito, \
+                     activo = excluded.activo",
+                )
+                .bind(self.empresa)
+                .bind(c.id)
+                .bind(c.tipo_documento.codigo())
+                .bind(&c.numero_documento)
+                .bind(&c.razon_social)
+                .bind(&c.direccion)
+                .bind(&c.email)
+                .bind(&c.telefono)
+                .bind(dec(c.limite_credito))
+                .bind(c.dias_credito)
+                .bind(c.es_varios)
+                .bind(c.activo)
+                .bind(a_microsegundos(c.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn cliente(&mut self, id: Uuid) -> Result<Option<Cliente>> {
+                let r = sqlx::query(
+                    "SELECT id, tipo_documento, numero_documento, razon_social, direccion, email, telefono, \
+                     limite_credito, dias_credito, es_varios, activo, creado_en_us FROM clientes \
+                     WHERE empresa_id = $1 AND id = $2",
+                )
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_cliente(&r)).transpose()
+            }
+
+            async fn cliente_por_documento(&mut self, tipo: TipoDocumentoCliente, numero: &str) -> Result<Option<Cliente>> {
+                let r = sqlx::query(
+                    "SELECT id, tipo_documento, numero_documento, razon_social, direccion, email, telefono, \
+                     limite_credito, dias_credito, es_varios, activo, creado_en_us FROM clientes \
+                     WHERE empresa_id = $1 AND tipo_documento = $2 AND numero_documento = $3 \
+                     ORDER BY activo DESC, creado_en_us DESC LIMIT 1",
+                )
+                .bind(self.empresa)
+                .bind(tipo.codigo())
+                .bind(numero)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_cliente(&r)).transpose()
+            }
+
+            async fn buscar_clientes(&mut self, texto: Option<&str>, pagina: u32, tamanio: u32) -> Result<(Vec<Cliente>, u64)> {
+                let filtros = |qb: &mut sqlx::QueryBuilder<Db>| {
+                    qb.push(" FROM clientes WHERE empresa_id = ");
+                    qb.push_bind(self.empresa);
+                    qb.push(" AND activo = ");
+                    qb.push_bind(true);
+                    if let Some(t) = texto.filter(|t| !t.trim().is_empty()) {
+                        let patron = comun::patron_like(t);
+                        qb.push(concat!(" AND (razon_social ", $like, " "));
+                        qb.push_bind(patron.clone());
+                        qb.push(concat!(" ESCAPE '\\' OR numero_documento ", $like, " "));
+                        qb.push_bind(patron);
+                        qb.push(" ESCAPE '\\')");
+                    }
+                };
+                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*)");
+                filtros(&mut qb);
+                let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
+                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT id, tipo_documento, numero_documento, razon_social, direccion, email, telefono, \
+                     limite_credito, dias_credito, es_varios, activo, creado_en_us",
+                );
+                filtros(&mut qb);
+                qb.push(" ORDER BY razon_social, id LIMIT ");
+                let tamanio = i64::from(tamanio.clamp(1, 100));
+                qb.push_bind(tamanio);
+                qb.push(" OFFSET ");
+                qb.push_bind(i64::from(pagina.max(1) - 1) * tamanio);
+                let filas = qb.build().fetch_all(&mut *self.tx).await.map_err(error_sql)?;
+                Ok((filas.iter().map(fila_cliente).collect::<Result<Vec<_>>>()?, u64::try_from(total).unwrap_or(0)))
+            }
+
+            async fn deuda_cliente(&mut self, cliente: Uuid) -> Result<rust_decimal::Decimal> {
+                // Summed here: SQLite cannot add TEXT decimals exactly.
+                let filas = sqlx::query(
+                    "SELECT saldo_pendiente FROM ventas WHERE empresa_id = $1 AND cliente_id = $2 \
+                     AND condicion = 'credito' AND estado = 'completada'",
+                )
+                .bind(self.empresa)
+                .bind(cliente)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                let mut suma = rust_decimal::Decimal::ZERO;
+                for r in &filas {
+                    suma += leer_dec(r, 0)?;
+                }
+                Ok(suma)
+            }
+
+            async fn guardar_proveedor(&mut self, p: &Proveedor) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO proveedores (empresa_id, id, ruc, razon_social, nombre_comercial, direccion, \
+                     email, telefono, contacto, dias_credito, activo, creado_en_us) VALUES ($1, $2, $3, $4, \
+                     $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (empresa_id, id) DO UPDATE SET \
+                     razon_social = excluded.razon_social, nombre_comercial = excluded.nombre_comercial, \
+                     direccion = excluded.direccion, email = excluded.email, telefono = excluded.telefono, \
+                     contacto = excluded.contacto, dias_credito = excluded.dias_credito, activo = excluded.activo",
+                )
+                .bind(self.empresa)
+                .bind(p.id)
+                .bind(&p.ruc)
+                .bind(&p.razon_social)
+                .bind(&p.nombre_comercial)
+                .bind(&p.direccion)
+                .bind(&p.email)
+                .bind(&p.telefono)
+                .bind(&p.contacto)
+                .bind(p.dias_credito)
+                .bind(p.activo)
+                .bind(a_microsegundos(p.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn proveedor(&mut self, id: Uuid) -> Result<Option<Proveedor>> {
+                let r = sqlx::query(
+                    "SELECT id, ruc, razon_social, nombre_comercial, direccion, email, telefono, contacto, \
+                     dias_credito, activo, creado_en_us FROM proveedores WHERE empresa_id = $1 AND id = $2",
+                )
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_proveedor(&r)).transpose()
+            }
+
+            async fn proveedor_por_ruc(&mut self, ruc: &str) -> Result<Option<Proveedor>> {
+                let r = sqlx::query(
+                    "SELECT id, ruc, razon_social, nombre_comercial, direccion, email, telefono, contacto, \
+                     dias_credito, activo, creado_en_us FROM proveedores WHERE empresa_id = $1 AND ruc = $2",
+                )
+                .bind(self.empresa)
+                .bind(ruc)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_proveedor(&r)).transpose()
+            }
+
+            async fn buscar_proveedores(&mut self, texto: Option<&str>, pagina: u32, tamanio: u32) -> Result<(Vec<Proveedor>, u64)> {
+                let filtros = |qb: &mut sqlx::QueryBuilder<Db>| {
+                    qb.push(" FROM proveedores WHERE empresa_id = ");
+                    qb.push_bind(self.empresa);
+                    qb.push(" AND activo = ");
+                    qb.push_bind(true);
+                    if let Some(t) = texto.filter(|t| !t.trim().is_empty()) {
+                        let patron = comun::patron_like(t);
+                        qb.push(concat!(" AND (razon_social ", $like, " "));
+                        qb.push_bind(patron.clone());
+                        qb.push(concat!(" ESCAPE '\\' OR ruc ", $like, " "));
+                        qb.push_bind(patron);
+                        qb.push(" ESCAPE '\\')");
+                    }
+                };
+                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*)");
+                filtros(&mut qb);
+                let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
+                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT id, ruc, razon_social, nombre_comercial, direccion, email, telefono, contacto, \
+                     dias_credito, activo, creado_en_us",
+                );
+                filtros(&mut qb);
+                qb.push(" ORDER BY razon_social, id LIMIT ");
+                let tamanio = i64::from(tamanio.clamp(1, 100));
+                qb.push_bind(tamanio);
+                qb.push(" OFFSET ");
+                qb.push_bind(i64::from(pagina.max(1) - 1) * tamanio);
+                let filas = qb.build().fetch_all(&mut *self.tx).await.map_err(error_sql)?;
+                Ok((filas.iter().map(fila_proveedor).collect::<Result<Vec<_>>>()?, u64::try_from(total).unwrap_or(0)))
+            }
+
+            async fn guardar_serie_comprobante(&mut self, s: &SerieComprobante) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO series_comprobante (empresa_id, id, tipo, serie, documento_afectado, correlativo, activa) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (empresa_id, id) DO UPDATE SET \
+                     activa = excluded.activa",
+                )
+                .bind(self.empresa)
+                .bind(s.id)
+                .bind(s.tipo.codigo())
+                .bind(&s.serie)
+                .bind(s.documento_afectado.map(|t| t.codigo()))
+                .bind(s.correlativo)
+                .bind(s.activa)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn serie_comprobante(&mut self, tipo: TipoComprobante, serie: &str) -> Result<Option<SerieComprobante>> {
+                let r = sqlx::query(
+                    "SELECT id, tipo, serie, documento_afectado, correlativo, activa FROM series_comprobante \
+                     WHERE empresa_id = $1 AND tipo = $2 AND serie = $3",
+                )
+                .bind(self.empresa)
+                .bind(tipo.codigo())
+                .bind(serie)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_serie_comprobante(&r)).transpose()
+            }
+
+            async fn series_comprobante(&mut self) -> Result<Vec<SerieComprobante>> {
+                sqlx::query(
+                    "SELECT id, tipo, serie, documento_afectado, correlativo, activa FROM series_comprobante \
+                     WHERE empresa_id = $1 ORDER BY tipo, serie",
+                )
+                .bind(self.empresa)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .iter()
+                .map(fila_serie_comprobante)
+                .collect()
+            }
+
+            async fn siguiente_numero(&mut self, tipo: TipoComprobante, serie: &str) -> Result<i64> {
+                let n: Option<i64> = sqlx::query_scalar(
+                    "UPDATE series_comprobante SET correlativo = correlativo + 1 \
+                     WHERE empresa_id = $1 AND tipo = $2 AND serie = $3 AND activa RETURNING correlativo",
+                )
+                .bind(self.empresa)
+                .bind(tipo.codigo())
+                .bind(serie)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                n.ok_or_else(|| Error::no_encontrado("serie", format!("la serie {serie} de {} no existe o está inactiva", tipo.codigo())))
+            }
+
+            async fn insertar_venta(&mut self, v: &Venta) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO ventas (empresa_id, id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, \
+                     precios_incluyen_impuesto, tipo_venta, condicion, estado, total, descuento_global, \
+                     costo_total, vuelto, saldo_pendiente, comprobante_id, orden_id, clave_idempotencia, \
+                     observaciones, usuario_id, lineas, pagos, cuotas, creado_en_us) VALUES ($1, $2, $3, $4, \
+                     $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
+                     $24, $25)",
+                )
+                .bind(self.empresa)
+                .bind(v.id)
+                .bind(v.cliente_id)
+                .bind(v.almacen_id)
+                .bind(v.fecha)
+                .bind(v.moneda.codigo())
+                .bind(dec_opt(v.tipo_de_cambio))
+                .bind(v.precios_incluyen_impuesto)
+                .bind(v.tipo_venta.codigo())
+                .bind(v.condicion.codigo())
+                .bind(v.estado.codigo())
+                .bind(dec(v.total))
+                .bind(dec_opt(v.descuento_global))
+                .bind(dec(v.costo_total))
+                .bind(dec(v.vuelto))
+                .bind(dec(saldo_pendiente(v)))
+                .bind(v.comprobante_id)
+                .bind(v.orden_id)
+                .bind(&v.clave_idempotencia)
+                .bind(&v.observaciones)
+                .bind(v.usuario_id)
+                .bind(a_json(&v.lineas)?)
+                .bind(a_json(&v.pagos)?)
+                .bind(a_json(&v.cuotas)?)
+                .bind(a_microsegundos(v.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn actualizar_venta(&mut self, v: &Venta) -> Result<()> {
+                sqlx::query(
+                    "UPDATE ventas SET estado = $3, saldo_pendiente = $4, lineas = $5, cuotas = $6 \
+                     WHERE empresa_id = $1 AND id = $2",
+                )
+                .bind(self.empresa)
+                .bind(v.id)
+                .bind(v.estado.codigo())
+                .bind(dec(saldo_pendiente(v)))
+                .bind(a_json(&v.lineas)?)
+                .bind(a_json(&v.cuotas)?)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn venta(&mut self, id: Uuid) -> Result<Option<Venta>> {
+                let r = sqlx::query("SELECT id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, precios_incluyen_impuesto, \
+                     tipo_venta, condicion, estado, total, descuento_global, costo_total, vuelto, comprobante_id, \
+                     orden_id, clave_idempotencia, observaciones, usuario_id, lineas, pagos, cuotas, creado_en_us \
+                     FROM ventas WHERE empresa_id = $1 AND id = $2")
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_venta(&r)).transpose()
+            }
+
+            async fn venta_por_clave(&mut self, clave: &str) -> Result<Option<Venta>> {
+                let r = sqlx::query("SELECT id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, precios_incluyen_impuesto, \
+                     tipo_venta, condicion, estado, total, descuento_global, costo_total, vuelto, comprobante_id, \
+                     orden_id, clave_idempotencia, observaciones, usuario_id, lineas, pagos, cuotas, creado_en_us \
+                     FROM ventas WHERE empresa_id = $1 AND clave_idempotencia = $2")
+                .bind(self.empresa)
+                .bind(clave)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_venta(&r)).transpose()
+            }
+
+            async fn listar_ventas(&mut self, f: &FiltroVentas) -> Result<(Vec<Venta>, u64)> {
+                let filtros = |qb: &mut sqlx::QueryBuilder<Db>| {
+                    qb.push(" FROM ventas WHERE empresa_id = ");
+                    qb.push_bind(self.empresa);
+                    if let Some(c) = f.cliente_id {
+                        qb.push(" AND cliente_id = ");
+                        qb.push_bind(c);
+                    }
+                    if let Some(d) = f.desde {
+                        qb.push(" AND fecha >= ");
+                        qb.push_bind(d);
+                    }
+                    if let Some(h) = f.hasta {
+                        qb.push(" AND fecha <= ");
+                        qb.push_bind(h);
+                    }
+                };
+                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*)");
+                filtros(&mut qb);
+                let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
+                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, precios_incluyen_impuesto, \
+                     tipo_venta, condicion, estado, total, descuento_global, costo_total, vuelto, comprobante_id, \
+                     orden_id, clave_idempotencia, observaciones, usuario_id, lineas, pagos, cuotas, creado_en_us",
+                );
+                filtros(&mut qb);
+                qb.push(" ORDER BY fecha DESC, creado_en_us DESC, id LIMIT ");
+                let tamanio = i64::from(f.tamanio_pagina.clamp(1, 100));
+                qb.push_bind(tamanio);
+                qb.push(" OFFSET ");
+                qb.push_bind(i64::from(f.pagina.max(1) - 1) * tamanio);
+                let filas = qb.build().fetch_all(&mut *self.tx).await.map_err(error_sql)?;
+                Ok((filas.iter().map(fila_venta).collect::<Result<Vec<_>>>()?, u64::try_from(total).unwrap_or(0)))
+            }
+
+            async fn insertar_comprobante(&mut self, c: &Comprobante) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO comprobantes (empresa_id, id, tipo, serie, numero, venta_id, referencia_id, \
+                     motivo_codigo, motivo, estado, cliente_id, cliente_tipo_documento, cliente_numero_documento, \
+                     cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+                     $19, $20)",
+                )
+                .bind(self.empresa)
+                .bind(c.id)
+                .bind(c.tipo.codigo())
+                .bind(&c.serie)
+                .bind(c.numero)
+                .bind(c.venta_id)
+                .bind(c.referencia_id)
+                .bind(&c.motivo_codigo)
+                .bind(&c.motivo)
+                .bind(c.estado.codigo())
+                .bind(c.cliente_id)
+                .bind(c.cliente_tipo_documento.codigo())
+                .bind(&c.cliente_numero_documento)
+                .bind(&c.cliente_razon_social)
+                .bind(&c.cliente_direccion)
+                .bind(c.fecha_emision)
+                .bind(c.moneda.codigo())
+                .bind(dec(c.total))
+                .bind(c.documento.to_string())
+                .bind(a_microsegundos(c.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn comprobante(&mut self, id: Uuid) -> Result<Option<Comprobante>> {
+                let r = sqlx::query("SELECT id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, \
+                     cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, \
+                     cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us FROM comprobantes \
+                     WHERE empresa_id = $1 AND id = $2")
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_comprobante(&r)).transpose()
+            }
+
+            async fn comprobantes_de_venta(&mut self, venta: Uuid) -> Result<Vec<Comprobante>> {
+                sqlx::query("SELECT id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, \
+                     cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, \
+                     cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us FROM comprobantes \
+                     WHERE empresa_id = $1 AND venta_id = $2 ORDER BY creado_en_us, id")
+                .bind(self.empresa)
+                .bind(venta)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .iter()
+                .map(fila_comprobante)
+                .collect()
             }
 
             async fn empresa(&mut self) -> Result<Empresa> {
@@ -1110,6 +1562,137 @@ macro_rules! impl_uow {
                 .map(fila_serie)
                 .collect()
             }
+        }
+
+        fn fila_cliente(r: &Fila) -> Result<Cliente> {
+            let tipo: String = r.try_get("tipo_documento").map_err(error_sql)?;
+            Ok(Cliente {
+                id: r.try_get("id").map_err(error_sql)?,
+                tipo_documento: TipoDocumentoCliente::desde_codigo(&tipo).ok_or_else(|| comun::corrupto("tipo_documento", &tipo))?,
+                numero_documento: r.try_get("numero_documento").map_err(error_sql)?,
+                razon_social: r.try_get("razon_social").map_err(error_sql)?,
+                direccion: r.try_get("direccion").map_err(error_sql)?,
+                email: r.try_get("email").map_err(error_sql)?,
+                telefono: r.try_get("telefono").map_err(error_sql)?,
+                limite_credito: leer_dec(r, "limite_credito")?,
+                dias_credito: r.try_get("dias_credito").map_err(error_sql)?,
+                es_varios: r.try_get("es_varios").map_err(error_sql)?,
+                activo: r.try_get("activo").map_err(error_sql)?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
+        }
+
+        fn fila_proveedor(r: &Fila) -> Result<Proveedor> {
+            Ok(Proveedor {
+                id: r.try_get("id").map_err(error_sql)?,
+                ruc: r.try_get("ruc").map_err(error_sql)?,
+                razon_social: r.try_get("razon_social").map_err(error_sql)?,
+                nombre_comercial: r.try_get("nombre_comercial").map_err(error_sql)?,
+                direccion: r.try_get("direccion").map_err(error_sql)?,
+                email: r.try_get("email").map_err(error_sql)?,
+                telefono: r.try_get("telefono").map_err(error_sql)?,
+                contacto: r.try_get("contacto").map_err(error_sql)?,
+                dias_credito: r.try_get("dias_credito").map_err(error_sql)?,
+                activo: r.try_get("activo").map_err(error_sql)?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
+        }
+
+        fn fila_serie_comprobante(r: &Fila) -> Result<SerieComprobante> {
+            let tipo: String = r.try_get("tipo").map_err(error_sql)?;
+            let afectado: Option<String> = r.try_get("documento_afectado").map_err(error_sql)?;
+            Ok(SerieComprobante {
+                id: r.try_get("id").map_err(error_sql)?,
+                tipo: TipoComprobante::desde_codigo(&tipo).ok_or_else(|| comun::corrupto("tipo", &tipo))?,
+                serie: r.try_get("serie").map_err(error_sql)?,
+                documento_afectado: afectado
+                    .map(|a| TipoComprobante::desde_codigo(&a).ok_or_else(|| comun::corrupto("documento_afectado", &a)))
+                    .transpose()?,
+                correlativo: r.try_get("correlativo").map_err(error_sql)?,
+                activa: r.try_get("activa").map_err(error_sql)?,
+            })
+        }
+
+        fn desde_json<T: serde::de::DeserializeOwned>(r: &Fila, col: &str) -> Result<T> {
+            let texto: String = r.try_get(col).map_err(error_sql)?;
+            serde_json::from_str(&texto).map_err(|_| comun::corrupto(col, &texto))
+        }
+
+        fn fila_venta(r: &Fila) -> Result<Venta> {
+            use erp_core::ventas::{CondicionPago, EstadoVenta, TipoVenta};
+            let texto = |c: &str| r.try_get::<String, _>(c).map_err(error_sql);
+            Ok(Venta {
+                id: r.try_get("id").map_err(error_sql)?,
+                cliente_id: r.try_get("cliente_id").map_err(error_sql)?,
+                almacen_id: r.try_get("almacen_id").map_err(error_sql)?,
+                fecha: r.try_get("fecha").map_err(error_sql)?,
+                moneda: comun::moneda(&texto("moneda")?)?,
+                tipo_de_cambio: leer_dec_opt(r, "tipo_de_cambio")?,
+                precios_incluyen_impuesto: r.try_get("precios_incluyen_impuesto").map_err(error_sql)?,
+                tipo_venta: match texto("tipo_venta")?.as_str() {
+                    "pos" => TipoVenta::Pos,
+                    "online" => TipoVenta::Online,
+                    _ => TipoVenta::Directa,
+                },
+                condicion: if texto("condicion")? == "credito" { CondicionPago::Credito } else { CondicionPago::Contado },
+                estado: if texto("estado")? == "anulada" { EstadoVenta::Anulada } else { EstadoVenta::Completada },
+                total: leer_dec(r, "total")?,
+                descuento_global: leer_dec_opt(r, "descuento_global")?,
+                costo_total: leer_dec(r, "costo_total")?,
+                vuelto: leer_dec(r, "vuelto")?,
+                comprobante_id: r.try_get("comprobante_id").map_err(error_sql)?,
+                orden_id: r.try_get("orden_id").map_err(error_sql)?,
+                clave_idempotencia: r.try_get("clave_idempotencia").map_err(error_sql)?,
+                observaciones: texto("observaciones")?,
+                usuario_id: r.try_get("usuario_id").map_err(error_sql)?,
+                lineas: desde_json(r, "lineas")?,
+                pagos: desde_json(r, "pagos")?,
+                cuotas: desde_json(r, "cuotas")?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
+        }
+
+        fn fila_comprobante(r: &Fila) -> Result<Comprobante> {
+            use erp_core::comprobantes::EstadoComprobante;
+            let texto = |c: &str| r.try_get::<String, _>(c).map_err(error_sql);
+            let tipo = texto("tipo")?;
+            let estado = texto("estado")?;
+            let tipo_doc = texto("cliente_tipo_documento")?;
+            Ok(Comprobante {
+                id: r.try_get("id").map_err(error_sql)?,
+                tipo: TipoComprobante::desde_codigo(&tipo).ok_or_else(|| comun::corrupto("tipo", &tipo))?,
+                serie: texto("serie")?,
+                numero: r.try_get("numero").map_err(error_sql)?,
+                venta_id: r.try_get("venta_id").map_err(error_sql)?,
+                referencia_id: r.try_get("referencia_id").map_err(error_sql)?,
+                motivo_codigo: r.try_get("motivo_codigo").map_err(error_sql)?,
+                motivo: texto("motivo")?,
+                estado: EstadoComprobante::desde_codigo(&estado).ok_or_else(|| comun::corrupto("estado", &estado))?,
+                cliente_id: r.try_get("cliente_id").map_err(error_sql)?,
+                cliente_tipo_documento: TipoDocumentoCliente::desde_codigo(&tipo_doc)
+                    .ok_or_else(|| comun::corrupto("cliente_tipo_documento", &tipo_doc))?,
+                cliente_numero_documento: texto("cliente_numero_documento")?,
+                cliente_razon_social: texto("cliente_razon_social")?,
+                cliente_direccion: texto("cliente_direccion")?,
+                fecha_emision: r.try_get("fecha_emision").map_err(error_sql)?,
+                moneda: comun::moneda(&texto("moneda")?)?,
+                total: leer_dec(r, "total")?,
+                documento: desde_json(r, "documento")?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
+        }
+
+        /// What a sale still has to collect: the open balance of its instalments.
+        fn saldo_pendiente(v: &Venta) -> rust_decimal::Decimal {
+            if v.estado == erp_core::ventas::EstadoVenta::Anulada {
+                return rust_decimal::Decimal::ZERO;
+            }
+            v.cuotas.iter().map(|c| c.saldo).sum()
+        }
+
+        /// Serializes a sale's parts to the JSON their columns hold.
+        fn a_json<T: serde::Serialize>(x: &T) -> Result<String> {
+            serde_json::to_string(x).map_err(Error::almacenamiento)
         }
 
         fn fila_configuracion(r: &Fila) -> Result<ConfiguracionEmpresa> {

@@ -9,6 +9,7 @@ mod comun;
 pub mod postgres;
 pub mod sqlite;
 
+use erp_core::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
 use erp_core::empresa::{ConfiguracionEmpresa, Empresa};
 use erp_core::error::Result;
 use erp_core::inventario::{
@@ -16,6 +17,8 @@ use erp_core::inventario::{
     MovimientoStock, Producto, SaldoMovimiento, SerieProducto, Stock,
 };
 use erp_core::store::{GeneradorIds, Reloj, Store, Uow};
+use erp_core::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
+use erp_core::ventas::{FiltroVentas, Venta};
 use uuid::Uuid;
 
 pub use erp_core;
@@ -271,15 +274,119 @@ impl Uow for AnyUow {
     async fn listar_series(&mut self, producto: Uuid) -> Result<Vec<SerieProducto>> {
         delegar!(self, listar_series(producto))
     }
+    async fn guardar_cliente(&mut self, c: &Cliente) -> Result<()> {
+        delegar!(self, guardar_cliente(c))
+    }
+
+    async fn cliente(&mut self, id: Uuid) -> Result<Option<Cliente>> {
+        delegar!(self, cliente(id))
+    }
+
+    async fn cliente_por_documento(
+        &mut self,
+        tipo: TipoDocumentoCliente,
+        numero: &str,
+    ) -> Result<Option<Cliente>> {
+        delegar!(self, cliente_por_documento(tipo, numero))
+    }
+
+    async fn buscar_clientes(
+        &mut self,
+        texto: Option<&str>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<Cliente>, u64)> {
+        delegar!(self, buscar_clientes(texto, pagina, tamanio))
+    }
+
+    async fn deuda_cliente(&mut self, cliente: Uuid) -> Result<rust_decimal::Decimal> {
+        delegar!(self, deuda_cliente(cliente))
+    }
+
+    async fn guardar_proveedor(&mut self, p: &Proveedor) -> Result<()> {
+        delegar!(self, guardar_proveedor(p))
+    }
+
+    async fn proveedor(&mut self, id: Uuid) -> Result<Option<Proveedor>> {
+        delegar!(self, proveedor(id))
+    }
+
+    async fn proveedor_por_ruc(&mut self, ruc: &str) -> Result<Option<Proveedor>> {
+        delegar!(self, proveedor_por_ruc(ruc))
+    }
+
+    async fn buscar_proveedores(
+        &mut self,
+        texto: Option<&str>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<Proveedor>, u64)> {
+        delegar!(self, buscar_proveedores(texto, pagina, tamanio))
+    }
+
+    async fn guardar_serie_comprobante(&mut self, s: &SerieComprobante) -> Result<()> {
+        delegar!(self, guardar_serie_comprobante(s))
+    }
+
+    async fn serie_comprobante(
+        &mut self,
+        tipo: TipoComprobante,
+        serie: &str,
+    ) -> Result<Option<SerieComprobante>> {
+        delegar!(self, serie_comprobante(tipo, serie))
+    }
+
+    async fn series_comprobante(&mut self) -> Result<Vec<SerieComprobante>> {
+        delegar!(self, series_comprobante())
+    }
+
+    async fn siguiente_numero(&mut self, tipo: TipoComprobante, serie: &str) -> Result<i64> {
+        delegar!(self, siguiente_numero(tipo, serie))
+    }
+
+    async fn insertar_venta(&mut self, v: &Venta) -> Result<()> {
+        delegar!(self, insertar_venta(v))
+    }
+
+    async fn actualizar_venta(&mut self, v: &Venta) -> Result<()> {
+        delegar!(self, actualizar_venta(v))
+    }
+
+    async fn venta(&mut self, id: Uuid) -> Result<Option<Venta>> {
+        delegar!(self, venta(id))
+    }
+
+    async fn venta_por_clave(&mut self, clave: &str) -> Result<Option<Venta>> {
+        delegar!(self, venta_por_clave(clave))
+    }
+
+    async fn listar_ventas(&mut self, f: &FiltroVentas) -> Result<(Vec<Venta>, u64)> {
+        delegar!(self, listar_ventas(f))
+    }
+
+    async fn insertar_comprobante(&mut self, c: &Comprobante) -> Result<()> {
+        delegar!(self, insertar_comprobante(c))
+    }
+
+    async fn comprobante(&mut self, id: Uuid) -> Result<Option<Comprobante>> {
+        delegar!(self, comprobante(id))
+    }
+
+    async fn comprobantes_de_venta(&mut self, venta: Uuid) -> Result<Vec<Comprobante>> {
+        delegar!(self, comprobantes_de_venta(venta))
+    }
 }
 
-/// The system clock.
+/// The system clock, at the precision the stores keep (microseconds), so that what a flow
+/// returns equals what a later read gives back.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RelojSistema;
 
 impl Reloj for RelojSistema {
     fn ahora(&self) -> time::OffsetDateTime {
-        time::OffsetDateTime::now_utc()
+        let t = time::OffsetDateTime::now_utc();
+        t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(t)
     }
 }
 

@@ -95,10 +95,16 @@ pub struct PgStore {
     empresas: Arc<RwLock<HashSet<Uuid>>>,
 }
 
-const MIGRACIONES: &[(&str, &str)] = &[(
-    "0001_inventario",
-    include_str!("../migrations/postgres/0001_inventario.sql"),
-)];
+const MIGRACIONES: &[(&str, &str)] = &[
+    (
+        "0001_inventario",
+        include_str!("../migrations/postgres/0001_inventario.sql"),
+    ),
+    (
+        "0002_ventas",
+        include_str!("../migrations/postgres/0002_ventas.sql"),
+    ),
+];
 
 impl PgStore {
     /// Connects to `postgres://usuario:clave@host:puerto/base` and applies the migrations.

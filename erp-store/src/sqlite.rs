@@ -152,10 +152,16 @@ pub struct SqliteStore {
     empresas: Arc<RwLock<HashSet<Uuid>>>,
 }
 
-const MIGRACIONES: &[(&str, &str)] = &[(
-    "0001_inventario",
-    include_str!("../migrations/sqlite/0001_inventario.sql"),
-)];
+const MIGRACIONES: &[(&str, &str)] = &[
+    (
+        "0001_inventario",
+        include_str!("../migrations/sqlite/0001_inventario.sql"),
+    ),
+    (
+        "0002_ventas",
+        include_str!("../migrations/sqlite/0002_ventas.sql"),
+    ),
+];
 
 impl SqliteStore {
     /// Opens (creating it if needed) a SQLite database: `sqlite://ruta/erp.db` or a plain path,
