@@ -319,14 +319,14 @@ pub async fn elegir_serie<U: Uow>(
         return Ok(s);
     }
     let codigo = serie_por_defecto(empresa.pais, tipo, afectado, &empresa.ajustes);
-    crear_serie(
-        uow,
-        ctx,
-        NuevaSerie {
-            tipo,
-            serie: codigo,
-            documento_afectado: afectado,
-        },
-    )
-    .await
+    let serie = SerieComprobante {
+        id: ctx.ids.nuevo(),
+        tipo,
+        serie: validar_serie(empresa.pais, tipo, &codigo, afectado)?,
+        documento_afectado: afectado,
+        correlativo: 0,
+        activa: true,
+    };
+    // Two first sales of a company may make the default series at once.
+    uow.asegurar_serie_comprobante(&serie).await
 }

@@ -43,19 +43,23 @@ impl<S: Store + Clone> Clone for Motor<S> {
     }
 }
 
-/// Opens a unit of work, runs the flow on it with a context, commits.
+/// Opens a unit of work, runs the flow on it with a context, commits. An async block, so that an
+/// error ends the block (the unit of work is dropped, rolled back) and the caller sees it.
 macro_rules! en_uow {
-    ($self:ident, $empresa:expr, $usuario:expr, |$uow:ident, $ctx:ident| $cuerpo:expr) => {{
-        let mut $uow = $self.store.begin($empresa).await?;
-        let $ctx = Contexto {
-            reloj: &*$self.reloj,
-            ids: &*$self.ids,
-            usuario_id: $usuario,
-        };
-        let r = $cuerpo.await?;
-        $uow.commit().await?;
-        Ok(r)
-    }};
+    ($self:ident, $empresa:expr, $usuario:expr, |$uow:ident, $ctx:ident| $cuerpo:expr) => {
+        async {
+            let mut $uow = $self.store.begin($empresa).await?;
+            let $ctx = Contexto {
+                reloj: &*$self.reloj,
+                ids: &*$self.ids,
+                usuario_id: $usuario,
+            };
+            let r = $cuerpo.await?;
+            $uow.commit().await?;
+            Ok(r)
+        }
+        .await
+    };
 }
 
 /// Opens a read-only unit of work and runs a query on it.

@@ -201,6 +201,9 @@ pub trait Uow: Send {
     // --- Customers and suppliers ---------------------------------------------------------------
 
     fn guardar_cliente(&mut self, c: &Cliente) -> impl Future<Output = Result<()>> + Send;
+    /// Inserts the customer unless an active one with the same document exists, and returns
+    /// the stored one: safe when two units of work make the same customer at once.
+    fn asegurar_cliente(&mut self, c: &Cliente) -> impl Future<Output = Result<Cliente>> + Send;
     fn cliente(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Cliente>>> + Send;
     /// The active customer with this document, or else the latest inactive one.
     fn cliente_por_documento(
@@ -240,6 +243,11 @@ pub trait Uow: Send {
         &mut self,
         s: &SerieComprobante,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Inserts the series unless it exists, and returns the stored one (safe under races).
+    fn asegurar_serie_comprobante(
+        &mut self,
+        s: &SerieComprobante,
+    ) -> impl Future<Output = Result<SerieComprobante>> + Send;
     fn serie_comprobante(
         &mut self,
         tipo: TipoComprobante,

@@ -390,6 +390,34 @@ macro_rules! impl_uow {
                 Ok(())
             }
 
+            async fn asegurar_cliente(&mut self, c: &Cliente) -> Result<Cliente> {
+                sqlx::query(
+                    "INSERT INTO clientes (empresa_id, id, tipo_documento, numero_documento, razon_social, \
+                     direccion, email, telefono, limite_credito, dias_credito, es_varios, activo, creado_en_us) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                     ON CONFLICT (empresa_id, tipo_documento, numero_documento) WHERE activo DO NOTHING",
+                )
+                .bind(self.empresa)
+                .bind(c.id)
+                .bind(c.tipo_documento.codigo())
+                .bind(&c.numero_documento)
+                .bind(&c.razon_social)
+                .bind(&c.direccion)
+                .bind(&c.email)
+                .bind(&c.telefono)
+                .bind(dec(c.limite_credito))
+                .bind(c.dias_credito)
+                .bind(c.es_varios)
+                .bind(c.activo)
+                .bind(a_microsegundos(c.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                self.cliente_por_documento(c.tipo_documento, &c.numero_documento)
+                    .await?
+                    .ok_or_else(|| Error::almacenamiento("cliente asegurado no encontrado"))
+            }
+
             async fn cliente(&mut self, id: Uuid) -> Result<Option<Cliente>> {
                 let r = sqlx::query(
                     "SELECT id, tipo_documento, numero_documento, razon_social, direccion, email, telefono, \
@@ -572,6 +600,26 @@ macro_rules! impl_uow {
                 .await
                 .map_err(error_sql)?;
                 Ok(())
+            }
+
+            async fn asegurar_serie_comprobante(&mut self, s: &SerieComprobante) -> Result<SerieComprobante> {
+                sqlx::query(
+                    "INSERT INTO series_comprobante (empresa_id, id, tipo, serie, documento_afectado, correlativo, activa) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (empresa_id, tipo, serie) DO NOTHING",
+                )
+                .bind(self.empresa)
+                .bind(s.id)
+                .bind(s.tipo.codigo())
+                .bind(&s.serie)
+                .bind(s.documento_afectado.map(|t| t.codigo()))
+                .bind(s.correlativo)
+                .bind(s.activa)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                self.serie_comprobante(s.tipo, &s.serie)
+                    .await?
+                    .ok_or_else(|| Error::almacenamiento("serie asegurada no encontrada"))
             }
 
             async fn serie_comprobante(&mut self, tipo: TipoComprobante, serie: &str) -> Result<Option<SerieComprobante>> {

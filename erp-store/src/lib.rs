@@ -278,6 +278,17 @@ impl Uow for AnyUow {
         delegar!(self, guardar_cliente(c))
     }
 
+    async fn asegurar_cliente(&mut self, c: &Cliente) -> Result<Cliente> {
+        delegar!(self, asegurar_cliente(c))
+    }
+
+    async fn asegurar_serie_comprobante(
+        &mut self,
+        s: &SerieComprobante,
+    ) -> Result<SerieComprobante> {
+        delegar!(self, asegurar_serie_comprobante(s))
+    }
+
     async fn cliente(&mut self, id: Uuid) -> Result<Option<Cliente>> {
         delegar!(self, cliente(id))
     }

@@ -1,0 +1,180 @@
+//! Sales under concurrency, on both databases: numbers of one series are 1..N with no gap and no
+//! duplicate; scarce stock is never oversold (and a refused sale gives its number back); racing
+//! retries of one idempotent sale create it once.
+
+#![allow(clippy::unwrap_used)]
+
+mod comun;
+
+use std::sync::Arc;
+
+use comun::*;
+use erp_core::ventas::servicio::{ItemPos, VentaPos};
+use erp_store::AnyStore;
+
+async fn preparar(store: AnyStore, stock: &str) -> (Arc<M>, uuid::Uuid, String) {
+    let m = Arc::new(motor(store));
+    let e = empresa_pe(&m).await.id;
+    let a = m
+        .crear_almacen(
+            e,
+            None,
+            erp_core::inventario::servicio::NuevoAlmacen {
+                nombre: "Tienda".into(),
+                es_principal: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let p = producto(&m, e, "Gaseosa").await;
+    m.registrar_movimiento(e, None, entrada(p.id, a.id, stock, "1.50"))
+        .await
+        .unwrap();
+    (m, e, p.codigo)
+}
+
+fn pos(codigo: &str, clave: Option<String>) -> VentaPos {
+    VentaPos {
+        items: vec![ItemPos {
+            codigo: codigo.into(),
+            cantidad: d("1"),
+            series: vec![],
+        }],
+        clave_idempotencia: clave,
+        ..Default::default()
+    }
+}
+
+async fn numeros_sin_huecos(store: AnyStore) {
+    let (m, e, codigo) = preparar(store, "1000").await;
+    let tareas: Vec<_> = (0..24)
+        .map(|_| {
+            let (m, codigo) = (m.clone(), codigo.clone());
+            tokio::spawn(async move { m.venta_pos(e, None, pos(&codigo, None)).await })
+        })
+        .collect();
+    let mut numeros = Vec::new();
+    for t in tareas {
+        numeros.push(t.await.unwrap().unwrap().comprobante.numero);
+    }
+    numeros.sort_unstable();
+    assert_eq!(numeros, (1..=24).collect::<Vec<i64>>());
+}
+
+async fn stock_escaso_sin_sobreventa(store: AnyStore) {
+    let (m, e, codigo) = preparar(store, "10").await;
+    let tareas: Vec<_> = (0..24)
+        .map(|_| {
+            let (m, codigo) = (m.clone(), codigo.clone());
+            tokio::spawn(async move { m.venta_pos(e, None, pos(&codigo, None)).await })
+        })
+        .collect();
+    let mut numeros = Vec::new();
+    let mut rechazadas = 0;
+    for t in tareas {
+        match t.await.unwrap() {
+            Ok(r) => numeros.push(r.comprobante.numero),
+            Err(err) => {
+                assert_eq!(err.codigo(), "stock_insuficiente", "{err}");
+                rechazadas += 1;
+            }
+        }
+    }
+    numeros.sort_unstable();
+    assert_eq!(numeros, (1..=10).collect::<Vec<i64>>());
+    assert_eq!(rechazadas, 14);
+    assert_eq!(m.stock(e, None, None).await.unwrap()[0].cantidad, d("0"));
+    assert_eq!(m.ventas(e, &Default::default()).await.unwrap().1, 10);
+}
+
+async fn reintentos_simultaneos(store: AnyStore) {
+    let (m, e, codigo) = preparar(store, "100").await;
+    let tareas: Vec<_> = (0..8)
+        .map(|_| {
+            let (m, codigo) = (m.clone(), codigo.clone());
+            tokio::spawn(async move {
+                m.venta_pos(e, None, pos(&codigo, Some("pos-7-000042".into())))
+                    .await
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for t in tareas {
+        ids.push(t.await.unwrap().unwrap().venta.id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "una sola venta");
+    assert_eq!(m.ventas(e, &Default::default()).await.unwrap().1, 1);
+    assert_eq!(m.stock(e, None, None).await.unwrap()[0].cantidad, d("99"));
+}
+
+macro_rules! en_archivo_y_postgres {
+    ($($nombre:ident),*) => {
+        $(
+            mod $nombre {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+                async fn sqlite_archivo() {
+                    let (store, _dir) = crate::comun::sqlite_archivo().await;
+                    super::$nombre(store).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+                async fn postgres() {
+                    if let Some(store) = crate::comun::postgres().await {
+                        super::$nombre(store).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+
+en_archivo_y_postgres!(
+    numeros_sin_huecos,
+    stock_escaso_sin_sobreventa,
+    reintentos_simultaneos
+);
+
+/// The first sales of a new company, of different products, at once: the "clientes varios" and
+/// the default series are made once, and the numbers are still 1..N.
+async fn primeras_ventas_simultaneas(store: AnyStore) {
+    let m = Arc::new(motor(store));
+    let e = empresa_pe(&m).await.id;
+    let a = m
+        .crear_almacen(
+            e,
+            None,
+            erp_core::inventario::servicio::NuevoAlmacen {
+                nombre: "Tienda".into(),
+                es_principal: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut codigos = Vec::new();
+    for i in 0..12 {
+        let p = producto(&m, e, &format!("Producto {i}")).await;
+        m.registrar_movimiento(e, None, entrada(p.id, a.id, "5", "1"))
+            .await
+            .unwrap();
+        codigos.push(p.codigo);
+    }
+    let tareas: Vec<_> = codigos
+        .into_iter()
+        .map(|codigo| {
+            let m = m.clone();
+            tokio::spawn(async move { m.venta_pos(e, None, pos(&codigo, None)).await })
+        })
+        .collect();
+    let mut numeros = Vec::new();
+    for t in tareas {
+        numeros.push(t.await.unwrap().unwrap().comprobante.numero);
+    }
+    numeros.sort_unstable();
+    assert_eq!(numeros, (1..=12).collect::<Vec<i64>>());
+    assert_eq!(m.series_comprobante(e).await.unwrap().len(), 1);
+    assert_eq!(m.buscar_clientes(e, None, 1, 10).await.unwrap().1, 1);
+}
+
+en_archivo_y_postgres!(primeras_ventas_simultaneas);
