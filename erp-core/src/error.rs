@@ -67,6 +67,8 @@ pub enum Codigo {
     ErrorAlmacenamiento,
     /// A credit sale beyond the customer's available credit.
     LimiteCreditoExcedido,
+    /// An expired quotation: it can only be duplicated.
+    CotizacionVencida,
 }
 
 impl Codigo {
@@ -109,6 +111,7 @@ impl Codigo {
             Self::EstadoInvalido => "estado_invalido",
             Self::ErrorAlmacenamiento => "error_almacenamiento",
             Self::LimiteCreditoExcedido => "limite_credito_excedido",
+            Self::CotizacionVencida => "cotizacion_vencida",
         }
     }
 }

@@ -23,6 +23,9 @@ use crate::inventario::{
 };
 use crate::store::{GeneradorIds, Reloj, Store, Uow};
 use crate::terceros::{self, CambiosCliente, Cliente, NuevoCliente, NuevoProveedor, Proveedor};
+use crate::ventas::pedidos::{
+    self, Cotizacion, GenerarVenta, NuevaCotizacion, NuevaOrden, OrdenVenta,
+};
 use crate::ventas::servicio::{self as ventas, Anulacion, Devolucion, NotaDebitoNueva, VentaPos};
 use crate::ventas::{FiltroVentas, NuevaVenta, Venta, VentaEmitida};
 
@@ -567,5 +570,155 @@ impl<S: Store> Motor<S> {
         venta: Uuid,
     ) -> Result<Vec<Comprobante>> {
         leer!(self, empresa, |uow| uow.comprobantes_de_venta(venta))
+    }
+
+    // --- Quotations and orders -----------------------------------------------------------------
+
+    pub async fn crear_cotizacion(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        n: NuevaCotizacion,
+    ) -> Result<Cotizacion> {
+        en_uow!(
+            self,
+            empresa,
+            usuario,
+            |uow, ctx| pedidos::crear_cotizacion(&mut uow, &ctx, n)
+        )
+    }
+
+    pub async fn duplicar_cotizacion(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        id: Uuid,
+    ) -> Result<Cotizacion> {
+        en_uow!(self, empresa, usuario, |uow, ctx| {
+            pedidos::duplicar_cotizacion(&mut uow, &ctx, id)
+        })
+    }
+
+    pub async fn rechazar_cotizacion(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        id: Uuid,
+        motivo: &str,
+    ) -> Result<Cotizacion> {
+        en_uow!(self, empresa, usuario, |uow, ctx| {
+            pedidos::rechazar_cotizacion(&mut uow, &ctx, id, motivo)
+        })
+    }
+
+    /// The scheduler's job: expires the company's quotations past their validity.
+    pub async fn vencer_cotizaciones(&self, empresa: Uuid) -> Result<u64> {
+        en_uow!(
+            self,
+            empresa,
+            None,
+            |uow, ctx| pedidos::vencer_cotizaciones(&mut uow, &ctx)
+        )
+    }
+
+    pub async fn cotizacion(&self, empresa: Uuid, id: Uuid) -> Result<Cotizacion> {
+        leer!(self, empresa, |uow| uow.cotizacion(id))?.ok_or_else(|| {
+            Error::no_encontrado(
+                "cotización",
+                format!("cotización {id} no existe en esta empresa"),
+            )
+        })
+    }
+
+    pub async fn cotizaciones(
+        &self,
+        empresa: Uuid,
+        cliente: Option<Uuid>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<Cotizacion>, u64)> {
+        leer!(self, empresa, |uow| uow
+            .listar_cotizaciones(cliente, pagina, tamanio))
+    }
+
+    pub async fn convertir_a_orden(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        id: Uuid,
+        almacen: Option<Uuid>,
+    ) -> Result<OrdenVenta> {
+        en_uow!(self, empresa, usuario, |uow, ctx| {
+            pedidos::convertir_a_orden(&mut uow, &ctx, id, almacen)
+        })
+    }
+
+    pub async fn crear_orden(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        n: NuevaOrden,
+    ) -> Result<OrdenVenta> {
+        en_uow!(self, empresa, usuario, |uow, ctx| pedidos::crear_orden(
+            &mut uow, &ctx, n
+        ))
+    }
+
+    pub async fn confirmar_orden(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        id: Uuid,
+    ) -> Result<OrdenVenta> {
+        en_uow!(
+            self,
+            empresa,
+            usuario,
+            |uow, _ctx| pedidos::confirmar_orden(&mut uow, id)
+        )
+    }
+
+    pub async fn cancelar_orden(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        id: Uuid,
+        motivo: &str,
+    ) -> Result<OrdenVenta> {
+        en_uow!(self, empresa, usuario, |uow, _ctx| pedidos::cancelar_orden(
+            &mut uow, id, motivo
+        ))
+    }
+
+    pub async fn generar_venta(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        id: Uuid,
+        g: GenerarVenta,
+    ) -> Result<VentaEmitida> {
+        en_uow!(self, empresa, usuario, |uow, ctx| pedidos::generar_venta(
+            &mut uow, &ctx, id, g
+        ))
+    }
+
+    pub async fn orden(&self, empresa: Uuid, id: Uuid) -> Result<OrdenVenta> {
+        leer!(self, empresa, |uow| uow.orden(id))?.ok_or_else(|| {
+            Error::no_encontrado(
+                "orden de venta",
+                format!("orden {id} no existe en esta empresa"),
+            )
+        })
+    }
+
+    pub async fn ordenes(
+        &self,
+        empresa: Uuid,
+        cliente: Option<Uuid>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<OrdenVenta>, u64)> {
+        leer!(self, empresa, |uow| uow
+            .listar_ordenes(cliente, pagina, tamanio))
     }
 }

@@ -24,6 +24,7 @@ use crate::inventario::{
     MovimientoStock, Producto, SaldoMovimiento, SerieProducto, Stock,
 };
 use crate::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
+use crate::ventas::pedidos::{Cotizacion, OrdenVenta};
 use crate::ventas::{FiltroVentas, Venta};
 
 /// The time, handed to the engine so that every flow is deterministic under test.
@@ -82,10 +83,6 @@ pub trait Uow: Send {
     /// The next value of a gapless counter of the company (`1` the first time), locked until the
     /// unit of work ends: product-code correlatives, document numbers.
     fn siguiente_contador(&mut self, clave: &str) -> impl Future<Output = Result<i64>> + Send;
-
-    /// The next value of the ledger's ordering sequence: increasing in the order the units of work
-    /// take it, gaps allowed, never locked.
-    fn siguiente_secuencia(&mut self) -> impl Future<Output = Result<i64>> + Send;
 
     // --- Catalogue ----------------------------------------------------------------------------
 
@@ -285,4 +282,26 @@ pub trait Uow: Send {
         &mut self,
         venta: Uuid,
     ) -> impl Future<Output = Result<Vec<Comprobante>>> + Send;
+
+    // --- Quotations and sales orders ----------------------------------------------------------
+
+    fn guardar_cotizacion(&mut self, c: &Cotizacion) -> impl Future<Output = Result<()>> + Send;
+    fn cotizacion(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Cotizacion>>> + Send;
+    /// Quotations, newest first, optionally of one customer; a page and the total.
+    fn listar_cotizaciones(
+        &mut self,
+        cliente: Option<Uuid>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> impl Future<Output = Result<(Vec<Cotizacion>, u64)>> + Send;
+    /// Marks `vencida` the current quotations valid until before `hoy`; returns how many.
+    fn vencer_cotizaciones(&mut self, hoy: time::Date) -> impl Future<Output = Result<u64>> + Send;
+    fn guardar_orden(&mut self, o: &OrdenVenta) -> impl Future<Output = Result<()>> + Send;
+    fn orden(&mut self, id: Uuid) -> impl Future<Output = Result<Option<OrdenVenta>>> + Send;
+    fn listar_ordenes(
+        &mut self,
+        cliente: Option<Uuid>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> impl Future<Output = Result<(Vec<OrdenVenta>, u64)>> + Send;
 }

@@ -1,6 +1,8 @@
 //! `erp`: the command line of the ERP engine. Today it computes documents and validates identity
 //! numbers; the server (`erp serve`) and the setup commands join it with the server issue.
 
+mod bench;
+
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -20,6 +22,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Comando {
+    /// Benchmarks of the engine.
+    Bench {
+        #[command(subcommand)]
+        cual: Bench,
+    },
     /// Calcula un documento: JSON por la entrada estándar, JSON calculado por la salida.
     /// Ante una entrada inválida imprime el error como JSON ({codigo, campo, mensaje}) y sale
     /// con código 1.
@@ -43,9 +50,74 @@ enum Comando {
     },
 }
 
+#[derive(Subcommand)]
+enum Bench {
+    /// N POS sales of 3 lines by K concurrent clients on a fresh database; one JSON line.
+    Ventas {
+        /// Number of sales.
+        #[arg(long, default_value_t = 5000)]
+        ventas: usize,
+        /// Concurrent clients (each at its own series).
+        #[arg(long, default_value_t = 1)]
+        clientes: usize,
+        /// Database URL (`postgres://…`, a SQLite path); a fresh SQLite file when absent.
+        #[arg(long, env = "ERP_BENCH_DB")]
+        db: Option<String>,
+        /// `motor` (the engine) or `sql` (the same writes by hand: the floor).
+        #[arg(long, value_enum, default_value_t = bench::Modo::Motor)]
+        modo: bench::Modo,
+        /// Products in the catalogue (each sale takes 3 of them).
+        #[arg(long, default_value_t = 300)]
+        productos: usize,
+        /// SQLite durability of the fresh file: `normal` (the shipped default) or `full`.
+        #[arg(long, value_enum, default_value_t = bench::Sync::Normal)]
+        sincronizacion: bench::Sync,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.comando {
+        Comando::Bench {
+            cual:
+                Bench::Ventas {
+                    ventas,
+                    clientes,
+                    db,
+                    modo,
+                    productos,
+                    sincronizacion,
+                },
+        } => {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: no se pudo iniciar el runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let o = bench::Opciones {
+                ventas,
+                clientes,
+                db,
+                modo,
+                productos,
+                sincronizacion,
+            };
+            match rt.block_on(bench::ventas(o)) {
+                Ok(v) => {
+                    println!("{v}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Comando::Calcular { pretty } => calcular(pretty),
         Comando::ValidarDocumento {
             pais,

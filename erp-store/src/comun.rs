@@ -146,6 +146,7 @@ macro_rules! impl_uow {
         use erp_core::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
         use erp_core::empresa::{ConfiguracionEmpresa, Empresa, TipoDato};
         use erp_core::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
+        use erp_core::ventas::pedidos::{Cotizacion, OrdenVenta};
         use erp_core::ventas::{FiltroVentas, Venta};
         use erp_core::error::{Error, Result};
         use erp_core::inventario::{
@@ -844,6 +845,170 @@ macro_rules! impl_uow {
                 .collect()
             }
 
+            async fn guardar_cotizacion(&mut self, c: &Cotizacion) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO cotizaciones (empresa_id, id, numero, cliente_id, fecha_emision, fecha_validez, \
+                     estado, moneda, precios_incluyen_impuesto, descuento_global, lineas, total, documento, notas, \
+                     condiciones, origen_id, orden_id, motivo_rechazo, usuario_id, creado_en_us) VALUES ($1, $2, \
+                     $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+                     ON CONFLICT (empresa_id, id) DO UPDATE SET estado = excluded.estado, \
+                     origen_id = excluded.origen_id, orden_id = excluded.orden_id, \
+                     motivo_rechazo = excluded.motivo_rechazo",
+                )
+                .bind(self.empresa)
+                .bind(c.id)
+                .bind(&c.numero)
+                .bind(c.cliente_id)
+                .bind(c.fecha_emision)
+                .bind(c.fecha_validez)
+                .bind(c.estado.codigo())
+                .bind(c.moneda.codigo())
+                .bind(c.precios_incluyen_impuesto)
+                .bind(dec_opt(c.descuento_global))
+                .bind(a_json(&c.lineas)?)
+                .bind(dec(c.total))
+                .bind(c.documento.to_string())
+                .bind(&c.notas)
+                .bind(&c.condiciones)
+                .bind(c.origen_id)
+                .bind(c.orden_id)
+                .bind(&c.motivo_rechazo)
+                .bind(c.usuario_id)
+                .bind(a_microsegundos(c.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn cotizacion(&mut self, id: Uuid) -> Result<Option<Cotizacion>> {
+                let r = sqlx::query(
+                    "SELECT id, numero, cliente_id, fecha_emision, fecha_validez, estado, moneda, \
+                     precios_incluyen_impuesto, descuento_global, lineas, total, documento, notas, condiciones, \
+                     origen_id, orden_id, motivo_rechazo, usuario_id, creado_en_us FROM cotizaciones \
+                     WHERE empresa_id = $1 AND id = $2",
+                )
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_cotizacion(&r)).transpose()
+            }
+
+            async fn listar_cotizaciones(&mut self, cliente: Option<Uuid>, pagina: u32, tamanio: u32) -> Result<(Vec<Cotizacion>, u64)> {
+                let filtros = |qb: &mut sqlx::QueryBuilder<Db>| {
+                    qb.push(" FROM cotizaciones WHERE empresa_id = ");
+                    qb.push_bind(self.empresa);
+                    if let Some(c) = cliente {
+                        qb.push(" AND cliente_id = ");
+                        qb.push_bind(c);
+                    }
+                };
+                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*)");
+                filtros(&mut qb);
+                let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
+                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT id, numero, cliente_id, fecha_emision, fecha_validez, estado, moneda, \
+                     precios_incluyen_impuesto, descuento_global, lineas, total, documento, notas, condiciones, \
+                     origen_id, orden_id, motivo_rechazo, usuario_id, creado_en_us",
+                );
+                filtros(&mut qb);
+                qb.push(" ORDER BY creado_en_us DESC, id LIMIT ");
+                let tamanio = i64::from(tamanio.clamp(1, 100));
+                qb.push_bind(tamanio);
+                qb.push(" OFFSET ");
+                qb.push_bind(i64::from(pagina.max(1) - 1) * tamanio);
+                let filas = qb.build().fetch_all(&mut *self.tx).await.map_err(error_sql)?;
+                Ok((filas.iter().map(fila_cotizacion).collect::<Result<Vec<_>>>()?, u64::try_from(total).unwrap_or(0)))
+            }
+
+            async fn vencer_cotizaciones(&mut self, hoy: time::Date) -> Result<u64> {
+                let r = sqlx::query(
+                    "UPDATE cotizaciones SET estado = 'vencida' WHERE empresa_id = $1 AND estado = 'vigente' \
+                     AND fecha_validez < $2",
+                )
+                .bind(self.empresa)
+                .bind(hoy)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(r.rows_affected())
+            }
+
+            async fn guardar_orden(&mut self, o: &OrdenVenta) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO ordenes_venta (empresa_id, id, numero, cliente_id, cotizacion_id, almacen_id, fecha, \
+                     estado, moneda, precios_incluyen_impuesto, descuento_global, lineas, total, venta_id, \
+                     motivo_cancelacion, usuario_id, creado_en_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                     $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (empresa_id, id) DO UPDATE SET \
+                     cotizacion_id = excluded.cotizacion_id, estado = excluded.estado, \
+                     venta_id = excluded.venta_id, motivo_cancelacion = excluded.motivo_cancelacion",
+                )
+                .bind(self.empresa)
+                .bind(o.id)
+                .bind(&o.numero)
+                .bind(o.cliente_id)
+                .bind(o.cotizacion_id)
+                .bind(o.almacen_id)
+                .bind(o.fecha)
+                .bind(o.estado.codigo())
+                .bind(o.moneda.codigo())
+                .bind(o.precios_incluyen_impuesto)
+                .bind(dec_opt(o.descuento_global))
+                .bind(a_json(&o.lineas)?)
+                .bind(dec(o.total))
+                .bind(o.venta_id)
+                .bind(&o.motivo_cancelacion)
+                .bind(o.usuario_id)
+                .bind(a_microsegundos(o.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn orden(&mut self, id: Uuid) -> Result<Option<OrdenVenta>> {
+                let r = sqlx::query(
+                    "SELECT id, numero, cliente_id, cotizacion_id, almacen_id, fecha, estado, moneda, \
+                     precios_incluyen_impuesto, descuento_global, lineas, total, venta_id, motivo_cancelacion, \
+                     usuario_id, creado_en_us FROM ordenes_venta WHERE empresa_id = $1 AND id = $2",
+                )
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_orden(&r)).transpose()
+            }
+
+            async fn listar_ordenes(&mut self, cliente: Option<Uuid>, pagina: u32, tamanio: u32) -> Result<(Vec<OrdenVenta>, u64)> {
+                let filtros = |qb: &mut sqlx::QueryBuilder<Db>| {
+                    qb.push(" FROM ordenes_venta WHERE empresa_id = ");
+                    qb.push_bind(self.empresa);
+                    if let Some(c) = cliente {
+                        qb.push(" AND cliente_id = ");
+                        qb.push_bind(c);
+                    }
+                };
+                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*)");
+                filtros(&mut qb);
+                let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
+                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT id, numero, cliente_id, cotizacion_id, almacen_id, fecha, estado, moneda, \
+                     precios_incluyen_impuesto, descuento_global, lineas, total, venta_id, motivo_cancelacion, \
+                     usuario_id, creado_en_us",
+                );
+                filtros(&mut qb);
+                qb.push(" ORDER BY creado_en_us DESC, id LIMIT ");
+                let tamanio = i64::from(tamanio.clamp(1, 100));
+                qb.push_bind(tamanio);
+                qb.push(" OFFSET ");
+                qb.push_bind(i64::from(pagina.max(1) - 1) * tamanio);
+                let filas = qb.build().fetch_all(&mut *self.tx).await.map_err(error_sql)?;
+                Ok((filas.iter().map(fila_orden).collect::<Result<Vec<_>>>()?, u64::try_from(total).unwrap_or(0)))
+            }
+
             async fn empresa(&mut self) -> Result<Empresa> {
                 leer_empresa(&mut *self.tx, self.empresa).await?.ok_or_else(|| {
                     Error::no_encontrado("empresa", "la empresa no existe")
@@ -925,10 +1090,6 @@ macro_rules! impl_uow {
                 .fetch_one(&mut *self.tx)
                 .await
                 .map_err(error_sql)
-            }
-
-            async fn siguiente_secuencia(&mut self) -> Result<i64> {
-                siguiente_secuencia(&mut self.tx, self.empresa).await
             }
 
             async fn guardar_categoria(&mut self, c: &Categoria) -> Result<()> {
@@ -1219,8 +1380,22 @@ macro_rules! impl_uow {
             }
 
             async fn stock_bloqueado(&mut self, producto: Uuid, almacen: Uuid) -> Result<Option<Stock>> {
-                // The row is created first when missing, so that two first movements of a product
-                // in a warehouse also wait for each other.
+                let leer = || {
+                    sqlx::query(concat!(
+                        "SELECT producto_id, almacen_id, cantidad, reservado, valor, costo_promedio, \
+                         ultima_fecha_us, ultima_secuencia FROM stock WHERE empresa_id = $1 AND \
+                         producto_id = $2 AND almacen_id = $3",
+                        $fu
+                    ))
+                    .bind(self.empresa)
+                    .bind(producto)
+                    .bind(almacen)
+                };
+                if let Some(r) = leer().fetch_optional(&mut *self.tx).await.map_err(error_sql)? {
+                    return fila_stock(&r).map(Some);
+                }
+                // The row is made first when missing, so that two first movements of a product in
+                // a warehouse also wait for each other.
                 sqlx::query(
                     "INSERT INTO stock (empresa_id, producto_id, almacen_id, cantidad, reservado, valor, \
                      costo_promedio, ultima_fecha_us, ultima_secuencia) VALUES ($1, $2, $3, $4, $4, $4, \
@@ -1234,18 +1409,7 @@ macro_rules! impl_uow {
                 .execute(&mut *self.tx)
                 .await
                 .map_err(error_sql)?;
-                let r = sqlx::query(concat!(
-                    "SELECT producto_id, almacen_id, cantidad, reservado, valor, costo_promedio, \
-                     ultima_fecha_us, ultima_secuencia FROM stock WHERE empresa_id = $1 AND \
-                     producto_id = $2 AND almacen_id = $3",
-                    $fu
-                ))
-                .bind(self.empresa)
-                .bind(producto)
-                .bind(almacen)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
+                let r = leer().fetch_optional(&mut *self.tx).await.map_err(error_sql)?;
                 r.map(|r| fila_stock(&r)).transpose()
             }
 
@@ -1741,6 +1905,57 @@ macro_rules! impl_uow {
         /// Serializes a sale's parts to the JSON their columns hold.
         fn a_json<T: serde::Serialize>(x: &T) -> Result<String> {
             serde_json::to_string(x).map_err(Error::almacenamiento)
+        }
+
+        fn fila_cotizacion(r: &Fila) -> Result<Cotizacion> {
+            use erp_core::ventas::pedidos::EstadoCotizacion;
+            let texto = |c: &str| r.try_get::<String, _>(c).map_err(error_sql);
+            let estado = texto("estado")?;
+            Ok(Cotizacion {
+                id: r.try_get("id").map_err(error_sql)?,
+                numero: texto("numero")?,
+                cliente_id: r.try_get("cliente_id").map_err(error_sql)?,
+                fecha_emision: r.try_get("fecha_emision").map_err(error_sql)?,
+                fecha_validez: r.try_get("fecha_validez").map_err(error_sql)?,
+                estado: EstadoCotizacion::desde_codigo(&estado).ok_or_else(|| comun::corrupto("estado", &estado))?,
+                moneda: comun::moneda(&texto("moneda")?)?,
+                precios_incluyen_impuesto: r.try_get("precios_incluyen_impuesto").map_err(error_sql)?,
+                descuento_global: leer_dec_opt(r, "descuento_global")?,
+                lineas: desde_json(r, "lineas")?,
+                total: leer_dec(r, "total")?,
+                documento: desde_json(r, "documento")?,
+                notas: texto("notas")?,
+                condiciones: texto("condiciones")?,
+                origen_id: r.try_get("origen_id").map_err(error_sql)?,
+                orden_id: r.try_get("orden_id").map_err(error_sql)?,
+                motivo_rechazo: texto("motivo_rechazo")?,
+                usuario_id: r.try_get("usuario_id").map_err(error_sql)?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
+        }
+
+        fn fila_orden(r: &Fila) -> Result<OrdenVenta> {
+            use erp_core::ventas::pedidos::EstadoOrden;
+            let texto = |c: &str| r.try_get::<String, _>(c).map_err(error_sql);
+            let estado = texto("estado")?;
+            Ok(OrdenVenta {
+                id: r.try_get("id").map_err(error_sql)?,
+                numero: texto("numero")?,
+                cliente_id: r.try_get("cliente_id").map_err(error_sql)?,
+                cotizacion_id: r.try_get("cotizacion_id").map_err(error_sql)?,
+                almacen_id: r.try_get("almacen_id").map_err(error_sql)?,
+                fecha: r.try_get("fecha").map_err(error_sql)?,
+                estado: EstadoOrden::desde_codigo(&estado).ok_or_else(|| comun::corrupto("estado", &estado))?,
+                moneda: comun::moneda(&texto("moneda")?)?,
+                precios_incluyen_impuesto: r.try_get("precios_incluyen_impuesto").map_err(error_sql)?,
+                descuento_global: leer_dec_opt(r, "descuento_global")?,
+                lineas: desde_json(r, "lineas")?,
+                total: leer_dec(r, "total")?,
+                venta_id: r.try_get("venta_id").map_err(error_sql)?,
+                motivo_cancelacion: texto("motivo_cancelacion")?,
+                usuario_id: r.try_get("usuario_id").map_err(error_sql)?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
         }
 
         fn fila_configuracion(r: &Fila) -> Result<ConfiguracionEmpresa> {

@@ -6,6 +6,7 @@
 //! path or `sqlite:` URL and PostgreSQL for a `postgres://` URL.
 
 mod comun;
+pub mod piso;
 pub mod postgres;
 pub mod sqlite;
 
@@ -18,6 +19,7 @@ use erp_core::inventario::{
 };
 use erp_core::store::{GeneradorIds, Reloj, Store, Uow};
 use erp_core::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
+use erp_core::ventas::pedidos::{Cotizacion, OrdenVenta};
 use erp_core::ventas::{FiltroVentas, Venta};
 use uuid::Uuid;
 
@@ -126,10 +128,6 @@ impl Uow for AnyUow {
 
     async fn siguiente_contador(&mut self, clave: &str) -> Result<i64> {
         delegar!(self, siguiente_contador(clave))
-    }
-
-    async fn siguiente_secuencia(&mut self) -> Result<i64> {
-        delegar!(self, siguiente_secuencia())
     }
 
     async fn guardar_categoria(&mut self, c: &Categoria) -> Result<()> {
@@ -385,6 +383,43 @@ impl Uow for AnyUow {
 
     async fn comprobantes_de_venta(&mut self, venta: Uuid) -> Result<Vec<Comprobante>> {
         delegar!(self, comprobantes_de_venta(venta))
+    }
+    async fn guardar_cotizacion(&mut self, c: &Cotizacion) -> Result<()> {
+        delegar!(self, guardar_cotizacion(c))
+    }
+
+    async fn cotizacion(&mut self, id: Uuid) -> Result<Option<Cotizacion>> {
+        delegar!(self, cotizacion(id))
+    }
+
+    async fn listar_cotizaciones(
+        &mut self,
+        cliente: Option<Uuid>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<Cotizacion>, u64)> {
+        delegar!(self, listar_cotizaciones(cliente, pagina, tamanio))
+    }
+
+    async fn vencer_cotizaciones(&mut self, hoy: time::Date) -> Result<u64> {
+        delegar!(self, vencer_cotizaciones(hoy))
+    }
+
+    async fn guardar_orden(&mut self, o: &OrdenVenta) -> Result<()> {
+        delegar!(self, guardar_orden(o))
+    }
+
+    async fn orden(&mut self, id: Uuid) -> Result<Option<OrdenVenta>> {
+        delegar!(self, orden(id))
+    }
+
+    async fn listar_ordenes(
+        &mut self,
+        cliente: Option<Uuid>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<OrdenVenta>, u64)> {
+        delegar!(self, listar_ordenes(cliente, pagina, tamanio))
     }
 }
 

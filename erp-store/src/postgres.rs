@@ -1,8 +1,8 @@
 //! The store on PostgreSQL: the production, multi-company backend. Units of work run at READ
 //! COMMITTED; the rows a flow depends on (stock, lots, serials, counters) are locked with
 //! `FOR UPDATE` or an upsert, always in a fixed order, so concurrent sales neither oversell nor
-//! take the same number, and never deadlock. The ledger sequence is a PostgreSQL sequence (no
-//! lock); running balances are rewritten in one statement with `UNNEST`.
+//! take the same number, and never deadlock. Running balances are rewritten in one statement with
+//! `UNNEST`.
 
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
@@ -32,16 +32,6 @@ fn leer_dec_opt<I: sqlx::ColumnIndex<Fila>>(r: &Fila, c: I) -> Result<Option<Dec
 
 fn bind_numero(qb: &mut sqlx::QueryBuilder<Db>, d: Decimal) {
     qb.push_bind(d);
-}
-
-async fn siguiente_secuencia(
-    tx: &mut sqlx::Transaction<'static, Db>,
-    _empresa: Uuid,
-) -> Result<i64> {
-    sqlx::query_scalar("SELECT nextval('secuencia_movimientos')")
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(error_sql)
 }
 
 async fn actualizar_saldos(
@@ -103,6 +93,10 @@ const MIGRACIONES: &[(&str, &str)] = &[
     (
         "0002_ventas",
         include_str!("../migrations/postgres/0002_ventas.sql"),
+    ),
+    (
+        "0003_pedidos",
+        include_str!("../migrations/postgres/0003_pedidos.sql"),
     ),
 ];
 

@@ -98,8 +98,9 @@ pub struct Stock {
     pub valor: Decimal,
     /// Weighted-average unit cost (kept when the quantity reaches zero).
     pub costo_promedio: Decimal,
-    /// Ledger point of the last movement: a movement dated before it is backdated.
+    /// Latest instant in the chain: a movement dated before it is backdated.
     pub ultima_fecha_us: i64,
+    /// Highest sequence used in the chain; the next movement takes the one after.
     pub ultima_secuencia: i64,
 }
 

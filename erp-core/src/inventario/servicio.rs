@@ -953,6 +953,26 @@ pub async fn registrar_movimiento<U: Uow>(
     }
     let producto = producto_movible(uow, m.producto_id).await?;
     let almacen = almacen_activo(uow, m.almacen_id).await?;
+    registrar_movimiento_de(uow, ctx, &producto, &almacen, m).await
+}
+
+/// [`registrar_movimiento`] for a product and warehouse the caller has already loaded and checked
+/// (a sale does, for all its lines at once).
+pub async fn registrar_movimiento_de<U: Uow>(
+    uow: &mut U,
+    ctx: &Contexto<'_>,
+    producto: &Producto,
+    almacen: &Almacen,
+    m: NuevoMovimiento,
+) -> Result<Vec<MovimientoStock>> {
+    if producto.id != m.producto_id || almacen.id != m.almacen_id {
+        return Err(Error::validacion(
+            Codigo::ValorNoPermitido,
+            "producto_id",
+            "el movimiento no corresponde al producto y almacén indicados",
+        ));
+    }
+    let (producto, almacen) = (producto.clone(), almacen.clone());
     validar_cantidad(&producto, m.cantidad)?;
     let fecha = validar_fecha(ctx, m.fecha)?;
     let motivo = texto_opcional("motivo", &m.motivo, 500)?;
@@ -1124,8 +1144,9 @@ async fn aplicar_pierna<U: Uow>(
         .stock_bloqueado(p.producto.id, p.almacen.id)
         .await?
         .unwrap_or_else(|| Stock::vacio(p.producto.id, p.almacen.id));
-    // Taken after the lock, so that the order of the sequence is the order of the ledger.
-    let secuencia = uow.siguiente_secuencia().await?;
+    // The chain's own sequence, under its stock row's lock: increasing in ledger order and
+    // above every row already in the chain, so a backdated row goes after those of its instant.
+    let secuencia = stock.ultima_secuencia + 1;
     let fecha_us = a_microsegundos(p.fecha);
     let atrasado = fecha_us < stock.ultima_fecha_us;
     let saldo_previo = if atrasado {
@@ -1181,6 +1202,12 @@ async fn aplicar_pierna<U: Uow>(
         s.ultima_secuencia = secuencia;
         uow.guardar_stock(&s).await?;
         return Ok(fila);
+    }
+    {
+        // The backdated row took the chain's next sequence: record it before revaluing.
+        let mut s = stock.clone();
+        s.ultima_secuencia = secuencia;
+        uow.guardar_stock(&s).await?;
     }
     // Backdated: revalue the rows after it, and what transfers carried to other warehouses.
     let permitir = p.aprobado_por.is_some();
@@ -1282,7 +1309,7 @@ async fn recalcular_desde<U: Uow>(
         .await?;
     let mut cambios = Vec::new();
     let mut cascadas = Vec::new();
-    let mut ultimo = (stock.ultima_fecha_us, stock.ultima_secuencia);
+    let (mut ultima_fecha, mut ultima_secuencia) = (stock.ultima_fecha_us, stock.ultima_secuencia);
     for r in &filas {
         let valor_entrada = fijos.get(&r.id).copied().unwrap_or(r.valor);
         let e = kardex::aplicar(&saldo, r.tipo, r.cantidad, valor_entrada);
@@ -1322,15 +1349,16 @@ async fn recalcular_desde<U: Uow>(
             cascadas.push((otro, e.valor));
         }
         saldo = e.saldo;
-        ultimo = ultimo.max((r.fecha_us, r.secuencia));
+        ultima_fecha = ultima_fecha.max(r.fecha_us);
+        ultima_secuencia = ultima_secuencia.max(r.secuencia);
     }
     uow.actualizar_saldos(producto.id, almacen.id, (desde.0, desde.1 - 1), &cambios)
         .await?;
     stock.cantidad = saldo.cantidad;
     stock.valor = saldo.valor;
     stock.costo_promedio = saldo.costo_promedio;
-    stock.ultima_fecha_us = ultimo.0;
-    stock.ultima_secuencia = ultimo.1;
+    stock.ultima_fecha_us = ultima_fecha;
+    stock.ultima_secuencia = ultima_secuencia;
     uow.guardar_stock(&stock).await?;
     Ok(cascadas)
 }

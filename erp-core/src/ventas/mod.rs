@@ -3,6 +3,7 @@
 //! instalments, the comprobante with the next number of its series), the POS fast path,
 //! idempotent retries, annulment with a credit note, partial returns and debit notes.
 
+pub mod pedidos;
 pub mod servicio;
 
 use rust_decimal::Decimal;

@@ -209,7 +209,7 @@ pub async fn vender<U: Uow>(
         m.referencia_tipo = Some(ReferenciaMovimiento::Venta);
         m.referencia_id = Some(venta_id);
         m.aprobacion = l.aprobacion;
-        let filas = inventario::registrar_movimiento(uow, ctx, m)
+        let filas = inventario::registrar_movimiento_de(uow, ctx, p, &almacen, m)
             .await
             .map_err(|e| en_linea(e, i))?;
         let costo: Decimal = filas.iter().map(|f| f.valor).sum();
@@ -307,7 +307,7 @@ fn en_linea(e: Error, i: usize) -> Error {
 }
 
 /// The line the tax engine computes for a product of the company's country.
-fn linea_de_calculo(
+pub(crate) fn linea_de_calculo(
     empresa: &Empresa,
     p: &Producto,
     cantidad: Decimal,

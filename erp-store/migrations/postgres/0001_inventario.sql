@@ -206,7 +206,3 @@ CREATE TABLE series (
     FOREIGN KEY (empresa_id, producto_id) REFERENCES productos (empresa_id, id)
 );
 CREATE INDEX series_estado ON series (empresa_id, producto_id, estado);
-
--- The ledger's ordering sequence: increasing in the order units of work take it (after the
--- stock row lock), never locked; gaps are harmless.
-CREATE SEQUENCE secuencia_movimientos;

@@ -1,0 +1,260 @@
+//! Quotation → order → sale on both databases, expiry and duplication, reservations.
+
+#![allow(clippy::unwrap_used)]
+
+mod comun;
+
+use std::sync::Arc;
+
+use comun::*;
+use erp_core::Motor;
+use erp_core::inventario::servicio::NuevoAlmacen;
+use erp_core::store::Reloj;
+use erp_core::terceros::NuevoCliente;
+use erp_core::ventas::pedidos::{
+    EstadoCotizacion, EstadoOrden, GenerarVenta, LineaPedidoNueva, NuevaCotizacion,
+};
+use erp_core::ventas::servicio::{ItemPos, VentaPos};
+use erp_store::{AnyStore, IdsV7};
+use time::{Duration, OffsetDateTime};
+
+en_ambos!(
+    cotizacion_orden_venta,
+    cotizacion_vencida_solo_se_duplica,
+    reserva_de_la_orden
+);
+
+/// A clock that can be moved forward, to see quotations expire.
+struct RelojMovible(std::sync::Mutex<OffsetDateTime>);
+
+impl Reloj for RelojMovible {
+    fn ahora(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+async fn preparar(
+    store: AnyStore,
+    reloj: Arc<RelojMovible>,
+) -> (M, uuid::Uuid, uuid::Uuid, uuid::Uuid) {
+    let m = Motor::new(store, reloj, Arc::new(IdsV7));
+    let e = empresa_pe(&m).await.id;
+    let a = m
+        .crear_almacen(
+            e,
+            None,
+            NuevoAlmacen {
+                nombre: "Central".into(),
+                es_principal: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let p = producto(&m, e, "Taladro").await;
+    m.registrar_movimiento(e, None, entrada(p.id, a.id, "5", "10"))
+        .await
+        .unwrap();
+    let c = m
+        .crear_cliente(
+            e,
+            None,
+            NuevoCliente {
+                numero_documento: "20131312955".into(),
+                razon_social: "SUNAT".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    (m, e, p.id, c.id)
+}
+
+fn reloj() -> Arc<RelojMovible> {
+    let t = OffsetDateTime::now_utc();
+    Arc::new(RelojMovible(std::sync::Mutex::new(
+        t.replace_nanosecond(0).unwrap(),
+    )))
+}
+
+fn cotizar(cliente: uuid::Uuid, p: uuid::Uuid, cantidad: &str) -> NuevaCotizacion {
+    NuevaCotizacion {
+        cliente_id: cliente,
+        lineas: vec![LineaPedidoNueva {
+            producto_id: p,
+            cantidad: d(cantidad),
+            precio: None,
+            descuento: None,
+            descuento_porcentaje: None,
+        }],
+        dias_validez: Some(10),
+        ..Default::default()
+    }
+}
+
+async fn cotizacion_orden_venta(store: AnyStore) {
+    let (m, e, p, c) = preparar(store, reloj()).await;
+    let cot = m
+        .crear_cotizacion(e, None, cotizar(c, p, "2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (cot.numero.as_str(), cot.estado),
+        ("COT-000001", EstadoCotizacion::Vigente)
+    );
+    assert_eq!(cot.total, d("47.20"));
+    let orden = m.convertir_a_orden(e, None, cot.id, None).await.unwrap();
+    assert_eq!(
+        (orden.numero.as_str(), orden.estado, orden.cotizacion_id),
+        ("OV-000001", EstadoOrden::Pendiente, Some(cot.id))
+    );
+    assert_eq!(
+        m.cotizacion(e, cot.id).await.unwrap().estado,
+        EstadoCotizacion::Aceptada
+    );
+    // Converting twice is refused.
+    assert_eq!(
+        m.convertir_a_orden(e, None, cot.id, None)
+            .await
+            .unwrap_err()
+            .codigo(),
+        "estado_invalido"
+    );
+    m.confirmar_orden(e, None, orden.id).await.unwrap();
+    let venta = m
+        .generar_venta(e, None, orden.id, GenerarVenta::default())
+        .await
+        .unwrap();
+    assert_eq!(venta.venta.total, d("47.20"));
+    assert_eq!(venta.venta.orden_id, Some(orden.id));
+    assert_eq!(venta.comprobante.numero_completo(), "F001-00000001");
+    let orden = m.orden(e, orden.id).await.unwrap();
+    assert_eq!(
+        (orden.estado, orden.venta_id),
+        (EstadoOrden::Completada, Some(venta.venta.id))
+    );
+    let s = m.stock(e, Some(p), None).await.unwrap();
+    assert_eq!((s[0].cantidad, s[0].reservado), (d("3"), d("0")));
+    assert_eq!(
+        m.generar_venta(e, None, orden.id, GenerarVenta::default())
+            .await
+            .unwrap_err()
+            .codigo(),
+        "estado_invalido"
+    );
+}
+
+async fn cotizacion_vencida_solo_se_duplica(store: AnyStore) {
+    let r = reloj();
+    let (m, e, p, c) = preparar(store, r.clone()).await;
+    let cot = m
+        .crear_cotizacion(e, None, cotizar(c, p, "1"))
+        .await
+        .unwrap();
+    let otra = m
+        .crear_cotizacion(e, None, cotizar(c, p, "1"))
+        .await
+        .unwrap();
+    // Eleven days later both are past their validity.
+    *r.0.lock().unwrap() += Duration::days(11);
+    assert_eq!(m.vencer_cotizaciones(e).await.unwrap(), 2);
+    assert_eq!(m.vencer_cotizaciones(e).await.unwrap(), 0);
+    let err = m
+        .convertir_a_orden(e, None, cot.id, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.codigo(), "cotizacion_vencida");
+    assert!(err.mensaje().contains("solo puede duplicarse"), "{err}");
+    assert_eq!(
+        m.rechazar_cotizacion(e, None, otra.id, "caro")
+            .await
+            .unwrap_err()
+            .codigo(),
+        "estado_invalido"
+    );
+    let copia = m.duplicar_cotizacion(e, None, cot.id).await.unwrap();
+    assert_eq!(
+        (copia.estado, copia.origen_id, copia.numero.as_str()),
+        (EstadoCotizacion::Vigente, Some(cot.id), "COT-000003")
+    );
+    assert_eq!(
+        copia.fecha_emision,
+        r.ahora()
+            .to_offset(time::UtcOffset::from_hms(-5, 0, 0).unwrap())
+            .date()
+    );
+    assert_eq!(
+        m.cotizacion(e, cot.id).await.unwrap().estado,
+        EstadoCotizacion::Vencida
+    );
+    m.convertir_a_orden(e, None, copia.id, None).await.unwrap();
+}
+
+async fn reserva_de_la_orden(store: AnyStore) {
+    let (m, e, p, c) = preparar(store, reloj()).await;
+    let orden = m
+        .convertir_a_orden(
+            e,
+            None,
+            m.crear_cotizacion(e, None, cotizar(c, p, "4"))
+                .await
+                .unwrap()
+                .id,
+            None,
+        )
+        .await
+        .unwrap();
+    m.confirmar_orden(e, None, orden.id).await.unwrap();
+    // 5 on hand, 4 reserved: a counter sale of 2 is refused, of 1 goes through.
+    let codigo = m.producto(e, p).await.unwrap().codigo;
+    let pos = |n: &str| VentaPos {
+        items: vec![ItemPos {
+            codigo: codigo.clone(),
+            cantidad: d(n),
+            series: vec![],
+        }],
+        ..Default::default()
+    };
+    let err = m.venta_pos(e, None, pos("2")).await.unwrap_err();
+    assert_eq!(err.codigo(), "stock_insuficiente");
+    assert!(err.mensaje().contains("disponible 1"), "{err}");
+    m.venta_pos(e, None, pos("1")).await.unwrap();
+    // Another order for the same stock cannot be confirmed.
+    let otra = m
+        .convertir_a_orden(
+            e,
+            None,
+            m.crear_cotizacion(e, None, cotizar(c, p, "1"))
+                .await
+                .unwrap()
+                .id,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        m.confirmar_orden(e, None, otra.id)
+            .await
+            .unwrap_err()
+            .codigo(),
+        "stock_insuficiente"
+    );
+    // Cancelling releases the reservation.
+    let cancelada = m
+        .cancelar_orden(e, None, orden.id, "cliente desiste")
+        .await
+        .unwrap();
+    assert_eq!(cancelada.estado, EstadoOrden::Cancelada);
+    assert_eq!(
+        m.stock(e, Some(p), None).await.unwrap()[0].reservado,
+        d("0")
+    );
+    m.confirmar_orden(e, None, otra.id).await.unwrap();
+    assert_eq!(
+        m.cancelar_orden(e, None, orden.id, "otra vez")
+            .await
+            .unwrap_err()
+            .codigo(),
+        "estado_invalido"
+    );
+}
