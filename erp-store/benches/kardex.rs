@@ -134,9 +134,9 @@ async fn por_sql(b: &Base, n: usize) -> f64 {
     let ahora = a_microsegundos(b.m.ahora());
     match b.m.store() {
         AnyStore::Sqlite(s) => {
-            use sqlx::types::Text;
+            use erp_store::sqlite::compat::{self, Row as _, types::Text};
             let pool = s.pool();
-            sqlx::query("INSERT INTO stock VALUES ($1, $2, $3, '0', '0', '0', '0', 0, 0)")
+            compat::query("INSERT INTO stock VALUES ($1, $2, $3, '0', '0', '0', '0', 0, 0)")
                 .bind(e)
                 .bind(p)
                 .bind(a)
@@ -146,8 +146,10 @@ async fn por_sql(b: &Base, n: usize) -> f64 {
             let t = Instant::now();
             for i in 0..n {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
-                let (c, v, pr): (Text<Decimal>, Text<Decimal>, Text<Decimal>) = sqlx::query_as("SELECT cantidad, valor, costo_promedio FROM stock WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3")
+                let fila = compat::query("SELECT cantidad, valor, costo_promedio FROM stock WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3")
                     .bind(e).bind(p).bind(a).fetch_one(&mut *tx).await.unwrap();
+                let leer = |i: usize| fila.try_get::<Text<Decimal>, _>(i).unwrap();
+                let (c, v, pr) = (leer(0), leer(1), leer(2));
                 let mv = movimiento(i, p, a);
                 let saldo = Saldo {
                     cantidad: c.0,
@@ -158,17 +160,17 @@ async fn por_sql(b: &Base, n: usize) -> f64 {
                     mv.cantidad * mv.costo_unitario.unwrap_or_default(),
                 );
                 let ef = kardex::aplicar(&saldo, mv.tipo, mv.cantidad, valor);
-                let seq: i64 = sqlx::query_scalar("INSERT INTO contadores (empresa_id, clave, valor) VALUES ($1, 'sql', 1) ON CONFLICT (empresa_id, clave) DO UPDATE SET valor = contadores.valor + 1 RETURNING valor")
+                let seq: i64 = compat::query_scalar("INSERT INTO contadores (empresa_id, clave, valor) VALUES ($1, 'sql', 1) ON CONFLICT (empresa_id, clave) DO UPDATE SET valor = contadores.valor + 1 RETURNING valor")
                     .bind(e).fetch_one(&mut *tx).await.unwrap();
                 let id = Uuid::now_v7();
-                sqlx::query("INSERT INTO movimientos_stock (empresa_id, id, secuencia, fecha_us, producto_id, almacen_id, tipo, cantidad, motivo, creado_en_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $4)")
+                compat::query("INSERT INTO movimientos_stock (empresa_id, id, secuencia, fecha_us, producto_id, almacen_id, tipo, cantidad, motivo, creado_en_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $4)")
                     .bind(e).bind(id).bind(seq).bind(ahora + i as i64).bind(p).bind(a).bind(mv.tipo.codigo()).bind(Text(mv.cantidad))
                     .execute(&mut *tx).await.unwrap();
-                sqlx::query("INSERT INTO kardex (empresa_id, producto_id, almacen_id, fecha_us, secuencia, movimiento_id, tipo, cantidad, costo_unitario, valor, cantidad_saldo, valor_saldo, costo_promedio_saldo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
+                compat::query("INSERT INTO kardex (empresa_id, producto_id, almacen_id, fecha_us, secuencia, movimiento_id, tipo, cantidad, costo_unitario, valor, cantidad_saldo, valor_saldo, costo_promedio_saldo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
                     .bind(e).bind(p).bind(a).bind(ahora + i as i64).bind(seq).bind(id).bind(mv.tipo.codigo())
                     .bind(Text(mv.cantidad)).bind(Text(ef.costo_unitario)).bind(Text(ef.valor)).bind(Text(ef.saldo.cantidad)).bind(Text(ef.saldo.valor)).bind(Text(ef.saldo.costo_promedio))
                     .execute(&mut *tx).await.unwrap();
-                sqlx::query("UPDATE stock SET cantidad = $4, valor = $5, costo_promedio = $6, ultima_fecha_us = $7, ultima_secuencia = $8 WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3")
+                compat::query("UPDATE stock SET cantidad = $4, valor = $5, costo_promedio = $6, ultima_fecha_us = $7, ultima_secuencia = $8 WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3")
                     .bind(e).bind(p).bind(a).bind(Text(ef.saldo.cantidad)).bind(Text(ef.saldo.valor)).bind(Text(ef.saldo.costo_promedio)).bind(ahora + i as i64).bind(seq)
                     .execute(&mut *tx).await.unwrap();
                 tx.commit().await.unwrap();
@@ -250,13 +252,13 @@ async fn ledger_masivo(b: &Base, nombre: &str, n: usize) -> (Uuid, i64) {
         }
         match b.m.store() {
             AnyStore::Sqlite(s) => {
-                use sqlx::types::Text;
+                use erp_store::sqlite::compat::{self, types::Text};
                 let mut tx = s.pool().begin_with("BEGIN IMMEDIATE").await.unwrap();
                 for (id, seq, fecha, tipo, cantidad, ef) in &filas {
-                    sqlx::query("INSERT INTO movimientos_stock (empresa_id, id, secuencia, fecha_us, producto_id, almacen_id, tipo, cantidad, motivo, creado_en_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $4)")
+                    compat::query("INSERT INTO movimientos_stock (empresa_id, id, secuencia, fecha_us, producto_id, almacen_id, tipo, cantidad, motivo, creado_en_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $4)")
                         .bind(e).bind(id).bind(seq).bind(fecha).bind(p).bind(a).bind(*tipo).bind(Text(*cantidad))
                         .execute(&mut *tx).await.unwrap();
-                    sqlx::query("INSERT INTO kardex (empresa_id, producto_id, almacen_id, fecha_us, secuencia, movimiento_id, tipo, cantidad, costo_unitario, valor, cantidad_saldo, valor_saldo, costo_promedio_saldo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
+                    compat::query("INSERT INTO kardex (empresa_id, producto_id, almacen_id, fecha_us, secuencia, movimiento_id, tipo, cantidad, costo_unitario, valor, cantidad_saldo, valor_saldo, costo_promedio_saldo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
                         .bind(e).bind(p).bind(a).bind(fecha).bind(seq).bind(id).bind(*tipo)
                         .bind(Text(*cantidad)).bind(Text(ef.costo_unitario)).bind(Text(ef.valor)).bind(Text(ef.saldo.cantidad)).bind(Text(ef.saldo.valor)).bind(Text(ef.saldo.costo_promedio))
                         .execute(&mut *tx).await.unwrap();
@@ -285,8 +287,8 @@ async fn ledger_masivo(b: &Base, nombre: &str, n: usize) -> (Uuid, i64) {
     let ultima_seq = 1_000_000_000_000 + n as i64 - 1;
     match b.m.store() {
         AnyStore::Sqlite(s) => {
-            use sqlx::types::Text;
-            sqlx::query("INSERT INTO stock VALUES ($1, $2, $3, $4, '0', $5, $6, $7, $8)")
+            use erp_store::sqlite::compat::{self, types::Text};
+            compat::query("INSERT INTO stock VALUES ($1, $2, $3, $4, '0', $5, $6, $7, $8)")
                 .bind(e)
                 .bind(p)
                 .bind(a)

@@ -11,54 +11,81 @@ use erp_core::error::{Codigo, Error};
 use erp_core::inventario::{EstadoSerie, ReferenciaMovimiento, TipoMovimiento};
 use erp_core::{AfectacionIgv, Moneda, Pais, TarifaIva, TipoDocumentoIdentidad};
 
+/// What the store needs to know of a driver's error.
+pub trait ErrorDriver: std::fmt::Display {
+    /// The violated constraint (or the message naming it), for a uniqueness violation.
+    fn violacion_unica(&self) -> Option<String>;
+    fn violacion_foranea(&self) -> bool;
+}
+
+impl ErrorDriver for sqlx::Error {
+    fn violacion_unica(&self) -> Option<String> {
+        let db = self.as_database_error()?;
+        db.is_unique_violation().then(|| {
+            db.constraint()
+                .map(String::from)
+                .unwrap_or_else(|| db.message().to_string())
+        })
+    }
+
+    fn violacion_foranea(&self) -> bool {
+        self.as_database_error()
+            .is_some_and(|db| db.is_foreign_key_violation())
+    }
+}
+
+impl ErrorDriver for crate::sqlite::compat::Error {
+    fn violacion_unica(&self) -> Option<String> {
+        self.unico()
+    }
+
+    fn violacion_foranea(&self) -> bool {
+        self.foraneo()
+    }
+}
+
 /// Turns a driver error into the engine's: a uniqueness violation is a `duplicado` conflict
 /// that names what was repeated; anything else is a storage failure whose details stay in the
 /// error's `detalle` for the logs.
-pub fn error_sql(e: sqlx::Error) -> Error {
-    if let Some(db) = e.as_database_error() {
-        if db.is_unique_violation() {
-            let que = db
-                .constraint()
-                .map(String::from)
-                .unwrap_or_else(|| db.message().to_string());
-            let (campo, mensaje) = if que.contains("codigo") {
-                ("codigo", "ya existe un producto con ese código")
-            } else if que.contains("numero_serie") {
-                ("series", "ese número de serie ya existe para el producto")
-            } else if que.contains("nombre") {
-                ("nombre", "ya existe un registro con ese nombre")
-            } else if que.contains("subdominio") {
-                ("subdominio", "ese subdominio ya lo usa otra empresa")
-            } else if que.contains("clave") {
-                (
-                    "clave_idempotencia",
-                    "ya existe una venta con esa clave de idempotencia",
-                )
-            } else if que.contains("documento") {
-                (
-                    "numero_documento",
-                    "ya existe un registro activo con ese documento",
-                )
-            } else if que.contains("ruc") {
-                ("ruc", "ya existe un proveedor con ese RUC")
-            } else if que.contains("serie") {
-                ("serie", "esa serie o número ya existe")
-            } else if que.contains("identificacion") {
-                (
-                    "identificacion",
-                    "ya existe una empresa con esa identificación",
-                )
-            } else {
-                ("id", "el registro ya existe")
-            };
-            return Error::conflicto(Codigo::Duplicado, Some(campo), mensaje);
-        }
-        if db.is_foreign_key_violation() {
-            return Error::no_encontrado(
-                "referencia",
-                "un registro referido no existe en esta empresa",
-            );
-        }
+pub fn error_sql<E: ErrorDriver>(e: E) -> Error {
+    if let Some(que) = e.violacion_unica() {
+        let (campo, mensaje) = if que.contains("codigo") {
+            ("codigo", "ya existe un producto con ese código")
+        } else if que.contains("numero_serie") {
+            ("series", "ese número de serie ya existe para el producto")
+        } else if que.contains("nombre") {
+            ("nombre", "ya existe un registro con ese nombre")
+        } else if que.contains("subdominio") {
+            ("subdominio", "ese subdominio ya lo usa otra empresa")
+        } else if que.contains("clave") {
+            (
+                "clave_idempotencia",
+                "ya existe una venta con esa clave de idempotencia",
+            )
+        } else if que.contains("documento") {
+            (
+                "numero_documento",
+                "ya existe un registro activo con ese documento",
+            )
+        } else if que.contains("ruc") {
+            ("ruc", "ya existe un proveedor con ese RUC")
+        } else if que.contains("serie") {
+            ("serie", "esa serie o número ya existe")
+        } else if que.contains("identificacion") {
+            (
+                "identificacion",
+                "ya existe una empresa con esa identificación",
+            )
+        } else {
+            ("id", "el registro ya existe")
+        };
+        return Error::conflicto(Codigo::Duplicado, Some(campo), mensaje);
+    }
+    if e.violacion_foranea() {
+        return Error::no_encontrado(
+            "referencia",
+            "un registro referido no existe en esta empresa",
+        );
     }
     Error::almacenamiento(e)
 }
@@ -142,7 +169,7 @@ pub fn patron_like(texto: &str) -> String {
 /// `dec` / `dec_opt` (bind a decimal), `leer_dec` / `leer_dec_opt` (read one), and the struct
 /// `$uow { tx, empresa }`.
 macro_rules! impl_uow {
-    ($uow:ident, $fu:literal, $like:literal, $num_precio:literal) => {
+    ($drv:ident, $uow:ident, $fu:literal, $like:literal, $num_precio:literal) => {
         use erp_core::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
         use erp_core::empresa::{ConfiguracionEmpresa, Empresa, TipoDato};
         use erp_core::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
@@ -154,7 +181,7 @@ macro_rules! impl_uow {
             FiltroProductos, Lote, Marca, MovimientoStock, OrdenProductos, Producto,
             SaldoMovimiento, SerieProducto, Stock,
         };
-        use sqlx::Row as _;
+        use $drv::Row as _;
         use uuid::Uuid;
 
         use crate::comun::{self, error_sql, Rango};
@@ -299,9 +326,9 @@ macro_rules! impl_uow {
 
         pub(crate) async fn leer_empresa<'e, E>(ejecutor: E, id: Uuid) -> Result<Option<Empresa>>
         where
-            E: sqlx::Executor<'e, Database = Db>,
+            E: $drv::Executor<'e, Database = Db>,
         {
-            sqlx::query("SELECT id, pais, tipo_identificacion, identificacion, razon_social, \
+            $drv::query("SELECT id, pais, tipo_identificacion, identificacion, razon_social, \
                  nombre_comercial, direccion, moneda, subdominio, ajustes, activa, creado_en_us \
                  FROM empresas WHERE id = $1")
             .bind(id)
@@ -314,10 +341,10 @@ macro_rules! impl_uow {
 
         pub(crate) async fn insertar_empresa<'e, E>(ejecutor: E, e: &Empresa) -> Result<()>
         where
-            E: sqlx::Executor<'e, Database = Db>,
+            E: $drv::Executor<'e, Database = Db>,
         {
             let ajustes = serde_json::to_string(&e.ajustes).map_err(Error::almacenamiento)?;
-            sqlx::query(
+            $drv::query(
                 "INSERT INTO empresas (id, pais, tipo_identificacion, identificacion, razon_social, \
                  nombre_comercial, direccion, moneda, subdominio, ajustes, activa, creado_en_us) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -342,9 +369,9 @@ macro_rules! impl_uow {
 
         pub(crate) async fn todas_las_empresas<'e, E>(ejecutor: E) -> Result<Vec<Empresa>>
         where
-            E: sqlx::Executor<'e, Database = Db>,
+            E: $drv::Executor<'e, Database = Db>,
         {
-            sqlx::query(
+            $drv::query(
                 "SELECT id, pais, tipo_identificacion, identificacion, razon_social, \
                  nombre_comercial, direccion, moneda, subdominio, ajustes, activa, creado_en_us \
                  FROM empresas ORDER BY razon_social, id",
@@ -363,7 +390,7 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_cliente(&mut self, c: &Cliente) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO clientes (empresa_id, id, tipo_documento, numero_documento, razon_social, \
                      direccion, email, telefono, limite_credito, dias_credito, es_varios, activo, creado_en_us) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
@@ -392,7 +419,7 @@ macro_rules! impl_uow {
             }
 
             async fn asegurar_cliente(&mut self, c: &Cliente) -> Result<Cliente> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO clientes (empresa_id, id, tipo_documento, numero_documento, razon_social, \
                      direccion, email, telefono, limite_credito, dias_credito, es_varios, activo, creado_en_us) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
@@ -420,7 +447,7 @@ macro_rules! impl_uow {
             }
 
             async fn cliente(&mut self, id: Uuid) -> Result<Option<Cliente>> {
-                let r = sqlx::query(
+                let r = $drv::query(
                     "SELECT id, tipo_documento, numero_documento, razon_social, direccion, email, telefono, \
                      limite_credito, dias_credito, es_varios, activo, creado_en_us FROM clientes \
                      WHERE empresa_id = $1 AND id = $2",
@@ -434,7 +461,7 @@ macro_rules! impl_uow {
             }
 
             async fn cliente_por_documento(&mut self, tipo: TipoDocumentoCliente, numero: &str) -> Result<Option<Cliente>> {
-                let r = sqlx::query(
+                let r = $drv::query(
                     "SELECT id, tipo_documento, numero_documento, razon_social, direccion, email, telefono, \
                      limite_credito, dias_credito, es_varios, activo, creado_en_us FROM clientes \
                      WHERE empresa_id = $1 AND tipo_documento = $2 AND numero_documento = $3 \
@@ -450,7 +477,7 @@ macro_rules! impl_uow {
             }
 
             async fn buscar_clientes(&mut self, texto: Option<&str>, pagina: u32, tamanio: u32) -> Result<(Vec<Cliente>, u64)> {
-                let filtros = |qb: &mut sqlx::QueryBuilder<Db>| {
+                let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
                     qb.push(" FROM clientes WHERE empresa_id = ");
                     qb.push_bind(self.empresa);
                     qb.push(" AND activo = ");
@@ -464,10 +491,10 @@ macro_rules! impl_uow {
                         qb.push(" ESCAPE '\\')");
                     }
                 };
-                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*)");
+                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT COUNT(*)");
                 filtros(&mut qb);
                 let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
-                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                let mut qb = $drv::QueryBuilder::<Db>::new(
                     "SELECT id, tipo_documento, numero_documento, razon_social, direccion, email, telefono, \
                      limite_credito, dias_credito, es_varios, activo, creado_en_us",
                 );
@@ -483,7 +510,7 @@ macro_rules! impl_uow {
 
             async fn deuda_cliente(&mut self, cliente: Uuid) -> Result<rust_decimal::Decimal> {
                 // Summed here: SQLite cannot add TEXT decimals exactly.
-                let filas = sqlx::query(
+                let filas = $drv::query(
                     "SELECT saldo_pendiente FROM ventas WHERE empresa_id = $1 AND cliente_id = $2 \
                      AND condicion = 'credito' AND estado = 'completada'",
                 )
@@ -500,7 +527,7 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_proveedor(&mut self, p: &Proveedor) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO proveedores (empresa_id, id, ruc, razon_social, nombre_comercial, direccion, \
                      email, telefono, contacto, dias_credito, activo, creado_en_us) VALUES ($1, $2, $3, $4, \
                      $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (empresa_id, id) DO UPDATE SET \
@@ -527,7 +554,7 @@ macro_rules! impl_uow {
             }
 
             async fn proveedor(&mut self, id: Uuid) -> Result<Option<Proveedor>> {
-                let r = sqlx::query(
+                let r = $drv::query(
                     "SELECT id, ruc, razon_social, nombre_comercial, direccion, email, telefono, contacto, \
                      dias_credito, activo, creado_en_us FROM proveedores WHERE empresa_id = $1 AND id = $2",
                 )
@@ -540,7 +567,7 @@ macro_rules! impl_uow {
             }
 
             async fn proveedor_por_ruc(&mut self, ruc: &str) -> Result<Option<Proveedor>> {
-                let r = sqlx::query(
+                let r = $drv::query(
                     "SELECT id, ruc, razon_social, nombre_comercial, direccion, email, telefono, contacto, \
                      dias_credito, activo, creado_en_us FROM proveedores WHERE empresa_id = $1 AND ruc = $2",
                 )
@@ -553,7 +580,7 @@ macro_rules! impl_uow {
             }
 
             async fn buscar_proveedores(&mut self, texto: Option<&str>, pagina: u32, tamanio: u32) -> Result<(Vec<Proveedor>, u64)> {
-                let filtros = |qb: &mut sqlx::QueryBuilder<Db>| {
+                let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
                     qb.push(" FROM proveedores WHERE empresa_id = ");
                     qb.push_bind(self.empresa);
                     qb.push(" AND activo = ");
@@ -567,10 +594,10 @@ macro_rules! impl_uow {
                         qb.push(" ESCAPE '\\')");
                     }
                 };
-                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*)");
+                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT COUNT(*)");
                 filtros(&mut qb);
                 let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
-                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                let mut qb = $drv::QueryBuilder::<Db>::new(
                     "SELECT id, ruc, razon_social, nombre_comercial, direccion, email, telefono, contacto, \
                      dias_credito, activo, creado_en_us",
                 );
@@ -585,7 +612,7 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_serie_comprobante(&mut self, s: &SerieComprobante) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO series_comprobante (empresa_id, id, tipo, serie, documento_afectado, correlativo, activa) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (empresa_id, id) DO UPDATE SET \
                      activa = excluded.activa",
@@ -604,7 +631,7 @@ macro_rules! impl_uow {
             }
 
             async fn asegurar_serie_comprobante(&mut self, s: &SerieComprobante) -> Result<SerieComprobante> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO series_comprobante (empresa_id, id, tipo, serie, documento_afectado, correlativo, activa) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (empresa_id, tipo, serie) DO NOTHING",
                 )
@@ -624,7 +651,7 @@ macro_rules! impl_uow {
             }
 
             async fn serie_comprobante(&mut self, tipo: TipoComprobante, serie: &str) -> Result<Option<SerieComprobante>> {
-                let r = sqlx::query(
+                let r = $drv::query(
                     "SELECT id, tipo, serie, documento_afectado, correlativo, activa FROM series_comprobante \
                      WHERE empresa_id = $1 AND tipo = $2 AND serie = $3",
                 )
@@ -638,7 +665,7 @@ macro_rules! impl_uow {
             }
 
             async fn series_comprobante(&mut self) -> Result<Vec<SerieComprobante>> {
-                sqlx::query(
+                $drv::query(
                     "SELECT id, tipo, serie, documento_afectado, correlativo, activa FROM series_comprobante \
                      WHERE empresa_id = $1 ORDER BY tipo, serie",
                 )
@@ -652,7 +679,7 @@ macro_rules! impl_uow {
             }
 
             async fn siguiente_numero(&mut self, tipo: TipoComprobante, serie: &str) -> Result<i64> {
-                let n: Option<i64> = sqlx::query_scalar(
+                let n: Option<i64> = $drv::query_scalar(
                     "UPDATE series_comprobante SET correlativo = correlativo + 1 \
                      WHERE empresa_id = $1 AND tipo = $2 AND serie = $3 AND activa RETURNING correlativo",
                 )
@@ -666,7 +693,7 @@ macro_rules! impl_uow {
             }
 
             async fn insertar_venta(&mut self, v: &Venta) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO ventas (empresa_id, id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, \
                      precios_incluyen_impuesto, tipo_venta, condicion, estado, total, descuento_global, \
                      costo_total, vuelto, saldo_pendiente, comprobante_id, orden_id, clave_idempotencia, \
@@ -706,7 +733,7 @@ macro_rules! impl_uow {
             }
 
             async fn actualizar_venta(&mut self, v: &Venta) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "UPDATE ventas SET estado = $3, saldo_pendiente = $4, lineas = $5, cuotas = $6 \
                      WHERE empresa_id = $1 AND id = $2",
                 )
@@ -723,7 +750,7 @@ macro_rules! impl_uow {
             }
 
             async fn venta(&mut self, id: Uuid) -> Result<Option<Venta>> {
-                let r = sqlx::query("SELECT id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, precios_incluyen_impuesto, \
+                let r = $drv::query("SELECT id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, precios_incluyen_impuesto, \
                      tipo_venta, condicion, estado, total, descuento_global, costo_total, vuelto, comprobante_id, \
                      orden_id, clave_idempotencia, observaciones, usuario_id, lineas, pagos, cuotas, creado_en_us \
                      FROM ventas WHERE empresa_id = $1 AND id = $2")
@@ -736,7 +763,7 @@ macro_rules! impl_uow {
             }
 
             async fn venta_por_clave(&mut self, clave: &str) -> Result<Option<Venta>> {
-                let r = sqlx::query("SELECT id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, precios_incluyen_impuesto, \
+                let r = $drv::query("SELECT id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, precios_incluyen_impuesto, \
                      tipo_venta, condicion, estado, total, descuento_global, costo_total, vuelto, comprobante_id, \
                      orden_id, clave_idempotencia, observaciones, usuario_id, lineas, pagos, cuotas, creado_en_us \
                      FROM ventas WHERE empresa_id = $1 AND clave_idempotencia = $2")
@@ -749,7 +776,7 @@ macro_rules! impl_uow {
             }
 
             async fn listar_ventas(&mut self, f: &FiltroVentas) -> Result<(Vec<Venta>, u64)> {
-                let filtros = |qb: &mut sqlx::QueryBuilder<Db>| {
+                let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
                     qb.push(" FROM ventas WHERE empresa_id = ");
                     qb.push_bind(self.empresa);
                     if let Some(c) = f.cliente_id {
@@ -765,10 +792,10 @@ macro_rules! impl_uow {
                         qb.push_bind(h);
                     }
                 };
-                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*)");
+                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT COUNT(*)");
                 filtros(&mut qb);
                 let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
-                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                let mut qb = $drv::QueryBuilder::<Db>::new(
                     "SELECT id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, precios_incluyen_impuesto, \
                      tipo_venta, condicion, estado, total, descuento_global, costo_total, vuelto, comprobante_id, \
                      orden_id, clave_idempotencia, observaciones, usuario_id, lineas, pagos, cuotas, creado_en_us",
@@ -784,7 +811,7 @@ macro_rules! impl_uow {
             }
 
             async fn insertar_comprobante(&mut self, c: &Comprobante) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO comprobantes (empresa_id, id, tipo, serie, numero, venta_id, referencia_id, \
                      motivo_codigo, motivo, estado, cliente_id, cliente_tipo_documento, cliente_numero_documento, \
                      cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us) \
@@ -818,7 +845,7 @@ macro_rules! impl_uow {
             }
 
             async fn comprobante(&mut self, id: Uuid) -> Result<Option<Comprobante>> {
-                let r = sqlx::query("SELECT id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, \
+                let r = $drv::query("SELECT id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, \
                      cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, \
                      cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us FROM comprobantes \
                      WHERE empresa_id = $1 AND id = $2")
@@ -831,7 +858,7 @@ macro_rules! impl_uow {
             }
 
             async fn comprobantes_de_venta(&mut self, venta: Uuid) -> Result<Vec<Comprobante>> {
-                sqlx::query("SELECT id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, \
+                $drv::query("SELECT id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, \
                      cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, \
                      cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us FROM comprobantes \
                      WHERE empresa_id = $1 AND venta_id = $2 ORDER BY creado_en_us, id")
@@ -846,7 +873,7 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_cotizacion(&mut self, c: &Cotizacion) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO cotizaciones (empresa_id, id, numero, cliente_id, fecha_emision, fecha_validez, \
                      estado, moneda, precios_incluyen_impuesto, descuento_global, lineas, total, documento, notas, \
                      condiciones, origen_id, orden_id, motivo_rechazo, usuario_id, creado_en_us) VALUES ($1, $2, \
@@ -882,7 +909,7 @@ macro_rules! impl_uow {
             }
 
             async fn cotizacion(&mut self, id: Uuid) -> Result<Option<Cotizacion>> {
-                let r = sqlx::query(
+                let r = $drv::query(
                     "SELECT id, numero, cliente_id, fecha_emision, fecha_validez, estado, moneda, \
                      precios_incluyen_impuesto, descuento_global, lineas, total, documento, notas, condiciones, \
                      origen_id, orden_id, motivo_rechazo, usuario_id, creado_en_us FROM cotizaciones \
@@ -897,7 +924,7 @@ macro_rules! impl_uow {
             }
 
             async fn listar_cotizaciones(&mut self, cliente: Option<Uuid>, pagina: u32, tamanio: u32) -> Result<(Vec<Cotizacion>, u64)> {
-                let filtros = |qb: &mut sqlx::QueryBuilder<Db>| {
+                let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
                     qb.push(" FROM cotizaciones WHERE empresa_id = ");
                     qb.push_bind(self.empresa);
                     if let Some(c) = cliente {
@@ -905,10 +932,10 @@ macro_rules! impl_uow {
                         qb.push_bind(c);
                     }
                 };
-                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*)");
+                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT COUNT(*)");
                 filtros(&mut qb);
                 let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
-                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                let mut qb = $drv::QueryBuilder::<Db>::new(
                     "SELECT id, numero, cliente_id, fecha_emision, fecha_validez, estado, moneda, \
                      precios_incluyen_impuesto, descuento_global, lineas, total, documento, notas, condiciones, \
                      origen_id, orden_id, motivo_rechazo, usuario_id, creado_en_us",
@@ -924,7 +951,7 @@ macro_rules! impl_uow {
             }
 
             async fn vencer_cotizaciones(&mut self, hoy: time::Date) -> Result<u64> {
-                let r = sqlx::query(
+                let r = $drv::query(
                     "UPDATE cotizaciones SET estado = 'vencida' WHERE empresa_id = $1 AND estado = 'vigente' \
                      AND fecha_validez < $2",
                 )
@@ -937,7 +964,7 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_orden(&mut self, o: &OrdenVenta) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO ordenes_venta (empresa_id, id, numero, cliente_id, cotizacion_id, almacen_id, fecha, \
                      estado, moneda, precios_incluyen_impuesto, descuento_global, lineas, total, venta_id, \
                      motivo_cancelacion, usuario_id, creado_en_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
@@ -969,7 +996,7 @@ macro_rules! impl_uow {
             }
 
             async fn orden(&mut self, id: Uuid) -> Result<Option<OrdenVenta>> {
-                let r = sqlx::query(
+                let r = $drv::query(
                     "SELECT id, numero, cliente_id, cotizacion_id, almacen_id, fecha, estado, moneda, \
                      precios_incluyen_impuesto, descuento_global, lineas, total, venta_id, motivo_cancelacion, \
                      usuario_id, creado_en_us FROM ordenes_venta WHERE empresa_id = $1 AND id = $2",
@@ -983,7 +1010,7 @@ macro_rules! impl_uow {
             }
 
             async fn listar_ordenes(&mut self, cliente: Option<Uuid>, pagina: u32, tamanio: u32) -> Result<(Vec<OrdenVenta>, u64)> {
-                let filtros = |qb: &mut sqlx::QueryBuilder<Db>| {
+                let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
                     qb.push(" FROM ordenes_venta WHERE empresa_id = ");
                     qb.push_bind(self.empresa);
                     if let Some(c) = cliente {
@@ -991,10 +1018,10 @@ macro_rules! impl_uow {
                         qb.push_bind(c);
                     }
                 };
-                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*)");
+                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT COUNT(*)");
                 filtros(&mut qb);
                 let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
-                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                let mut qb = $drv::QueryBuilder::<Db>::new(
                     "SELECT id, numero, cliente_id, cotizacion_id, almacen_id, fecha, estado, moneda, \
                      precios_incluyen_impuesto, descuento_global, lineas, total, venta_id, motivo_cancelacion, \
                      usuario_id, creado_en_us",
@@ -1017,7 +1044,7 @@ macro_rules! impl_uow {
 
             async fn actualizar_empresa(&mut self, e: &Empresa) -> Result<()> {
                 let ajustes = serde_json::to_string(&e.ajustes).map_err(Error::almacenamiento)?;
-                sqlx::query(
+                $drv::query(
                     "UPDATE empresas SET razon_social = $2, nombre_comercial = $3, direccion = $4, \
                      subdominio = $5, ajustes = $6, activa = $7 WHERE id = $1",
                 )
@@ -1035,7 +1062,7 @@ macro_rules! impl_uow {
             }
 
             async fn configuracion(&mut self, clave: &str) -> Result<Option<ConfiguracionEmpresa>> {
-                let r = sqlx::query(
+                let r = $drv::query(
                     "SELECT clave, tipo_dato, valor, descripcion FROM configuracion_empresa \
                      WHERE empresa_id = $1 AND clave = $2",
                 )
@@ -1048,7 +1075,7 @@ macro_rules! impl_uow {
             }
 
             async fn listar_configuracion(&mut self) -> Result<Vec<ConfiguracionEmpresa>> {
-                sqlx::query(
+                $drv::query(
                     "SELECT clave, tipo_dato, valor, descripcion FROM configuracion_empresa \
                      WHERE empresa_id = $1 ORDER BY clave",
                 )
@@ -1062,7 +1089,7 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_configuracion(&mut self, c: &ConfiguracionEmpresa) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO configuracion_empresa (empresa_id, clave, tipo_dato, valor, descripcion) \
                      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (empresa_id, clave) DO UPDATE SET \
                      tipo_dato = excluded.tipo_dato, valor = excluded.valor, \
@@ -1080,7 +1107,7 @@ macro_rules! impl_uow {
             }
 
             async fn siguiente_contador(&mut self, clave: &str) -> Result<i64> {
-                sqlx::query_scalar(
+                $drv::query_scalar(
                     "INSERT INTO contadores (empresa_id, clave, valor) VALUES ($1, $2, 1) \
                      ON CONFLICT (empresa_id, clave) DO UPDATE SET valor = contadores.valor + 1 \
                      RETURNING valor",
@@ -1093,7 +1120,7 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_categoria(&mut self, c: &Categoria) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO categorias (empresa_id, id, nombre, descripcion, padre_id, activa) \
                      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (empresa_id, id) DO UPDATE SET \
                      nombre = excluded.nombre, descripcion = excluded.descripcion, \
@@ -1112,7 +1139,7 @@ macro_rules! impl_uow {
             }
 
             async fn categoria(&mut self, id: Uuid) -> Result<Option<Categoria>> {
-                let r = sqlx::query(
+                let r = $drv::query(
                     "SELECT id, nombre, descripcion, padre_id, activa FROM categorias \
                      WHERE empresa_id = $1 AND id = $2",
                 )
@@ -1125,7 +1152,7 @@ macro_rules! impl_uow {
             }
 
             async fn listar_categorias(&mut self) -> Result<Vec<Categoria>> {
-                sqlx::query(
+                $drv::query(
                     "SELECT id, nombre, descripcion, padre_id, activa FROM categorias \
                      WHERE empresa_id = $1 ORDER BY nombre, id",
                 )
@@ -1139,7 +1166,7 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_marca(&mut self, m: &Marca) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO marcas (empresa_id, id, nombre, activa) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (empresa_id, id) DO UPDATE SET nombre = excluded.nombre, \
                      activa = excluded.activa",
@@ -1155,7 +1182,7 @@ macro_rules! impl_uow {
             }
 
             async fn marca(&mut self, id: Uuid) -> Result<Option<Marca>> {
-                let r = sqlx::query(
+                let r = $drv::query(
                     "SELECT id, nombre, activa FROM marcas WHERE empresa_id = $1 AND id = $2",
                 )
                 .bind(self.empresa)
@@ -1167,7 +1194,7 @@ macro_rules! impl_uow {
             }
 
             async fn listar_marcas(&mut self) -> Result<Vec<Marca>> {
-                sqlx::query(
+                $drv::query(
                     "SELECT id, nombre, activa FROM marcas WHERE empresa_id = $1 ORDER BY nombre, id",
                 )
                 .bind(self.empresa)
@@ -1180,7 +1207,7 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_almacen(&mut self, a: &Almacen) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO almacenes (empresa_id, id, nombre, direccion, sucursal, es_principal, activo) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (empresa_id, id) DO UPDATE SET \
                      nombre = excluded.nombre, direccion = excluded.direccion, \
@@ -1201,7 +1228,7 @@ macro_rules! impl_uow {
             }
 
             async fn almacen(&mut self, id: Uuid) -> Result<Option<Almacen>> {
-                let r = sqlx::query(
+                let r = $drv::query(
                     "SELECT id, nombre, direccion, sucursal, es_principal, activo FROM almacenes \
                      WHERE empresa_id = $1 AND id = $2",
                 )
@@ -1214,7 +1241,7 @@ macro_rules! impl_uow {
             }
 
             async fn listar_almacenes(&mut self) -> Result<Vec<Almacen>> {
-                sqlx::query(
+                $drv::query(
                     "SELECT id, nombre, direccion, sucursal, es_principal, activo FROM almacenes \
                      WHERE empresa_id = $1 ORDER BY nombre, id",
                 )
@@ -1228,7 +1255,7 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_producto(&mut self, p: &Producto) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO productos (empresa_id, id, codigo, codigo_barras, nombre, descripcion, \
                      categoria_id, marca_id, unidad_medida, afectacion_igv, tarifa_iva, icbper, \
                      ice_codigo, ice_tarifa, precio_venta, precio_incluye_impuesto, costo, \
@@ -1283,7 +1310,7 @@ macro_rules! impl_uow {
             }
 
             async fn producto(&mut self, id: Uuid) -> Result<Option<Producto>> {
-                let r = sqlx::query("SELECT id, codigo, codigo_barras, nombre, descripcion, categoria_id, marca_id, \
+                let r = $drv::query("SELECT id, codigo, codigo_barras, nombre, descripcion, categoria_id, marca_id, \
                      unidad_medida, afectacion_igv, tarifa_iva, icbper, ice_codigo, ice_tarifa, \
                      precio_venta, precio_incluye_impuesto, costo, stock_minimo, stock_maximo, \
                      requiere_serie, requiere_lote, es_servicio, activo, eliminado_en_us, \
@@ -1297,7 +1324,7 @@ macro_rules! impl_uow {
             }
 
             async fn producto_por_codigo(&mut self, codigo: &str) -> Result<Option<Producto>> {
-                let r = sqlx::query("SELECT id, codigo, codigo_barras, nombre, descripcion, categoria_id, marca_id, \
+                let r = $drv::query("SELECT id, codigo, codigo_barras, nombre, descripcion, categoria_id, marca_id, \
                      unidad_medida, afectacion_igv, tarifa_iva, icbper, ice_codigo, ice_tarifa, \
                      precio_venta, precio_incluye_impuesto, costo, stock_minimo, stock_maximo, \
                      requiere_serie, requiere_lote, es_servicio, activo, eliminado_en_us, \
@@ -1313,7 +1340,7 @@ macro_rules! impl_uow {
             }
 
             async fn buscar_productos(&mut self, f: &FiltroProductos) -> Result<(Vec<Producto>, u64)> {
-                let filtros = |qb: &mut sqlx::QueryBuilder<Db>| {
+                let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
                     qb.push(" FROM productos WHERE empresa_id = ");
                     qb.push_bind(self.empresa);
                     qb.push(" AND eliminado_en_us IS NULL AND activo = ");
@@ -1345,14 +1372,14 @@ macro_rules! impl_uow {
                         bind_numero(qb, p);
                     }
                 };
-                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*)");
+                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT COUNT(*)");
                 filtros(&mut qb);
                 let total: i64 = qb
                     .build_query_scalar()
                     .fetch_one(&mut *self.tx)
                     .await
                     .map_err(error_sql)?;
-                let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT ");
+                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT ");
                 qb.push(COLUMNAS_PRODUCTO);
                 filtros(&mut qb);
                 qb.push(match f.orden {
@@ -1381,7 +1408,7 @@ macro_rules! impl_uow {
 
             async fn stock_bloqueado(&mut self, producto: Uuid, almacen: Uuid) -> Result<Option<Stock>> {
                 let leer = || {
-                    sqlx::query(concat!(
+                    $drv::query(concat!(
                         "SELECT producto_id, almacen_id, cantidad, reservado, valor, costo_promedio, \
                          ultima_fecha_us, ultima_secuencia FROM stock WHERE empresa_id = $1 AND \
                          producto_id = $2 AND almacen_id = $3",
@@ -1396,7 +1423,7 @@ macro_rules! impl_uow {
                 }
                 // The row is made first when missing, so that two first movements of a product in
                 // a warehouse also wait for each other.
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO stock (empresa_id, producto_id, almacen_id, cantidad, reservado, valor, \
                      costo_promedio, ultima_fecha_us, ultima_secuencia) VALUES ($1, $2, $3, $4, $4, $4, \
                      $4, $5, 0) ON CONFLICT (empresa_id, producto_id, almacen_id) DO NOTHING",
@@ -1414,7 +1441,7 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_stock(&mut self, s: &Stock) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO stock (empresa_id, producto_id, almacen_id, cantidad, reservado, valor, \
                      costo_promedio, ultima_fecha_us, ultima_secuencia) VALUES ($1, $2, $3, $4, $5, $6, \
                      $7, $8, $9) ON CONFLICT (empresa_id, producto_id, almacen_id) DO UPDATE SET \
@@ -1439,7 +1466,7 @@ macro_rules! impl_uow {
             }
 
             async fn listar_stock(&mut self, producto: Option<Uuid>, almacen: Option<Uuid>) -> Result<Vec<Stock>> {
-                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                let mut qb = $drv::QueryBuilder::<Db>::new(
                     "SELECT producto_id, almacen_id, cantidad, reservado, valor, costo_promedio, \
                      ultima_fecha_us, ultima_secuencia FROM stock WHERE empresa_id = ",
                 );
@@ -1464,7 +1491,7 @@ macro_rules! impl_uow {
 
             async fn insertar_movimiento(&mut self, m: &MovimientoStock) -> Result<()> {
                 let fecha_us = a_microsegundos(m.fecha);
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO movimientos_stock (empresa_id, id, secuencia, fecha_us, producto_id, \
                      almacen_id, tipo, cantidad, lote_id, movimiento_relacionado_id, referencia_tipo, \
                      referencia_id, motivo, usuario_id, aprobado_por, creado_en_us) VALUES ($1, $2, \
@@ -1489,7 +1516,7 @@ macro_rules! impl_uow {
                 .execute(&mut *self.tx)
                 .await
                 .map_err(error_sql)?;
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO kardex (empresa_id, producto_id, almacen_id, fecha_us, secuencia, \
                      movimiento_id, tipo, cantidad, costo_unitario, valor, cantidad_saldo, valor_saldo, \
                      costo_promedio_saldo, movimiento_relacionado_id, aprobado_por) VALUES ($1, $2, $3, \
@@ -1517,7 +1544,7 @@ macro_rules! impl_uow {
             }
 
             async fn movimiento(&mut self, id: Uuid) -> Result<Option<MovimientoStock>> {
-                let r = sqlx::query(concat!(
+                let r = $drv::query(concat!(
                     "SELECT m.id, m.secuencia, m.fecha_us, m.producto_id, m.almacen_id, m.tipo, \
                      m.cantidad, k.costo_unitario, k.valor, k.cantidad_saldo, k.valor_saldo, \
                      k.costo_promedio_saldo, m.lote_id, m.movimiento_relacionado_id, m.referencia_tipo, \
@@ -1541,7 +1568,7 @@ macro_rules! impl_uow {
                 fecha_us: i64,
                 secuencia: i64,
             ) -> Result<Option<MovimientoStock>> {
-                let r = sqlx::query(concat!(
+                let r = $drv::query(concat!(
                     "SELECT m.id, m.secuencia, m.fecha_us, m.producto_id, m.almacen_id, m.tipo, \
                      m.cantidad, k.costo_unitario, k.valor, k.cantidad_saldo, k.valor_saldo, \
                      k.costo_promedio_saldo, m.lote_id, m.movimiento_relacionado_id, m.referencia_tipo, \
@@ -1571,7 +1598,7 @@ macro_rules! impl_uow {
                 secuencia: i64,
             ) -> Result<Vec<FilaKardex>> {
                 // Read by position: this is the hot loop of a backdated movement.
-                let mut filas = sqlx::query(
+                let mut filas = $drv::query(
                     "SELECT movimiento_id, secuencia, fecha_us, tipo, cantidad, costo_unitario, valor, \
                      cantidad_saldo, valor_saldo, costo_promedio_saldo, movimiento_relacionado_id, \
                      aprobado_por FROM kardex WHERE empresa_id = $1 AND producto_id = $2 \
@@ -1591,7 +1618,7 @@ macro_rules! impl_uow {
                         id: r.try_get(0).map_err(error_sql)?,
                         secuencia: r.try_get(1).map_err(error_sql)?,
                         fecha_us: r.try_get(2).map_err(error_sql)?,
-                        tipo: comun::tipo_movimiento(r.try_get::<&str, _>(3).map_err(error_sql)?)?,
+                        tipo: comun::tipo_movimiento(&r.try_get::<String, _>(3).map_err(error_sql)?)?,
                         cantidad: leer_dec(r, 4)?,
                         costo_unitario: leer_dec(r, 5)?,
                         valor: leer_dec(r, 6)?,
@@ -1620,7 +1647,7 @@ macro_rules! impl_uow {
             }
 
             async fn listar_movimientos(&mut self, f: &FiltroMovimientos) -> Result<Vec<MovimientoStock>> {
-                let mut qb = sqlx::QueryBuilder::<Db>::new(SELECT_MOVIMIENTO);
+                let mut qb = $drv::QueryBuilder::<Db>::new(SELECT_MOVIMIENTO);
                 qb.push(" WHERE m.empresa_id = ");
                 qb.push_bind(self.empresa);
                 if let Some(p) = f.producto_id {
@@ -1662,7 +1689,7 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_lote(&mut self, l: &Lote) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO lotes (empresa_id, id, producto_id, almacen_id, numero_lote, \
                      fecha_vencimiento, cantidad_inicial, cantidad_actual, creado_en_us) VALUES ($1, \
                      $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (empresa_id, id) DO UPDATE SET \
@@ -1686,7 +1713,7 @@ macro_rules! impl_uow {
             }
 
             async fn lotes_bloqueados(&mut self, producto: Uuid, almacen: Uuid) -> Result<Vec<Lote>> {
-                sqlx::query(concat!(
+                $drv::query(concat!(
                     "SELECT id, producto_id, almacen_id, numero_lote, fecha_vencimiento, \
                      cantidad_inicial, cantidad_actual, creado_en_us FROM lotes WHERE empresa_id = $1 \
                      AND producto_id = $2 AND almacen_id = $3 \
@@ -1705,7 +1732,7 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_serie(&mut self, s: &SerieProducto) -> Result<()> {
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO series (empresa_id, id, producto_id, numero_serie, estado, almacen_id, \
                      fecha_ingreso, ultimo_movimiento_id, referencia_tipo, referencia_id, observaciones) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (empresa_id, id) \
@@ -1735,7 +1762,7 @@ macro_rules! impl_uow {
                 if numeros.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut qb = sqlx::QueryBuilder::<Db>::new(
+                let mut qb = $drv::QueryBuilder::<Db>::new(
                     "SELECT id, producto_id, numero_serie, estado, almacen_id, fecha_ingreso, \
                      ultimo_movimiento_id, referencia_tipo, referencia_id, observaciones FROM series \
                      WHERE empresa_id = ",
@@ -1760,7 +1787,7 @@ macro_rules! impl_uow {
             }
 
             async fn listar_series(&mut self, producto: Uuid) -> Result<Vec<SerieProducto>> {
-                sqlx::query(
+                $drv::query(
                     "SELECT id, producto_id, numero_serie, estado, almacen_id, fecha_ingreso, \
                      ultimo_movimiento_id, referencia_tipo, referencia_id, observaciones FROM series \
                      WHERE empresa_id = $1 AND producto_id = $2 ORDER BY numero_serie",

@@ -15,6 +15,7 @@ use erp_core::inventario::{TipoMovimiento, a_microsegundos};
 
 use crate::AnyStore;
 use crate::comun::error_sql;
+use crate::sqlite::compat;
 
 /// What a floor sale writes: the products (id, code), its series and the JSON it stores.
 pub struct VentaPiso<'a> {
@@ -31,7 +32,7 @@ pub struct VentaPiso<'a> {
 }
 
 macro_rules! piso {
-    ($nombre:ident, $pool:ty, $db:ty, $dec:expr, $leer:expr, $fu:literal, $begin:expr) => {
+    ($drv:ident, $nombre:ident, $pool:ty, $dec:expr, $leer:expr, $fu:literal, $begin:expr) => {
         async fn $nombre(pool: &$pool, v: &VentaPiso<'_>) -> Result<i64> {
             let ahora = a_microsegundos(time::OffsetDateTime::now_utc());
             let mut tx = $begin(pool).await.map_err(error_sql)?;
@@ -39,7 +40,7 @@ macro_rules! piso {
             productos.sort();
             let venta = Uuid::now_v7();
             for p in &productos {
-                let fila = sqlx::query(concat!(
+                let fila = $drv::query(concat!(
                     "SELECT cantidad, valor, costo_promedio, ultima_secuencia FROM stock \
                      WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3",
                     $fu
@@ -50,12 +51,12 @@ macro_rules! piso {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(error_sql)?;
-                use sqlx::Row as _;
+                use $drv::Row as _;
                 let saldo = Saldo { cantidad: $leer(&fila, 0)?, valor: $leer(&fila, 1)?, costo_promedio: $leer(&fila, 2)? };
                 let secuencia: i64 = fila.try_get::<i64, _>(3).map_err(error_sql)? + 1;
                 let ef = kardex::aplicar(&saldo, TipoMovimiento::Salida, Decimal::ONE, Decimal::ZERO);
                 let id = Uuid::now_v7();
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO movimientos_stock (empresa_id, id, secuencia, fecha_us, producto_id, almacen_id, \
                      tipo, cantidad, referencia_tipo, referencia_id, motivo, creado_en_us) \
                      VALUES ($1, $2, $3, $4, $5, $6, 'salida', $7, 'venta', $8, '', $4)",
@@ -63,7 +64,7 @@ macro_rules! piso {
                 .bind(v.empresa).bind(id).bind(secuencia).bind(ahora).bind(p).bind(v.almacen)
                 .bind($dec(Decimal::ONE)).bind(venta)
                 .execute(&mut *tx).await.map_err(error_sql)?;
-                sqlx::query(
+                $drv::query(
                     "INSERT INTO kardex (empresa_id, producto_id, almacen_id, fecha_us, secuencia, movimiento_id, \
                      tipo, cantidad, costo_unitario, valor, cantidad_saldo, valor_saldo, costo_promedio_saldo) \
                      VALUES ($1, $2, $3, $4, $5, $6, 'salida', $7, $8, $9, $10, $11, $12)",
@@ -72,7 +73,7 @@ macro_rules! piso {
                 .bind($dec(Decimal::ONE)).bind($dec(ef.costo_unitario)).bind($dec(ef.valor))
                 .bind($dec(ef.saldo.cantidad)).bind($dec(ef.saldo.valor)).bind($dec(ef.saldo.costo_promedio))
                 .execute(&mut *tx).await.map_err(error_sql)?;
-                sqlx::query(
+                $drv::query(
                     "UPDATE stock SET cantidad = $4, valor = $5, costo_promedio = $6, ultima_fecha_us = $7, \
                      ultima_secuencia = $8 WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3",
                 )
@@ -81,7 +82,7 @@ macro_rules! piso {
                 .bind(ahora).bind(secuencia)
                 .execute(&mut *tx).await.map_err(error_sql)?;
             }
-            let numero: i64 = sqlx::query_scalar(
+            let numero: i64 = $drv::query_scalar(
                 "UPDATE series_comprobante SET correlativo = correlativo + 1 \
                  WHERE empresa_id = $1 AND tipo = 'boleta' AND serie = $2 RETURNING correlativo",
             )
@@ -90,7 +91,7 @@ macro_rules! piso {
             let total = redondear(v.precio * Decimal::from(productos.len()));
             let comprobante = Uuid::now_v7();
             let hoy = time::OffsetDateTime::now_utc().date();
-            sqlx::query(
+            $drv::query(
                 "INSERT INTO ventas (empresa_id, id, cliente_id, almacen_id, fecha, moneda, precios_incluyen_impuesto, \
                  tipo_venta, condicion, estado, total, costo_total, vuelto, saldo_pendiente, comprobante_id, \
                  observaciones, lineas, pagos, cuotas, creado_en_us) VALUES ($1, $2, $3, $4, $5, 'PEN', $6, 'pos', \
@@ -100,7 +101,7 @@ macro_rules! piso {
             .bind($dec(total)).bind($dec(total)).bind($dec(redondear(Decimal::ZERO))).bind(comprobante)
             .bind(v.lineas_json).bind(v.pagos_json).bind(ahora)
             .execute(&mut *tx).await.map_err(error_sql)?;
-            sqlx::query(
+            $drv::query(
                 "INSERT INTO comprobantes (empresa_id, id, tipo, serie, numero, venta_id, motivo, estado, cliente_id, \
                  cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, cliente_direccion, \
                  fecha_emision, moneda, total, documento, creado_en_us) VALUES ($1, $2, 'boleta', $3, $4, $5, '', \
@@ -115,9 +116,9 @@ macro_rules! piso {
     };
 }
 
-fn leer_sqlite(f: &sqlx::sqlite::SqliteRow, i: usize) -> Result<Decimal> {
-    use sqlx::Row as _;
-    f.try_get::<sqlx::types::Text<Decimal>, _>(i)
+fn leer_sqlite(f: &crate::sqlite::compat::Fila, i: usize) -> Result<Decimal> {
+    use crate::sqlite::compat::Row as _;
+    f.try_get::<crate::sqlite::compat::types::Text<Decimal>, _>(i)
         .map(|t| t.0)
         .map_err(error_sql)
 }
@@ -128,8 +129,8 @@ fn leer_pg(f: &sqlx::postgres::PgRow, i: usize) -> Result<Decimal> {
 }
 
 async fn begin_sqlite(
-    pool: &sqlx::SqlitePool,
-) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pool: &crate::sqlite::compat::Pool,
+) -> std::result::Result<crate::sqlite::compat::Transaction, crate::sqlite::compat::Error> {
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
@@ -138,18 +139,18 @@ async fn begin_pg(pool: &sqlx::PgPool) -> sqlx::Result<sqlx::Transaction<'static
 }
 
 piso!(
+    compat,
     venta_sqlite,
-    sqlx::SqlitePool,
-    sqlx::Sqlite,
-    sqlx::types::Text,
+    crate::sqlite::compat::Pool,
+    crate::sqlite::compat::types::Text,
     leer_sqlite,
     "",
     begin_sqlite
 );
 piso!(
+    sqlx,
     venta_pg,
     sqlx::PgPool,
-    sqlx::Postgres,
     std::convert::identity,
     leer_pg,
     " FOR UPDATE",

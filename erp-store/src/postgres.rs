@@ -76,7 +76,7 @@ pub struct PgUow {
     empresa: Uuid,
 }
 
-crate::comun::impl_uow!(PgUow, " FOR UPDATE", "ILIKE", "precio_venta");
+crate::comun::impl_uow!(sqlx, PgUow, " FOR UPDATE", "ILIKE", "precio_venta");
 
 /// The store on a PostgreSQL database.
 #[derive(Clone)]

@@ -10,20 +10,22 @@
 //! Write units of work start with `BEGIN IMMEDIATE`: they take the write lock at once, so two
 //! concurrent sales wait for each other instead of failing with `SQLITE_BUSY` when a deferred
 //! transaction tries to upgrade its lock.
+//!
+//! Statements run through [`compat`], a thin layer over rusqlite, on the calling thread.
+
+pub mod compat;
 
 use std::collections::HashSet;
-use std::str::FromStr;
-use std::sync::{Arc, RwLock};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use rust_decimal::Decimal;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
-use sqlx::types::Text;
 
-type Db = sqlx::Sqlite;
-type Fila = SqliteRow;
+use compat::types::Text;
+
+type Db = compat::Sqlite;
+type Fila = compat::Fila;
 
 fn dec(d: Decimal) -> Text<Decimal> {
     Text(d)
@@ -33,26 +35,26 @@ fn dec_opt(d: Option<Decimal>) -> Option<Text<Decimal>> {
     d.map(Text)
 }
 
-fn leer_dec<I: sqlx::ColumnIndex<Fila>>(r: &Fila, c: I) -> Result<Decimal> {
+fn leer_dec<I: compat::Indice>(r: &Fila, c: I) -> Result<Decimal> {
     r.try_get::<Text<Decimal>, _>(c)
         .map(|t| t.0)
         .map_err(error_sql)
 }
 
-fn leer_dec_opt<I: sqlx::ColumnIndex<Fila>>(r: &Fila, c: I) -> Result<Option<Decimal>> {
+fn leer_dec_opt<I: compat::Indice>(r: &Fila, c: I) -> Result<Option<Decimal>> {
     r.try_get::<Option<Text<Decimal>>, _>(c)
         .map(|t| t.map(|t| t.0))
         .map_err(error_sql)
 }
 
 /// Prices are compared as REAL only to filter and order lists, never to compute money.
-fn bind_numero(qb: &mut sqlx::QueryBuilder<Db>, d: Decimal) {
+fn bind_numero(qb: &mut compat::QueryBuilder<Db>, d: Decimal) {
     use rust_decimal::prelude::ToPrimitive;
     qb.push_bind(d.to_f64().unwrap_or(0.0));
 }
 
 async fn actualizar_saldos(
-    tx: &mut sqlx::Transaction<'static, Db>,
+    tx: &mut compat::Transaction,
     rango: &crate::comun::Rango,
     saldos: &[SaldoMovimiento],
 ) -> Result<()> {
@@ -60,19 +62,19 @@ async fn actualizar_saldos(
     // ledger range by its index and picks each row's values by key: a backdated movement rewrites
     // every later row, and neither a round trip per row nor a planner scanning the table per
     // batch would do.
-    sqlx::query(
+    compat::query(
         "CREATE TEMP TABLE IF NOT EXISTS _saldos (id BLOB PRIMARY KEY, costo TEXT, valor TEXT, \
          cantidad TEXT, valor_saldo TEXT, promedio TEXT) WITHOUT ROWID",
     )
     .execute(&mut **tx)
     .await
     .map_err(error_sql)?;
-    sqlx::query("DELETE FROM _saldos")
+    compat::query("DELETE FROM _saldos")
         .execute(&mut **tx)
         .await
         .map_err(error_sql)?;
     for bloque in saldos.chunks(1000) {
-        let mut qb = sqlx::QueryBuilder::<Db>::new("INSERT INTO _saldos VALUES ");
+        let mut qb = compat::QueryBuilder::<Db>::new("INSERT INTO _saldos VALUES ");
         let mut sep = qb.separated(", ");
         for s in bloque {
             sep.push("(");
@@ -91,7 +93,7 @@ async fn actualizar_saldos(
         }
         qb.build().execute(&mut **tx).await.map_err(error_sql)?;
     }
-    sqlx::query(
+    compat::query(
         "UPDATE kardex SET costo_unitario = s.costo, valor = s.valor, cantidad_saldo = s.cantidad, \
          valor_saldo = s.valor_saldo, costo_promedio_saldo = s.promedio FROM _saldos AS s \
          WHERE kardex.empresa_id = $1 AND kardex.producto_id = $2 AND kardex.almacen_id = $3 \
@@ -105,7 +107,7 @@ async fn actualizar_saldos(
     .execute(&mut **tx)
     .await
     .map_err(error_sql)?;
-    sqlx::query("DELETE FROM _saldos")
+    compat::query("DELETE FROM _saldos")
         .execute(&mut **tx)
         .await
         .map_err(error_sql)?;
@@ -114,11 +116,11 @@ async fn actualizar_saldos(
 
 /// A unit of work on SQLite.
 pub struct SqliteUow {
-    tx: sqlx::Transaction<'static, Db>,
+    tx: compat::Transaction,
     empresa: Uuid,
 }
 
-crate::comun::impl_uow!(SqliteUow, "", "LIKE", "CAST(precio_venta AS REAL)");
+crate::comun::impl_uow!(compat, SqliteUow, "", "LIKE", "CAST(precio_venta AS REAL)");
 
 /// How hard a commit is pushed to the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -133,72 +135,81 @@ pub enum Sincronizacion {
 /// The store on a SQLite database.
 #[derive(Clone)]
 pub struct SqliteStore {
-    pool: sqlx::SqlitePool,
+    pool: compat::Pool,
     empresas: Arc<RwLock<HashSet<Uuid>>>,
 }
 
 const MIGRACIONES: &[(&str, &str)] = &[
     (
         "0001_inventario",
-        include_str!("../migrations/sqlite/0001_inventario.sql"),
+        include_str!("../../migrations/sqlite/0001_inventario.sql"),
     ),
     (
         "0002_ventas",
-        include_str!("../migrations/sqlite/0002_ventas.sql"),
+        include_str!("../../migrations/sqlite/0002_ventas.sql"),
     ),
     (
         "0003_pedidos",
-        include_str!("../migrations/sqlite/0003_pedidos.sql"),
+        include_str!("../../migrations/sqlite/0003_pedidos.sql"),
     ),
 ];
 
 impl SqliteStore {
-    /// Opens (creating it if needed) a SQLite database: `sqlite://ruta/erp.db` or a plain path,
-    /// or `sqlite::memory:` for a private in-memory database.
+    /// Opens (creating it if needed) a SQLite database: `sqlite://ruta/erp.db`, `sqlite:ruta` or a
+    /// plain path, or `sqlite::memory:` for a private database that goes with the store.
     pub async fn abrir(url: &str) -> Result<Self> {
         Self::abrir_con(url, Sincronizacion::default()).await
     }
 
     pub async fn abrir_con(url: &str, sync: Sincronizacion) -> Result<Self> {
-        let memoria = url == "sqlite::memory:" || url.contains("mode=memory");
-        let opciones = if url.starts_with("sqlite:") {
-            SqliteConnectOptions::from_str(url).map_err(error_sql)?
+        let ruta = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let (ruta, parametros) = ruta.split_once('?').unwrap_or((ruta, ""));
+        let memoria = ruta == ":memory:" || parametros.split('&').any(|p| p == "mode=memory");
+        // A private "in-memory" database is a temporary file removed when the store goes: every
+        // connection of the pool must see the same database, and SQLite's shared-cache memory
+        // databases lock whole tables instead of waiting on the busy timeout.
+        let (archivo, temporal) = if memoria {
+            let f = std::env::temp_dir().join(format!("erp-{}.db", Uuid::now_v7()));
+            (f.clone(), Some(f))
         } else {
-            SqliteConnectOptions::new().filename(url)
+            if ruta.is_empty() {
+                return Err(Error::validacion(
+                    erp_core::error::Codigo::CampoRequerido,
+                    "url",
+                    "falta la ruta del archivo SQLite (sqlite://ruta/erp.db)",
+                ));
+            }
+            (PathBuf::from(ruta), None)
         };
-        let opciones = opciones
-            .create_if_missing(true)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30))
-            .journal_mode(if memoria {
-                SqliteJournalMode::Memory
-            } else {
-                SqliteJournalMode::Wal
-            })
-            .synchronous(match sync {
-                Sincronizacion::Normal => SqliteSynchronous::Normal,
-                Sincronizacion::Full => SqliteSynchronous::Full,
-            })
-            // A sale touches a dozen pages; with SQLite's 2 MB default cache they are read back
-            // from the file again and again. 64 MB per connection keeps the hot ones.
-            .pragma("cache_size", "-65536")
-            .pragma("temp_store", "memory")
-            // Checkpoint the WAL every 16 MB instead of 4 MB: fewer file syncs per sale.
-            .pragma("wal_autocheckpoint", "4096");
-        // An in-memory database lives in its one connection: keep exactly one, forever.
-        let pool = if memoria {
-            SqlitePoolOptions::new()
-                .min_connections(1)
-                .max_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-        } else {
-            SqlitePoolOptions::new().max_connections(8)
-        }
-        .acquire_timeout(Duration::from_secs(60))
-        .connect_with(opciones)
-        .await
-        .map_err(error_sql)?;
+        let sincronia = match (temporal.is_some(), sync) {
+            (true, _) => "OFF",
+            (false, Sincronizacion::Normal) => "NORMAL",
+            (false, Sincronizacion::Full) => "FULL",
+        };
+        let ajustes = format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sincronia}; PRAGMA foreign_keys = ON; \
+             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 4096;"
+        );
+        // A sale touches a dozen pages; with SQLite's 2 MB default cache they are read back from
+        // the file again and again, so 64 MB per connection keeps the hot ones. The WAL is
+        // checkpointed every 16 MB instead of 4 MB: fewer file syncs per sale.
+        let abrir = move || -> rusqlite::Result<rusqlite::Connection> {
+            let c = rusqlite::Connection::open(&archivo)?;
+            c.busy_timeout(Duration::from_secs(30))?;
+            c.execute_batch(&ajustes)?;
+            // Every statement of the store stays prepared on each connection.
+            c.set_prepared_statement_cache_capacity(256);
+            Ok(c)
+        };
+        let pool = compat::Pool(Arc::new(compat::Interior {
+            libres: Mutex::new(Vec::new()),
+            abrir: Box::new(abrir),
+            max_libres: 8,
+            temporal,
+        }));
         migrar(&pool).await?;
         Ok(Self {
             pool,
@@ -207,7 +218,7 @@ impl SqliteStore {
     }
 
     /// The connection pool, for benchmarks that measure raw SQL on the same settings.
-    pub fn pool(&self) -> &sqlx::SqlitePool {
+    pub fn pool(&self) -> &compat::Pool {
         &self.pool
     }
 
@@ -230,12 +241,12 @@ impl SqliteStore {
     }
 }
 
-async fn migrar(pool: &sqlx::SqlitePool) -> Result<()> {
+async fn migrar(pool: &compat::Pool) -> Result<()> {
     let mut tx = pool
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(error_sql)?;
-    sqlx::query(
+    compat::query(
         "CREATE TABLE IF NOT EXISTS _migraciones (version TEXT PRIMARY KEY, aplicada_en_us INTEGER NOT NULL)",
     )
     .execute(&mut *tx)
@@ -243,20 +254,20 @@ async fn migrar(pool: &sqlx::SqlitePool) -> Result<()> {
     .map_err(error_sql)?;
     for (version, sql) in MIGRACIONES {
         let hecha: Option<String> =
-            sqlx::query_scalar("SELECT version FROM _migraciones WHERE version = $1")
-                .bind(version)
+            compat::query_scalar("SELECT version FROM _migraciones WHERE version = $1")
+                .bind(*version)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(error_sql)?;
         if hecha.is_some() {
             continue;
         }
-        sqlx::raw_sql(*sql)
+        compat::raw_sql(sql)
             .execute(&mut *tx)
             .await
             .map_err(error_sql)?;
-        sqlx::query("INSERT INTO _migraciones (version, aplicada_en_us) VALUES ($1, $2)")
-            .bind(version)
+        compat::query("INSERT INTO _migraciones (version, aplicada_en_us) VALUES ($1, $2)")
+            .bind(*version)
             .bind(a_microsegundos(time::OffsetDateTime::now_utc()))
             .execute(&mut *tx)
             .await
@@ -291,7 +302,7 @@ impl erp_core::store::Store for SqliteStore {
 
     async fn begin_lectura(&self, empresa_id: Uuid) -> Result<SqliteUow> {
         self.comprobar_empresa(empresa_id).await?;
-        let tx = self.pool.begin().await.map_err(error_sql)?;
+        let tx = self.pool.begin_with("BEGIN").await.map_err(error_sql)?;
         Ok(SqliteUow {
             tx,
             empresa: empresa_id,
