@@ -106,6 +106,12 @@ pub trait Uow: Send {
         &mut self,
         codigo: &str,
     ) -> impl Future<Output = Result<Option<Producto>>> + Send;
+    /// Every product whose code or (non-empty) barcode is one of `codigos`, in one query: a POS
+    /// ticket's items are looked up at once.
+    fn productos_por_codigos(
+        &mut self,
+        codigos: &[String],
+    ) -> impl Future<Output = Result<Vec<Producto>>> + Send;
     /// A page of products and the total count of the filter.
     fn buscar_productos(
         &mut self,

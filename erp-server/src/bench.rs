@@ -134,6 +134,8 @@ pub async fn ventas(o: Opciones) -> Result<serde_json::Value, String> {
             .map_err(|e| e.to_string())?;
         series.push(s.serie);
     }
+    // Statistics after the load, as a shop's database would have them.
+    store.optimizar().await.map_err(|e| e.to_string())?;
     // One sale made by the engine first: the floor reuses its customer and its JSON.
     let muestra = m
         .venta_pos(

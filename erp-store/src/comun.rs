@@ -167,7 +167,7 @@ pub fn patron_like(texto: &str) -> String {
 
 /// Implements the store's SQL for one backend. The module that expands it defines `Db`, `Fila`,
 /// `dec` / `dec_opt` (bind a decimal), `leer_dec` / `leer_dec_opt` (read one), and the struct
-/// `$uow { tx, empresa }`.
+/// `$uow { tx, empresa, empresa_leida }`.
 macro_rules! impl_uow {
     ($drv:ident, $uow:ident, $fu:literal, $like:literal, $num_precio:literal) => {
         use erp_core::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
@@ -1037,12 +1037,20 @@ macro_rules! impl_uow {
             }
 
             async fn empresa(&mut self) -> Result<Empresa> {
-                leer_empresa(&mut *self.tx, self.empresa).await?.ok_or_else(|| {
+                // A sale asks for its company several times; within one unit of work the
+                // first answer stands (and only `actualizar_empresa` below changes it).
+                if let Some(e) = &self.empresa_leida {
+                    return Ok(e.clone());
+                }
+                let e = leer_empresa(&mut *self.tx, self.empresa).await?.ok_or_else(|| {
                     Error::no_encontrado("empresa", "la empresa no existe")
-                })
+                })?;
+                self.empresa_leida = Some(e.clone());
+                Ok(e)
             }
 
             async fn actualizar_empresa(&mut self, e: &Empresa) -> Result<()> {
+                self.empresa_leida = None;
                 let ajustes = serde_json::to_string(&e.ajustes).map_err(Error::almacenamiento)?;
                 $drv::query(
                     "UPDATE empresas SET razon_social = $2, nombre_comercial = $3, direccion = $4, \
@@ -1337,6 +1345,33 @@ macro_rules! impl_uow {
                 .await
                 .map_err(error_sql)?;
                 r.map(|r| fila_producto(&r)).transpose()
+            }
+
+            async fn productos_por_codigos(&mut self, codigos: &[String]) -> Result<Vec<Producto>> {
+                if codigos.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut qb = $drv::QueryBuilder::<Db>::new(
+                    "SELECT id, codigo, codigo_barras, nombre, descripcion, categoria_id, marca_id, \
+                     unidad_medida, afectacion_igv, tarifa_iva, icbper, ice_codigo, ice_tarifa, \
+                     precio_venta, precio_incluye_impuesto, costo, stock_minimo, stock_maximo, \
+                     requiere_serie, requiere_lote, es_servicio, activo, eliminado_en_us, \
+                     creado_en_us, actualizado_en_us FROM productos WHERE empresa_id = ",
+                );
+                qb.push_bind(self.empresa);
+                qb.push(" AND (codigo IN (");
+                let mut sep = qb.separated(", ");
+                for c in codigos {
+                    sep.push_bind(c.as_str());
+                }
+                qb.push(") OR (codigo_barras <> '' AND codigo_barras IN (");
+                let mut sep = qb.separated(", ");
+                for c in codigos {
+                    sep.push_bind(c.as_str());
+                }
+                qb.push(")))");
+                let filas = qb.build().fetch_all(&mut *self.tx).await.map_err(error_sql)?;
+                filas.iter().map(fila_producto).collect()
             }
 
             async fn buscar_productos(&mut self, f: &FiltroProductos) -> Result<(Vec<Producto>, u64)> {

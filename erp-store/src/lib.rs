@@ -45,6 +45,16 @@ impl AnyStore {
         }
     }
 
+    /// Refreshes the planner's statistics, as after a bulk load (a catalogue imported, opening
+    /// stock): on a young database the planner otherwise guesses row counts and may pick poor
+    /// plans until autovacuum (PostgreSQL) gets to it. Safe at any time; changes no data.
+    pub async fn optimizar(&self) -> Result<()> {
+        match self {
+            Self::Sqlite(s) => s.optimizar().await,
+            Self::Postgres(s) => s.optimizar().await,
+        }
+    }
+
     /// `"sqlite"` or `"postgres"`.
     pub fn motor(&self) -> &'static str {
         match self {
@@ -176,6 +186,10 @@ impl Uow for AnyUow {
 
     async fn producto_por_codigo(&mut self, codigo: &str) -> Result<Option<Producto>> {
         delegar!(self, producto_por_codigo(codigo))
+    }
+
+    async fn productos_por_codigos(&mut self, codigos: &[String]) -> Result<Vec<Producto>> {
+        delegar!(self, productos_por_codigos(codigos))
     }
 
     async fn buscar_productos(&mut self, filtro: &FiltroProductos) -> Result<(Vec<Producto>, u64)> {

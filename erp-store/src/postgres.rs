@@ -74,6 +74,8 @@ async fn actualizar_saldos(
 pub struct PgUow {
     tx: sqlx::Transaction<'static, Db>,
     empresa: Uuid,
+    /// The company as first read in this unit of work.
+    empresa_leida: Option<Empresa>,
 }
 
 crate::comun::impl_uow!(sqlx, PgUow, " FOR UPDATE", "ILIKE", "precio_venta");
@@ -122,6 +124,15 @@ impl PgStore {
 
     pub fn pool(&self) -> &sqlx::PgPool {
         &self.pool
+    }
+
+    /// `ANALYZE` of the whole database.
+    pub async fn optimizar(&self) -> Result<()> {
+        sqlx::query("ANALYZE")
+            .execute(&self.pool)
+            .await
+            .map_err(error_sql)?;
+        Ok(())
     }
 
     async fn comprobar_empresa(&self, id: Uuid) -> Result<()> {
@@ -197,6 +208,7 @@ impl erp_core::store::Store for PgStore {
         Ok(PgUow {
             tx,
             empresa: empresa_id,
+            empresa_leida: None,
         })
     }
 
@@ -210,6 +222,7 @@ impl erp_core::store::Store for PgStore {
         Ok(PgUow {
             tx,
             empresa: empresa_id,
+            empresa_leida: None,
         })
     }
 }

@@ -46,6 +46,17 @@ pub async fn vender<U: Uow>(
     ctx: &Contexto<'_>,
     n: NuevaVenta,
 ) -> Result<VentaEmitida> {
+    vender_con(uow, ctx, n, Vec::new()).await
+}
+
+/// A sale whose products may already be read (`leidos`, by line, as the POS finds them by code):
+/// they were read in this same unit of work, so reading them again would only cost time.
+async fn vender_con<U: Uow>(
+    uow: &mut U,
+    ctx: &Contexto<'_>,
+    n: NuevaVenta,
+    mut leidos: Vec<Producto>,
+) -> Result<VentaEmitida> {
     let clave = match &n.clave_idempotencia {
         Some(c) => {
             let c = c.trim();
@@ -105,17 +116,29 @@ pub async fn vender<U: Uow>(
         None => terceros::cliente_varios(uow, ctx).await?,
     };
     let almacen = almacen_de_venta(uow, n.almacen_id).await?;
+    if leidos.len() != n.lineas.len()
+        || leidos
+            .iter()
+            .zip(&n.lineas)
+            .any(|(p, l)| p.id != l.producto_id)
+    {
+        leidos.clear();
+    }
+    let mut leidos = leidos.into_iter();
     let mut productos = Vec::with_capacity(n.lineas.len());
     for (i, l) in n.lineas.iter().enumerate() {
-        let p = inventario::producto_vigente(uow, l.producto_id)
-            .await
-            .map_err(|_| {
-                error_campo(
-                    Codigo::NoEncontrado,
-                    format!("lineas[{i}].producto_id"),
-                    format!("línea {}: el producto {} no existe", i + 1, l.producto_id),
-                )
-            })?;
+        let p = match leidos.next() {
+            Some(p) if p.eliminado_en.is_none() => p,
+            _ => inventario::producto_vigente(uow, l.producto_id)
+                .await
+                .map_err(|_| {
+                    error_campo(
+                        Codigo::NoEncontrado,
+                        format!("lineas[{i}].producto_id"),
+                        format!("línea {}: el producto {} no existe", i + 1, l.producto_id),
+                    )
+                })?,
+        };
         if !p.activo {
             return Err(error_campo(
                 Codigo::EstadoInvalido,
@@ -743,10 +766,39 @@ pub async fn venta_pos<U: Uow>(
             .ok_or_else(|| no_encontrado("comprobante", venta.comprobante_id))?;
         return Ok(VentaEmitida { venta, comprobante });
     }
+    let codigos: Vec<String> = v
+        .items
+        .iter()
+        .map(|item| item.codigo.trim().to_uppercase())
+        .collect();
+    if codigos.len() > calculo::MAX_LINEAS {
+        return Err(error_campo(
+            Codigo::DocumentoDemasiadoGrande,
+            "items",
+            format!(
+                "la venta tiene {} ítems; el máximo es {}",
+                codigos.len(),
+                calculo::MAX_LINEAS
+            ),
+        ));
+    }
+    let encontrados = uow.productos_por_codigos(&codigos).await?;
+    // A code names the product with that code; failing that, the one with that barcode.
+    let buscar = |codigo: &str| {
+        encontrados
+            .iter()
+            .find(|p| p.codigo == codigo)
+            .or_else(|| {
+                encontrados
+                    .iter()
+                    .find(|p| !codigo.is_empty() && p.codigo_barras == codigo)
+            })
+            .cloned()
+    };
     let mut lineas = Vec::with_capacity(v.items.len());
-    for (i, item) in v.items.iter().enumerate() {
-        let codigo = item.codigo.trim().to_uppercase();
-        let p = match uow.producto_por_codigo(&codigo).await? {
+    let mut leidos = Vec::with_capacity(v.items.len());
+    for (i, (item, codigo)) in v.items.iter().zip(codigos.iter()).enumerate() {
+        let p = match buscar(codigo) {
             Some(p) if p.eliminado_en.is_none() => p,
             _ => {
                 return Err(error_campo(
@@ -755,7 +807,7 @@ pub async fn venta_pos<U: Uow>(
                     format!(
                         "ítem {}: no hay producto con código o código de barras '{}'",
                         i + 1,
-                        entrada::recortar(&codigo)
+                        entrada::recortar(codigo)
                     ),
                 ));
             }
@@ -770,8 +822,9 @@ pub async fn venta_pos<U: Uow>(
             lote: None,
             aprobacion: None,
         });
+        leidos.push(p);
     }
-    vender(
+    vender_con(
         uow,
         ctx,
         NuevaVenta {
@@ -785,6 +838,7 @@ pub async fn venta_pos<U: Uow>(
             clave_idempotencia: v.clave_idempotencia,
             ..Default::default()
         },
+        leidos,
     )
     .await
     .map_err(|e| match e {

@@ -118,6 +118,8 @@ async fn actualizar_saldos(
 pub struct SqliteUow {
     tx: compat::Transaction,
     empresa: Uuid,
+    /// The company as first read in this unit of work.
+    empresa_leida: Option<Empresa>,
 }
 
 crate::comun::impl_uow!(compat, SqliteUow, "", "LIKE", "CAST(precio_venta AS REAL)");
@@ -222,6 +224,15 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// `ANALYZE` (SQLite's planner uses it for the choice between indexes).
+    pub async fn optimizar(&self) -> Result<()> {
+        compat::raw_sql("ANALYZE")
+            .execute(&self.pool)
+            .await
+            .map_err(error_sql)?;
+        Ok(())
+    }
+
     async fn comprobar_empresa(&self, id: Uuid) -> Result<()> {
         if self.empresas.read().is_ok_and(|e| e.contains(&id)) {
             return Ok(());
@@ -297,6 +308,7 @@ impl erp_core::store::Store for SqliteStore {
         Ok(SqliteUow {
             tx,
             empresa: empresa_id,
+            empresa_leida: None,
         })
     }
 
@@ -306,6 +318,7 @@ impl erp_core::store::Store for SqliteStore {
         Ok(SqliteUow {
             tx,
             empresa: empresa_id,
+            empresa_leida: None,
         })
     }
 }
