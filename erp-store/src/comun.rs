@@ -167,7 +167,7 @@ pub fn patron_like(texto: &str) -> String {
 
 /// Implements the store's SQL for one backend. The module that expands it defines `Db`, `Fila`,
 /// `dec` / `dec_opt` (bind a decimal), `leer_dec` / `leer_dec_opt` (read one), and the struct
-/// `$uow { tx, empresa, empresa_leida }`.
+/// `$uow { tx, empresa, empresa_leida, pendientes }`.
 macro_rules! impl_uow {
     ($drv:ident, $uow:ident, $fu:literal, $like:literal, $num_precio:literal) => {
         use erp_core::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
@@ -384,8 +384,76 @@ macro_rules! impl_uow {
             .collect()
         }
 
+        impl $uow {
+            /// Writes the movements held back by `insertar_movimiento`: one multi-row INSERT into
+            /// `movimientos_stock`, one into `kardex`.
+            async fn escribir_pendientes(&mut self) -> Result<()> {
+                if self.pendientes.is_empty() {
+                    return Ok(());
+                }
+                let pendientes = std::mem::take(&mut self.pendientes);
+                for bloque in pendientes.chunks(500) {
+                    let mut qb = $drv::QueryBuilder::<Db>::new(
+                        "INSERT INTO movimientos_stock (empresa_id, id, secuencia, fecha_us, producto_id, \
+                         almacen_id, tipo, cantidad, lote_id, movimiento_relacionado_id, referencia_tipo, \
+                         referencia_id, motivo, usuario_id, aprobado_por, creado_en_us) VALUES ",
+                    );
+                    for (i, m) in bloque.iter().enumerate() {
+                        qb.push(if i == 0 { "(" } else { ", (" });
+                        let mut sep = qb.separated(", ");
+                        sep.push_bind(self.empresa);
+                        sep.push_bind(m.id);
+                        sep.push_bind(m.secuencia);
+                        sep.push_bind(a_microsegundos(m.fecha));
+                        sep.push_bind(m.producto_id);
+                        sep.push_bind(m.almacen_id);
+                        sep.push_bind(m.tipo.codigo());
+                        sep.push_bind(dec(m.cantidad));
+                        sep.push_bind(m.lote_id);
+                        sep.push_bind(m.movimiento_relacionado_id);
+                        sep.push_bind(m.referencia_tipo.map(|r| r.codigo()));
+                        sep.push_bind(m.referencia_id);
+                        sep.push_bind(m.motivo.as_str());
+                        sep.push_bind(m.usuario_id);
+                        sep.push_bind(m.aprobado_por);
+                        sep.push_bind(a_microsegundos(m.creado_en));
+                        qb.push(")");
+                    }
+                    qb.build().execute(&mut *self.tx).await.map_err(error_sql)?;
+                    let mut qb = $drv::QueryBuilder::<Db>::new(
+                        "INSERT INTO kardex (empresa_id, producto_id, almacen_id, fecha_us, secuencia, \
+                         movimiento_id, tipo, cantidad, costo_unitario, valor, cantidad_saldo, valor_saldo, \
+                         costo_promedio_saldo, movimiento_relacionado_id, aprobado_por) VALUES ",
+                    );
+                    for (i, m) in bloque.iter().enumerate() {
+                        qb.push(if i == 0 { "(" } else { ", (" });
+                        let mut sep = qb.separated(", ");
+                        sep.push_bind(self.empresa);
+                        sep.push_bind(m.producto_id);
+                        sep.push_bind(m.almacen_id);
+                        sep.push_bind(a_microsegundos(m.fecha));
+                        sep.push_bind(m.secuencia);
+                        sep.push_bind(m.id);
+                        sep.push_bind(m.tipo.codigo());
+                        sep.push_bind(dec(m.cantidad));
+                        sep.push_bind(dec(m.costo_unitario));
+                        sep.push_bind(dec(m.valor));
+                        sep.push_bind(dec(m.cantidad_saldo));
+                        sep.push_bind(dec(m.valor_saldo));
+                        sep.push_bind(dec(m.costo_promedio_saldo));
+                        sep.push_bind(m.movimiento_relacionado_id);
+                        sep.push_bind(m.aprobado_por);
+                        qb.push(")");
+                    }
+                    qb.build().execute(&mut *self.tx).await.map_err(error_sql)?;
+                }
+                Ok(())
+            }
+        }
+
         impl erp_core::store::Uow for $uow {
-            async fn commit(self) -> Result<()> {
+            async fn commit(mut self) -> Result<()> {
+                self.escribir_pendientes().await?;
                 self.tx.commit().await.map_err(error_sql)
             }
 
@@ -1525,60 +1593,18 @@ macro_rules! impl_uow {
             }
 
             async fn insertar_movimiento(&mut self, m: &MovimientoStock) -> Result<()> {
-                let fecha_us = a_microsegundos(m.fecha);
-                $drv::query(
-                    "INSERT INTO movimientos_stock (empresa_id, id, secuencia, fecha_us, producto_id, \
-                     almacen_id, tipo, cantidad, lote_id, movimiento_relacionado_id, referencia_tipo, \
-                     referencia_id, motivo, usuario_id, aprobado_por, creado_en_us) VALUES ($1, $2, \
-                     $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                )
-                .bind(self.empresa)
-                .bind(m.id)
-                .bind(m.secuencia)
-                .bind(fecha_us)
-                .bind(m.producto_id)
-                .bind(m.almacen_id)
-                .bind(m.tipo.codigo())
-                .bind(dec(m.cantidad))
-                .bind(m.lote_id)
-                .bind(m.movimiento_relacionado_id)
-                .bind(m.referencia_tipo.map(|r| r.codigo()))
-                .bind(m.referencia_id)
-                .bind(&m.motivo)
-                .bind(m.usuario_id)
-                .bind(m.aprobado_por)
-                .bind(a_microsegundos(m.creado_en))
-                .execute(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
-                $drv::query(
-                    "INSERT INTO kardex (empresa_id, producto_id, almacen_id, fecha_us, secuencia, \
-                     movimiento_id, tipo, cantidad, costo_unitario, valor, cantidad_saldo, valor_saldo, \
-                     costo_promedio_saldo, movimiento_relacionado_id, aprobado_por) VALUES ($1, $2, $3, \
-                     $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                )
-                .bind(self.empresa)
-                .bind(m.producto_id)
-                .bind(m.almacen_id)
-                .bind(fecha_us)
-                .bind(m.secuencia)
-                .bind(m.id)
-                .bind(m.tipo.codigo())
-                .bind(dec(m.cantidad))
-                .bind(dec(m.costo_unitario))
-                .bind(dec(m.valor))
-                .bind(dec(m.cantidad_saldo))
-                .bind(dec(m.valor_saldo))
-                .bind(dec(m.costo_promedio_saldo))
-                .bind(m.movimiento_relacionado_id)
-                .bind(m.aprobado_por)
-                .execute(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
+                // Held back and written with the others in one statement per table when something
+                // reads the ledger or the unit of work commits: a sale of three lines writes its
+                // movements in two round trips instead of six.
+                self.pendientes.push(m.clone());
+                if self.pendientes.len() >= 500 {
+                    self.escribir_pendientes().await?;
+                }
                 Ok(())
             }
 
             async fn movimiento(&mut self, id: Uuid) -> Result<Option<MovimientoStock>> {
+                self.escribir_pendientes().await?;
                 let r = $drv::query(concat!(
                     "SELECT m.id, m.secuencia, m.fecha_us, m.producto_id, m.almacen_id, m.tipo, \
                      m.cantidad, k.costo_unitario, k.valor, k.cantidad_saldo, k.valor_saldo, \
@@ -1603,6 +1629,7 @@ macro_rules! impl_uow {
                 fecha_us: i64,
                 secuencia: i64,
             ) -> Result<Option<MovimientoStock>> {
+                self.escribir_pendientes().await?;
                 let r = $drv::query(concat!(
                     "SELECT m.id, m.secuencia, m.fecha_us, m.producto_id, m.almacen_id, m.tipo, \
                      m.cantidad, k.costo_unitario, k.valor, k.cantidad_saldo, k.valor_saldo, \
@@ -1632,6 +1659,7 @@ macro_rules! impl_uow {
                 fecha_us: i64,
                 secuencia: i64,
             ) -> Result<Vec<FilaKardex>> {
+                self.escribir_pendientes().await?;
                 // Read by position: this is the hot loop of a backdated movement.
                 let mut filas = $drv::query(
                     "SELECT movimiento_id, secuencia, fecha_us, tipo, cantidad, costo_unitario, valor, \
@@ -1677,11 +1705,13 @@ macro_rules! impl_uow {
                 if saldos.is_empty() {
                     return Ok(());
                 }
+                self.escribir_pendientes().await?;
                 let rango = Rango { empresa: self.empresa, producto, almacen, desde };
                 actualizar_saldos(&mut self.tx, &rango, saldos).await
             }
 
             async fn listar_movimientos(&mut self, f: &FiltroMovimientos) -> Result<Vec<MovimientoStock>> {
+                self.escribir_pendientes().await?;
                 let mut qb = $drv::QueryBuilder::<Db>::new(SELECT_MOVIMIENTO);
                 qb.push(" WHERE m.empresa_id = ");
                 qb.push_bind(self.empresa);

@@ -76,6 +76,8 @@ pub struct PgUow {
     empresa: Uuid,
     /// The company as first read in this unit of work.
     empresa_leida: Option<Empresa>,
+    /// Movements written at the next read of the ledger or at commit.
+    pendientes: Vec<MovimientoStock>,
 }
 
 crate::comun::impl_uow!(sqlx, PgUow, " FOR UPDATE", "ILIKE", "precio_venta");
@@ -209,6 +211,7 @@ impl erp_core::store::Store for PgStore {
             tx,
             empresa: empresa_id,
             empresa_leida: None,
+            pendientes: Vec::new(),
         })
     }
 
@@ -223,6 +226,7 @@ impl erp_core::store::Store for PgStore {
             tx,
             empresa: empresa_id,
             empresa_leida: None,
+            pendientes: Vec::new(),
         })
     }
 }

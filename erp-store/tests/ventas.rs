@@ -466,6 +466,47 @@ async fn venta_pos_por_codigo_de_barras(store: AnyStore) {
         ("no_encontrado", Some("items[0].codigo"))
     );
     assert_eq!(stock(&t, t.chompa.id).await.0, d("16"));
+
+    // Items by barcode and by code in one ticket, each to its product; an empty code is nobody's
+    // barcode, even next to a product that has none.
+    let mut n = nuevo_producto("Gorro", "15", "5");
+    n.precio_incluye_impuesto = true;
+    let gorro = t.m.crear_producto(t.e, None, n).await.unwrap();
+    assert_eq!(gorro.codigo_barras, "");
+    t.m.registrar_movimiento(t.e, None, entrada(gorro.id, t.almacen, "5", "5"))
+        .await
+        .unwrap();
+    let r3 =
+        t.m.venta_pos(
+            t.e,
+            None,
+            VentaPos {
+                items: vec![item(&gorro.codigo, "1"), item("7750000000017", "1")],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r3.venta.lineas[0].producto_id, gorro.id);
+    assert_eq!(r3.venta.lineas[1].producto_id, t.chompa.id);
+    assert_eq!(r3.venta.total, d("39.99"));
+    let err =
+        t.m.venta_pos(
+            t.e,
+            None,
+            VentaPos {
+                items: vec![item(&gorro.codigo, "1"), item(" ", "1")],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.codigo(), err.campo()),
+        ("no_encontrado", Some("items[1].codigo"))
+    );
+    assert_eq!(stock(&t, gorro.id).await.0, d("4"));
+    assert_eq!(stock(&t, t.chompa.id).await.0, d("15"));
 }
 
 async fn venta_al_credito_y_su_limite(store: AnyStore) {

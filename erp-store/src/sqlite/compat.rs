@@ -464,13 +464,22 @@ impl<'e> Executor<'e> for &'e Pool {
 
 // --- Statements -----------------------------------------------------------------------------
 
-fn enlazar(st: &mut rusqlite::CachedStatement<'_>, args: &[Valor]) -> Result<(), Error> {
+fn enlazar(
+    st: &mut rusqlite::CachedStatement<'_>,
+    args: &[Valor],
+    posicional: bool,
+) -> Result<(), Error> {
     for (i, v) in args.iter().enumerate() {
         let n = i + 1;
-        // `$N` is a named parameter in SQLite (numbered by first use); `?N` is positional.
-        let pos = match st.parameter_index(&format!("${n}"))? {
-            Some(p) => p,
-            None => n,
+        // `$N` is a named parameter in SQLite (numbered by first use); `?N` (what the builder
+        // writes) is positional.
+        let pos = if posicional {
+            n
+        } else {
+            match st.parameter_index(&format!("${n}"))? {
+                Some(p) => p,
+                None => n,
+            }
         };
         if pos <= st.parameter_count() {
             st.raw_bind_parameter(pos, v)?;
@@ -479,9 +488,9 @@ fn enlazar(st: &mut rusqlite::CachedStatement<'_>, args: &[Valor]) -> Result<(),
     Ok(())
 }
 
-fn ejecutar(c: &rusqlite::Connection, sql: &str, args: &[Valor]) -> Result<Hecho, Error> {
-    let mut st = c.prepare_cached(sql)?;
-    enlazar(&mut st, args)?;
+fn ejecutar(c: &rusqlite::Connection, q: &Query) -> Result<Hecho, Error> {
+    let mut st = c.prepare_cached(&q.sql)?;
+    enlazar(&mut st, &q.args, q.posicional)?;
     let filas = st.raw_execute()?;
     Ok(Hecho {
         filas: filas as u64,
@@ -490,12 +499,11 @@ fn ejecutar(c: &rusqlite::Connection, sql: &str, args: &[Valor]) -> Result<Hecho
 
 fn consultar(
     c: &rusqlite::Connection,
-    sql: &str,
-    args: &[Valor],
+    q: &Query,
     limite: Option<usize>,
 ) -> Result<Vec<Fila>, Error> {
-    let mut st = c.prepare_cached(sql)?;
-    enlazar(&mut st, args)?;
+    let mut st = c.prepare_cached(&q.sql)?;
+    enlazar(&mut st, &q.args, q.posicional)?;
     let columnas: Arc<[String]> = st.column_names().iter().map(|s| s.to_string()).collect();
     let n = columnas.len();
     let mut filas = Vec::new();
@@ -520,12 +528,15 @@ fn consultar(
 pub struct Query {
     sql: std::borrow::Cow<'static, str>,
     args: Vec<Valor>,
+    /// Parameters written `?N` by the builder rather than `$N`.
+    posicional: bool,
 }
 
 pub fn query(sql: &'static str) -> Query {
     Query {
         sql: std::borrow::Cow::Borrowed(sql),
         args: Vec::new(),
+        posicional: false,
     }
 }
 
@@ -550,15 +561,15 @@ impl Query {
     }
 
     pub async fn execute<'e, E: Executor<'e>>(self, e: E) -> Result<Hecho, Error> {
-        e.con(|c| ejecutar(c, &self.sql, &self.args))
+        e.con(|c| ejecutar(c, &self))
     }
 
     pub async fn fetch_all<'e, E: Executor<'e>>(self, e: E) -> Result<Vec<Fila>, Error> {
-        e.con(|c| consultar(c, &self.sql, &self.args, None))
+        e.con(|c| consultar(c, &self, None))
     }
 
     pub async fn fetch_optional<'e, E: Executor<'e>>(self, e: E) -> Result<Option<Fila>, Error> {
-        e.con(|c| consultar(c, &self.sql, &self.args, Some(1)))
+        e.con(|c| consultar(c, &self, Some(1)))
             .map(|f| f.into_iter().next())
     }
 
@@ -573,7 +584,7 @@ impl Query {
         self,
         e: E,
     ) -> futures_util::stream::Iter<std::vec::IntoIter<Result<Fila, Error>>> {
-        let filas = match e.con(|c| consultar(c, &self.sql, &self.args, None)) {
+        let filas = match e.con(|c| consultar(c, &self, None)) {
             Ok(f) => f.into_iter().map(Ok).collect::<Vec<_>>(),
             Err(err) => vec![Err(err)],
         };
@@ -652,6 +663,7 @@ impl<DB> QueryBuilder<DB> {
         Query {
             sql: std::borrow::Cow::Owned(self.sql.clone()),
             args: std::mem::take(&mut self.args),
+            posicional: true,
         }
     }
 

@@ -120,6 +120,8 @@ pub struct SqliteUow {
     empresa: Uuid,
     /// The company as first read in this unit of work.
     empresa_leida: Option<Empresa>,
+    /// Movements written at the next read of the ledger or at commit.
+    pendientes: Vec<MovimientoStock>,
 }
 
 crate::comun::impl_uow!(compat, SqliteUow, "", "LIKE", "CAST(precio_venta AS REAL)");
@@ -309,6 +311,7 @@ impl erp_core::store::Store for SqliteStore {
             tx,
             empresa: empresa_id,
             empresa_leida: None,
+            pendientes: Vec::new(),
         })
     }
 
@@ -319,6 +322,7 @@ impl erp_core::store::Store for SqliteStore {
             tx,
             empresa: empresa_id,
             empresa_leida: None,
+            pendientes: Vec::new(),
         })
     }
 }
