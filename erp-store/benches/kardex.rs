@@ -146,7 +146,7 @@ async fn por_sql(b: &Base, n: usize) -> f64 {
             let t = Instant::now();
             for i in 0..n {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
-                let fila = compat::query("SELECT cantidad, valor, costo_promedio FROM stock WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3")
+                let fila = compat::query("SELECT cantidad, valor, costo_promedio, ultima_secuencia FROM stock WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3")
                     .bind(e).bind(p).bind(a).fetch_one(&mut *tx).await.unwrap();
                 let leer = |i: usize| fila.try_get::<Text<Decimal>, _>(i).unwrap();
                 let (c, v, pr) = (leer(0), leer(1), leer(2));
@@ -160,8 +160,7 @@ async fn por_sql(b: &Base, n: usize) -> f64 {
                     mv.cantidad * mv.costo_unitario.unwrap_or_default(),
                 );
                 let ef = kardex::aplicar(&saldo, mv.tipo, mv.cantidad, valor);
-                let seq: i64 = compat::query_scalar("INSERT INTO contadores (empresa_id, clave, valor) VALUES ($1, 'sql', 1) ON CONFLICT (empresa_id, clave) DO UPDATE SET valor = contadores.valor + 1 RETURNING valor")
-                    .bind(e).fetch_one(&mut *tx).await.unwrap();
+                let seq = fila.try_get::<i64, _>(3).unwrap() + 1;
                 let id = Uuid::now_v7();
                 compat::query("INSERT INTO movimientos_stock (empresa_id, id, secuencia, fecha_us, producto_id, almacen_id, tipo, cantidad, motivo, creado_en_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $4)")
                     .bind(e).bind(id).bind(seq).bind(ahora + i as i64).bind(p).bind(a).bind(mv.tipo.codigo()).bind(Text(mv.cantidad))
@@ -189,7 +188,7 @@ async fn por_sql(b: &Base, n: usize) -> f64 {
             let t = Instant::now();
             for i in 0..n {
                 let mut tx = pool.begin().await.unwrap();
-                let (c, v, pr): (Decimal, Decimal, Decimal) = sqlx::query_as("SELECT cantidad, valor, costo_promedio FROM stock WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3 FOR UPDATE")
+                let (c, v, pr, ultima): (Decimal, Decimal, Decimal, i64) = sqlx::query_as("SELECT cantidad, valor, costo_promedio, ultima_secuencia FROM stock WHERE empresa_id = $1 AND producto_id = $2 AND almacen_id = $3 FOR UPDATE")
                     .bind(e).bind(p).bind(a).fetch_one(&mut *tx).await.unwrap();
                 let mv = movimiento(i, p, a);
                 let saldo = Saldo {
@@ -201,10 +200,8 @@ async fn por_sql(b: &Base, n: usize) -> f64 {
                     mv.cantidad * mv.costo_unitario.unwrap_or_default(),
                 );
                 let ef = kardex::aplicar(&saldo, mv.tipo, mv.cantidad, valor);
-                let seq: i64 = sqlx::query_scalar("SELECT nextval('secuencia_movimientos')")
-                    .fetch_one(&mut *tx)
-                    .await
-                    .unwrap();
+                // The ledger's order within the chain of this product and warehouse.
+                let seq = ultima + 1;
                 let id = Uuid::now_v7();
                 sqlx::query("INSERT INTO movimientos_stock (empresa_id, id, secuencia, fecha_us, producto_id, almacen_id, tipo, cantidad, motivo, creado_en_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $4)")
                     .bind(e).bind(id).bind(seq).bind(ahora + i as i64).bind(p).bind(a).bind(mv.tipo.codigo()).bind(mv.cantidad)

@@ -8,7 +8,7 @@
 mod comun;
 
 use comun::*;
-use erp_core::comprobantes::{EstadoComprobante, TipoComprobante};
+use erp_core::comprobantes::{EstadoComprobante, NuevaSerie, TipoComprobante};
 use erp_core::empresa::{AjustesEmpresa, NuevaEmpresa};
 use erp_core::inventario::{EstadoSerie, FiltroMovimientos, Producto};
 use erp_core::terceros::{NuevoCliente, NuevoProveedor, TipoDocumentoCliente};
@@ -28,6 +28,7 @@ en_ambos!(
     factura_solo_con_ruc,
     boleta_anonima_hasta_700,
     venta_pos_por_codigo_de_barras,
+    venta_en_la_serie_de_la_caja,
     venta_al_credito_y_su_limite,
     anulacion_con_nota_de_credito,
     devolucion_parcial,
@@ -507,6 +508,49 @@ async fn venta_pos_por_codigo_de_barras(store: AnyStore) {
     );
     assert_eq!(stock(&t, gorro.id).await.0, d("4"));
     assert_eq!(stock(&t, t.chompa.id).await.0, d("15"));
+}
+
+/// A second till sells on its own series; a series that does not exist, or is of another
+/// document type, is refused and the sale leaves nothing behind.
+async fn venta_en_la_serie_de_la_caja(store: AnyStore) {
+    let t = tienda(store).await;
+    t.m.crear_serie(
+        t.e,
+        None,
+        NuevaSerie {
+            tipo: TipoComprobante::Boleta,
+            serie: "B002".into(),
+            documento_afectado: None,
+        },
+    )
+    .await
+    .unwrap();
+    let pos = |serie: &str| VentaPos {
+        items: vec![ItemPos {
+            codigo: t.chompa.codigo.clone(),
+            cantidad: d("1"),
+            series: vec![],
+        }],
+        serie: Some(serie.into()),
+        ..Default::default()
+    };
+    let r = t.m.venta_pos(t.e, None, pos(" b002 ")).await.unwrap();
+    assert_eq!(r.comprobante.numero_completo(), "B002-00000001");
+    let r = t.m.venta_pos(t.e, None, pos("B002")).await.unwrap();
+    assert_eq!(r.comprobante.numero_completo(), "B002-00000002");
+    let r = t.m.venta_pos(t.e, None, pos("B001")).await;
+    // B001 was never created: a named series must exist.
+    let err = r.unwrap_err();
+    assert_eq!(err.codigo(), "no_encontrado");
+    assert!(err.to_string().contains("B001"), "{err}");
+    let err = t.m.venta_pos(t.e, None, pos("F001")).await.unwrap_err();
+    assert_eq!(
+        (err.codigo(), err.campo()),
+        ("valor_no_permitido", Some("serie"))
+    );
+    assert_eq!(stock(&t, t.chompa.id).await.0, d("18"));
+    let r = t.m.venta_pos(t.e, None, pos("B002")).await.unwrap();
+    assert_eq!(r.comprobante.numero, 3);
 }
 
 async fn venta_al_credito_y_su_limite(store: AnyStore) {

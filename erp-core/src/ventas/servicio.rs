@@ -243,13 +243,12 @@ async fn vender_con<U: Uow>(
         costos[i] = (costo, lotes);
     }
 
-    let serie = comprobantes::elegir_serie(uow, ctx, tipo, None, n.serie.as_deref()).await?;
-    let numero = uow.siguiente_numero(tipo, &serie.serie).await?;
+    let (serie, numero) = tomar_numero(uow, ctx, &empresa, tipo, n.serie.as_deref()).await?;
     let ahora = ctx.reloj.ahora();
     let comprobante = Comprobante {
         id: ctx.ids.nuevo(),
         tipo,
-        serie: serie.serie,
+        serie,
         numero,
         venta_id,
         referencia_id: None,
@@ -297,6 +296,29 @@ async fn vender_con<U: Uow>(
     uow.insertar_venta(&venta).await?;
     uow.insertar_comprobante(&comprobante).await?;
     Ok(VentaEmitida { venta, comprobante })
+}
+
+/// The series and the next number of a sale's comprobante. A till names its series: then the
+/// number is taken straight away (the update finds only an active series of that type), and the
+/// series is looked at only to explain a refusal.
+async fn tomar_numero<U: Uow>(
+    uow: &mut U,
+    ctx: &Contexto<'_>,
+    empresa: &Empresa,
+    tipo: TipoComprobante,
+    pedida: Option<&str>,
+) -> Result<(String, i64)> {
+    if let Some(p) = pedida {
+        let s = comprobantes::validar_serie(empresa.pais, tipo, p, None)?;
+        match uow.siguiente_numero(tipo, &s).await {
+            Ok(numero) => return Ok((s, numero)),
+            Err(Error::NoEncontrado { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let serie = comprobantes::elegir_serie(uow, ctx, tipo, None, pedida).await?;
+    let numero = uow.siguiente_numero(tipo, &serie.serie).await?;
+    Ok((serie.serie, numero))
 }
 
 fn en_linea(e: Error, i: usize) -> Error {
