@@ -126,6 +126,13 @@ pub trait Uow: Send {
         producto: Uuid,
         almacen: Uuid,
     ) -> impl Future<Output = Result<Option<Stock>>> + Send;
+    /// Locks the existing stock rows of these (product, warehouse) pairs at once, in key order,
+    /// so that the `stock_bloqueado` that follows for each of them needs no round trip. The rows
+    /// stay locked until the unit of work ends, as with `stock_bloqueado`.
+    fn bloquear_stocks(
+        &mut self,
+        pares: &[(Uuid, Uuid)],
+    ) -> impl Future<Output = Result<()>> + Send;
     fn guardar_stock(&mut self, s: &Stock) -> impl Future<Output = Result<()>> + Send;
     /// Stock rows filtered by product and/or warehouse (both `None`: the whole company).
     fn listar_stock(

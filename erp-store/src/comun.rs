@@ -167,7 +167,7 @@ pub fn patron_like(texto: &str) -> String {
 
 /// Implements the store's SQL for one backend. The module that expands it defines `Db`, `Fila`,
 /// `dec` / `dec_opt` (bind a decimal), `leer_dec` / `leer_dec_opt` (read one), and the struct
-/// `$uow { tx, empresa, empresa_leida, pendientes }`.
+/// `$uow { tx, empresa, empresa_leida, pendientes, bloqueados }` and `BLOQUEO_EN_BLOQUE`.
 macro_rules! impl_uow {
     ($drv:ident, $uow:ident, $fu:literal, $like:literal, $num_precio:literal) => {
         use erp_core::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
@@ -1509,7 +1509,41 @@ macro_rules! impl_uow {
                 Ok((filas, u64::try_from(total).unwrap_or(0)))
             }
 
+            async fn bloquear_stocks(&mut self, pares: &[(Uuid, Uuid)]) -> Result<()> {
+                let mut pares = pares.to_vec();
+                pares.sort();
+                pares.dedup();
+                pares.retain(|p| !self.bloqueados.contains_key(p));
+                if pares.len() < 2 || !BLOQUEO_EN_BLOQUE {
+                    return Ok(()); // `stock_bloqueado` reads each row as cheaply
+                }
+                let mut qb = $drv::QueryBuilder::<Db>::new(
+                    "SELECT producto_id, almacen_id, cantidad, reservado, valor, costo_promedio, \
+                     ultima_fecha_us, ultima_secuencia FROM stock WHERE empresa_id = ",
+                );
+                qb.push_bind(self.empresa);
+                qb.push(" AND (");
+                for (i, (producto, almacen)) in pares.iter().enumerate() {
+                    qb.push(if i == 0 { "(producto_id = " } else { " OR (producto_id = " });
+                    qb.push_bind(*producto);
+                    qb.push(" AND almacen_id = ");
+                    qb.push_bind(*almacen);
+                    qb.push(")");
+                }
+                qb.push(") ORDER BY producto_id, almacen_id");
+                qb.push($fu);
+                let filas = qb.build().fetch_all(&mut *self.tx).await.map_err(error_sql)?;
+                for r in &filas {
+                    let s = fila_stock(r)?;
+                    self.bloqueados.insert((s.producto_id, s.almacen_id), s);
+                }
+                Ok(())
+            }
+
             async fn stock_bloqueado(&mut self, producto: Uuid, almacen: Uuid) -> Result<Option<Stock>> {
+                if let Some(s) = self.bloqueados.get(&(producto, almacen)) {
+                    return Ok(Some(s.clone()));
+                }
                 let leer = || {
                     $drv::query(concat!(
                         "SELECT producto_id, almacen_id, cantidad, reservado, valor, costo_promedio, \
@@ -1544,6 +1578,9 @@ macro_rules! impl_uow {
             }
 
             async fn guardar_stock(&mut self, s: &Stock) -> Result<()> {
+                if let Some(b) = self.bloqueados.get_mut(&(s.producto_id, s.almacen_id)) {
+                    *b = s.clone();
+                }
                 $drv::query(
                     "INSERT INTO stock (empresa_id, producto_id, almacen_id, cantidad, reservado, valor, \
                      costo_promedio, ultima_fecha_us, ultima_secuencia) VALUES ($1, $2, $3, $4, $5, $6, \

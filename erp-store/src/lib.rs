@@ -200,6 +200,10 @@ impl Uow for AnyUow {
         delegar!(self, stock_bloqueado(producto, almacen))
     }
 
+    async fn bloquear_stocks(&mut self, pares: &[(Uuid, Uuid)]) -> Result<()> {
+        delegar!(self, bloquear_stocks(pares))
+    }
+
     async fn guardar_stock(&mut self, s: &Stock) -> Result<()> {
         delegar!(self, guardar_stock(s))
     }

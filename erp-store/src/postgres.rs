@@ -70,6 +70,9 @@ async fn actualizar_saldos(
     Ok(())
 }
 
+/// A sale's stock rows are locked in one round trip (`bloquear_stocks`).
+const BLOQUEO_EN_BLOQUE: bool = true;
+
 /// A unit of work on PostgreSQL.
 pub struct PgUow {
     tx: sqlx::Transaction<'static, Db>,
@@ -78,6 +81,8 @@ pub struct PgUow {
     empresa_leida: Option<Empresa>,
     /// Movements written at the next read of the ledger or at commit.
     pendientes: Vec<MovimientoStock>,
+    /// Stock rows locked by `bloquear_stocks`, kept current by `guardar_stock`.
+    bloqueados: std::collections::HashMap<(Uuid, Uuid), Stock>,
 }
 
 crate::comun::impl_uow!(sqlx, PgUow, " FOR UPDATE", "ILIKE", "precio_venta");
@@ -212,6 +217,7 @@ impl erp_core::store::Store for PgStore {
             empresa: empresa_id,
             empresa_leida: None,
             pendientes: Vec::new(),
+            bloqueados: Default::default(),
         })
     }
 
@@ -227,6 +233,7 @@ impl erp_core::store::Store for PgStore {
             empresa: empresa_id,
             empresa_leida: None,
             pendientes: Vec::new(),
+            bloqueados: Default::default(),
         })
     }
 }

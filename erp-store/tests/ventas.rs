@@ -29,6 +29,7 @@ en_ambos!(
     boleta_anonima_hasta_700,
     venta_pos_por_codigo_de_barras,
     venta_en_la_serie_de_la_caja,
+    un_producto_en_dos_lineas,
     venta_al_credito_y_su_limite,
     anulacion_con_nota_de_credito,
     devolucion_parcial,
@@ -551,6 +552,56 @@ async fn venta_en_la_serie_de_la_caja(store: AnyStore) {
     assert_eq!(stock(&t, t.chompa.id).await.0, d("18"));
     let r = t.m.venta_pos(t.e, None, pos("B002")).await.unwrap();
     assert_eq!(r.comprobante.numero, 3);
+}
+
+/// The same product on two lines of one sale: each line takes its stock after the other, at the
+/// running average, and the ledger chains them.
+async fn un_producto_en_dos_lineas(store: AnyStore) {
+    let t = tienda(store).await;
+    let mut n = nuevo_producto("Gorro", "15", "5");
+    n.precio_incluye_impuesto = true;
+    let gorro = t.m.crear_producto(t.e, None, n).await.unwrap();
+    t.m.registrar_movimiento(t.e, None, entrada(gorro.id, t.almacen, "5", "5"))
+        .await
+        .unwrap();
+    let r =
+        t.m.vender(
+            t.e,
+            None,
+            NuevaVenta {
+                lineas: vec![
+                    linea(t.chompa.id, "2"),
+                    linea(gorro.id, "1"),
+                    linea(t.chompa.id, "3"),
+                ],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.venta.total, d("139.95"));
+    let costos: Vec<Decimal> = r.venta.lineas.iter().map(|l| l.costo_total).collect();
+    assert_eq!(costos, vec![d("20.00"), d("5.00"), d("30.00")]);
+    assert_eq!(stock(&t, t.chompa.id).await, (d("15"), d("150.00")));
+    assert_eq!(stock(&t, gorro.id).await, (d("4"), d("20.00")));
+    let k =
+        t.m.movimientos(
+            t.e,
+            &FiltroMovimientos {
+                producto_id: Some(t.chompa.id),
+                limite: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut saldos: Vec<Decimal> = k
+        .iter()
+        .filter(|m| m.referencia_id == Some(r.venta.id))
+        .map(|m| m.cantidad_saldo)
+        .collect();
+    saldos.sort();
+    assert_eq!(saldos, vec![d("15"), d("18")]);
 }
 
 async fn venta_al_credito_y_su_limite(store: AnyStore) {

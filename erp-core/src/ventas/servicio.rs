@@ -220,6 +220,12 @@ async fn vender_con<U: Uow>(
     // Stock, in product order.
     let mut orden: Vec<usize> = (0..n.lineas.len()).collect();
     orden.sort_by_key(|&i| productos[i].id);
+    let pares: Vec<(Uuid, Uuid)> = productos
+        .iter()
+        .filter(|p| !p.es_servicio)
+        .map(|p| (p.id, almacen.id))
+        .collect();
+    uow.bloquear_stocks(&pares).await?;
     let mut costos = vec![(Decimal::ZERO, Vec::new()); n.lineas.len()];
     for i in orden {
         let (l, p) = (&n.lineas[i], &productos[i]);

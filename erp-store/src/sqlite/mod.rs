@@ -114,6 +114,10 @@ async fn actualizar_saldos(
     Ok(())
 }
 
+/// A statement costs no round trip here, and `BEGIN IMMEDIATE` already holds the only write
+/// lock: a sale's stock rows are read one by one by their keys.
+const BLOQUEO_EN_BLOQUE: bool = false;
+
 /// A unit of work on SQLite.
 pub struct SqliteUow {
     tx: compat::Transaction,
@@ -122,6 +126,8 @@ pub struct SqliteUow {
     empresa_leida: Option<Empresa>,
     /// Movements written at the next read of the ledger or at commit.
     pendientes: Vec<MovimientoStock>,
+    /// Stock rows locked by `bloquear_stocks`, kept current by `guardar_stock`.
+    bloqueados: std::collections::HashMap<(Uuid, Uuid), Stock>,
 }
 
 crate::comun::impl_uow!(compat, SqliteUow, "", "LIKE", "CAST(precio_venta AS REAL)");
@@ -312,6 +318,7 @@ impl erp_core::store::Store for SqliteStore {
             empresa: empresa_id,
             empresa_leida: None,
             pendientes: Vec::new(),
+            bloqueados: Default::default(),
         })
     }
 
@@ -323,6 +330,7 @@ impl erp_core::store::Store for SqliteStore {
             empresa: empresa_id,
             empresa_leida: None,
             pendientes: Vec::new(),
+            bloqueados: Default::default(),
         })
     }
 }
