@@ -90,6 +90,25 @@ pub fn error_sql<E: ErrorDriver>(e: E) -> Error {
     Error::almacenamiento(e)
 }
 
+/// The companies known to exist, so that opening a unit of work does not read the company again
+/// (a company is never deleted).
+#[derive(Clone, Default)]
+pub struct EmpresasConocidas(
+    std::sync::Arc<std::sync::RwLock<std::collections::HashSet<uuid::Uuid>>>,
+);
+
+impl EmpresasConocidas {
+    pub fn contiene(&self, id: uuid::Uuid) -> bool {
+        self.0.read().is_ok_and(|e| e.contains(&id))
+    }
+
+    pub fn anotar(&self, id: uuid::Uuid) {
+        if let Ok(mut e) = self.0.write() {
+            e.insert(id);
+        }
+    }
+}
+
 /// The contiguous stretch of a product's ledger in one warehouse whose balances are rewritten.
 pub struct Rango {
     pub empresa: uuid::Uuid,
@@ -322,6 +341,27 @@ macro_rules! impl_uow {
                 referencia_id: r.try_get("referencia_id").map_err(error_sql)?,
                 observaciones: r.try_get("observaciones").map_err(error_sql)?,
             })
+        }
+
+        /// `no_encontrado` unless the company exists.
+        pub(crate) async fn comprobar_empresa<'e, E>(
+            conocidas: &comun::EmpresasConocidas,
+            ejecutor: E,
+            id: Uuid,
+        ) -> Result<()>
+        where
+            E: $drv::Executor<'e, Database = Db>,
+        {
+            if conocidas.contiene(id) {
+                return Ok(());
+            }
+            match leer_empresa(ejecutor, id).await? {
+                Some(_) => {
+                    conocidas.anotar(id);
+                    Ok(())
+                }
+                None => Err(Error::no_encontrado("empresa", format!("la empresa {id} no existe"))),
+            }
         }
 
         pub(crate) async fn leer_empresa<'e, E>(ejecutor: E, id: Uuid) -> Result<Option<Empresa>>

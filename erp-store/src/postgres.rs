@@ -4,8 +4,6 @@
 //! take the same number, and never deadlock. Running balances are rewritten in one statement with
 //! `UNNEST`.
 
-use std::collections::HashSet;
-use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use rust_decimal::Decimal;
@@ -91,7 +89,7 @@ crate::comun::impl_uow!(sqlx, PgUow, " FOR UPDATE", "ILIKE", "precio_venta");
 #[derive(Clone)]
 pub struct PgStore {
     pool: sqlx::PgPool,
-    empresas: Arc<RwLock<HashSet<Uuid>>>,
+    empresas: crate::comun::EmpresasConocidas,
 }
 
 const MIGRACIONES: &[(&str, &str)] = &[
@@ -125,7 +123,7 @@ impl PgStore {
         migrar(&pool).await?;
         Ok(Self {
             pool,
-            empresas: Arc::default(),
+            empresas: Default::default(),
         })
     }
 
@@ -140,24 +138,6 @@ impl PgStore {
             .await
             .map_err(error_sql)?;
         Ok(())
-    }
-
-    async fn comprobar_empresa(&self, id: Uuid) -> Result<()> {
-        if self.empresas.read().is_ok_and(|e| e.contains(&id)) {
-            return Ok(());
-        }
-        match leer_empresa(&self.pool, id).await? {
-            Some(_) => {
-                if let Ok(mut e) = self.empresas.write() {
-                    e.insert(id);
-                }
-                Ok(())
-            }
-            None => Err(Error::no_encontrado(
-                "empresa",
-                format!("la empresa {id} no existe"),
-            )),
-        }
     }
 }
 
@@ -210,7 +190,7 @@ impl erp_core::store::Store for PgStore {
     }
 
     async fn begin(&self, empresa_id: Uuid) -> Result<PgUow> {
-        self.comprobar_empresa(empresa_id).await?;
+        comprobar_empresa(&self.empresas, &self.pool, empresa_id).await?;
         let tx = self.pool.begin().await.map_err(error_sql)?;
         Ok(PgUow {
             tx,
@@ -222,7 +202,7 @@ impl erp_core::store::Store for PgStore {
     }
 
     async fn begin_lectura(&self, empresa_id: Uuid) -> Result<PgUow> {
-        self.comprobar_empresa(empresa_id).await?;
+        comprobar_empresa(&self.empresas, &self.pool, empresa_id).await?;
         let tx = self
             .pool
             .begin_with("BEGIN READ ONLY")

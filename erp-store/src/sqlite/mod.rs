@@ -15,9 +15,8 @@
 
 pub mod compat;
 
-use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rust_decimal::Decimal;
@@ -146,7 +145,7 @@ pub enum Sincronizacion {
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: compat::Pool,
-    empresas: Arc<RwLock<HashSet<Uuid>>>,
+    empresas: crate::comun::EmpresasConocidas,
 }
 
 const MIGRACIONES: &[(&str, &str)] = &[
@@ -223,7 +222,7 @@ impl SqliteStore {
         migrar(&pool).await?;
         Ok(Self {
             pool,
-            empresas: Arc::default(),
+            empresas: Default::default(),
         })
     }
 
@@ -239,24 +238,6 @@ impl SqliteStore {
             .await
             .map_err(error_sql)?;
         Ok(())
-    }
-
-    async fn comprobar_empresa(&self, id: Uuid) -> Result<()> {
-        if self.empresas.read().is_ok_and(|e| e.contains(&id)) {
-            return Ok(());
-        }
-        match leer_empresa(&self.pool, id).await? {
-            Some(_) => {
-                if let Ok(mut e) = self.empresas.write() {
-                    e.insert(id);
-                }
-                Ok(())
-            }
-            None => Err(Error::no_encontrado(
-                "empresa",
-                format!("la empresa {id} no existe"),
-            )),
-        }
     }
 }
 
@@ -307,7 +288,7 @@ impl erp_core::store::Store for SqliteStore {
     }
 
     async fn begin(&self, empresa_id: Uuid) -> Result<SqliteUow> {
-        self.comprobar_empresa(empresa_id).await?;
+        comprobar_empresa(&self.empresas, &self.pool, empresa_id).await?;
         let tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
@@ -323,7 +304,7 @@ impl erp_core::store::Store for SqliteStore {
     }
 
     async fn begin_lectura(&self, empresa_id: Uuid) -> Result<SqliteUow> {
-        self.comprobar_empresa(empresa_id).await?;
+        comprobar_empresa(&self.empresas, &self.pool, empresa_id).await?;
         let tx = self.pool.begin_with("BEGIN").await.map_err(error_sql)?;
         Ok(SqliteUow {
             tx,
