@@ -117,7 +117,7 @@ impl NuevaEmpresa {
             ));
         }
         let identidad = validar_identidad(self.pais, tipo, &self.identificacion)
-            .map_err(|e| con_campo(e, "identificacion"))?;
+            .map_err(|e| Error::con_campo(e, "identificacion"))?;
         let moneda = self.moneda.unwrap_or(Moneda::por_defecto(self.pais));
         if !moneda.admitida_en(self.pais) {
             return Err(Error::validacion(
@@ -146,19 +146,6 @@ impl NuevaEmpresa {
         };
         validar_ajustes(&empresa)?;
         Ok(empresa)
-    }
-}
-
-fn con_campo(e: Error, campo: &str) -> Error {
-    match e {
-        Error::Validacion {
-            codigo, mensaje, ..
-        } => Error::Validacion {
-            codigo,
-            campo: Some(campo.into()),
-            mensaje,
-        },
-        otro => otro,
     }
 }
 

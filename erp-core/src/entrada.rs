@@ -396,6 +396,13 @@ impl FromStr for crate::pais::Pais {
     }
 }
 
+/// Applies one field of a partial update: `Some` replaces the value, `None` leaves it.
+pub fn poner<T>(destino: &mut T, cambio: Option<T>) {
+    if let Some(v) = cambio {
+        *destino = v;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,6 +184,26 @@ impl Error {
         }
     }
 
+    /// `no_encontrado` for a record named by its id: "producto 0190… no existe en esta empresa".
+    pub fn no_existe(entidad: &'static str, id: impl std::fmt::Display) -> Self {
+        Self::no_encontrado(entidad, format!("{entidad} {id} no existe en esta empresa"))
+    }
+
+    /// The same validation error, reported on `campo` (a nested value's own field name means
+    /// nothing to the caller who sent the outer one).
+    pub fn con_campo(self, campo: &str) -> Self {
+        match self {
+            Self::Validacion {
+                codigo, mensaje, ..
+            } => Self::Validacion {
+                codigo,
+                campo: Some(campo.into()),
+                mensaje,
+            },
+            otro => otro,
+        }
+    }
+
     pub fn no_encontrado(entidad: &'static str, mensaje: impl Into<String>) -> Self {
         Self::NoEncontrado {
             entidad,

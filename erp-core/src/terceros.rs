@@ -215,19 +215,6 @@ fn validar_credito(limite: Decimal, dias: i32) -> Result<()> {
     Ok(())
 }
 
-fn con_campo(e: Error, campo: &str) -> Error {
-    match e {
-        Error::Validacion {
-            codigo, mensaje, ..
-        } => Error::Validacion {
-            codigo,
-            campo: Some(campo.into()),
-            mensaje,
-        },
-        otro => otro,
-    }
-}
-
 pub async fn crear_cliente<U: Uow>(
     uow: &mut U,
     ctx: &Contexto<'_>,
@@ -250,7 +237,7 @@ pub async fn crear_cliente<U: Uow>(
         ));
     };
     let doc = validar_identidad(pais, identidad, &n.numero_documento)
-        .map_err(|e| con_campo(e, "numero_documento"))?;
+        .map_err(|e| Error::con_campo(e, "numero_documento"))?;
     if let Some(otro) = uow.cliente_por_documento(tipo, &doc.numero).await?
         && otro.activo
     {
@@ -292,7 +279,7 @@ pub async fn actualizar_cliente<U: Uow>(
     let mut cl = uow
         .cliente(id)
         .await?
-        .ok_or_else(|| no_encontrado("cliente", id))?;
+        .ok_or_else(|| Error::no_existe("cliente", id))?;
     if let Some(v) = c.razon_social {
         cl.razon_social = texto_requerido("razon_social", &v, 200)?;
     }
@@ -305,12 +292,8 @@ pub async fn actualizar_cliente<U: Uow>(
     if let Some(v) = c.telefono {
         cl.telefono = texto_opcional("telefono", &v, 20)?;
     }
-    if let Some(v) = c.limite_credito {
-        cl.limite_credito = v;
-    }
-    if let Some(v) = c.dias_credito {
-        cl.dias_credito = v;
-    }
+    entrada::poner(&mut cl.limite_credito, c.limite_credito);
+    entrada::poner(&mut cl.dias_credito, c.dias_credito);
     if let Some(v) = c.activo {
         if cl.es_varios && !v {
             return Err(Error::conflicto(
@@ -365,7 +348,7 @@ pub async fn crear_proveedor<U: Uow>(
 ) -> Result<Proveedor> {
     let pais = uow.empresa().await?.pais;
     let doc = validar_identidad(pais, TipoDocumentoIdentidad::Ruc, &n.ruc)
-        .map_err(|e| con_campo(e, "ruc"))?;
+        .map_err(|e| Error::con_campo(e, "ruc"))?;
     if let Some(otro) = uow.proveedor_por_ruc(&doc.numero).await? {
         return Err(Error::conflicto(
             Codigo::Duplicado,
@@ -393,8 +376,4 @@ pub async fn crear_proveedor<U: Uow>(
     };
     uow.guardar_proveedor(&p).await?;
     Ok(p)
-}
-
-fn no_encontrado(entidad: &'static str, id: Uuid) -> Error {
-    Error::no_encontrado(entidad, format!("{entidad} {id} no existe en esta empresa"))
 }

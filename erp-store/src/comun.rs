@@ -185,7 +185,7 @@ pub fn patron_like(texto: &str) -> String {
 }
 
 /// Implements the store's SQL for one backend. The module that expands it defines `Db`, `Fila`,
-/// `dec` / `dec_opt` (bind a decimal), `leer_dec` / `leer_dec_opt` (read one), and the struct
+/// `Conexion`, `dec` / `dec_opt` (bind a decimal), `leer_dec` / `leer_dec_opt` (read one), the struct
 /// `$uow { tx, empresa, empresa_leida, pendientes, bloqueados }` and `BLOQUEO_EN_BLOQUE`.
 macro_rules! impl_uow {
     ($drv:ident, $uow:ident, $fu:literal, $like:literal, $num_precio:literal) => {
@@ -204,6 +204,88 @@ macro_rules! impl_uow {
         use uuid::Uuid;
 
         use crate::comun::{self, error_sql, Rango};
+
+        // The columns each row mapper below reads, written once per table.
+        macro_rules! columnas_movimiento {
+            () => {
+                "m.id, m.secuencia, m.fecha_us, m.producto_id, m.almacen_id, m.tipo, m.cantidad, k.costo_unitario, k.valor, k.cantidad_saldo, k.valor_saldo, k.costo_promedio_saldo, m.lote_id, m.movimiento_relacionado_id, m.referencia_tipo, m.referencia_id, m.motivo, m.usuario_id, m.aprobado_por, m.creado_en_us"
+            };
+        }
+        macro_rules! columnas_empresas {
+            () => {
+                "id, pais, tipo_identificacion, identificacion, razon_social, nombre_comercial, direccion, moneda, subdominio, ajustes, activa, creado_en_us"
+            };
+        }
+        macro_rules! columnas_clientes {
+            () => {
+                "id, tipo_documento, numero_documento, razon_social, direccion, email, telefono, limite_credito, dias_credito, es_varios, activo, creado_en_us"
+            };
+        }
+        macro_rules! columnas_proveedores {
+            () => {
+                "id, ruc, razon_social, nombre_comercial, direccion, email, telefono, contacto, dias_credito, activo, creado_en_us"
+            };
+        }
+        macro_rules! columnas_series_comprobante {
+            () => {
+                "id, tipo, serie, documento_afectado, correlativo, activa"
+            };
+        }
+        macro_rules! columnas_ventas {
+            () => {
+                "id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, precios_incluyen_impuesto, tipo_venta, condicion, estado, total, descuento_global, costo_total, vuelto, comprobante_id, orden_id, clave_idempotencia, observaciones, usuario_id, lineas, pagos, cuotas, creado_en_us"
+            };
+        }
+        macro_rules! columnas_comprobantes {
+            () => {
+                "id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us"
+            };
+        }
+        macro_rules! columnas_cotizaciones {
+            () => {
+                "id, numero, cliente_id, fecha_emision, fecha_validez, estado, moneda, precios_incluyen_impuesto, descuento_global, lineas, total, documento, notas, condiciones, origen_id, orden_id, motivo_rechazo, usuario_id, creado_en_us"
+            };
+        }
+        macro_rules! columnas_ordenes_venta {
+            () => {
+                "id, numero, cliente_id, cotizacion_id, almacen_id, fecha, estado, moneda, precios_incluyen_impuesto, descuento_global, lineas, total, venta_id, motivo_cancelacion, usuario_id, creado_en_us"
+            };
+        }
+        macro_rules! columnas_configuracion_empresa {
+            () => {
+                "clave, tipo_dato, valor, descripcion"
+            };
+        }
+        macro_rules! columnas_categorias {
+            () => {
+                "id, nombre, descripcion, padre_id, activa"
+            };
+        }
+        macro_rules! columnas_marcas {
+            () => {
+                "id, nombre, activa"
+            };
+        }
+        macro_rules! columnas_almacenes {
+            () => {
+                "id, nombre, direccion, sucursal, es_principal, activo"
+            };
+        }
+        macro_rules! columnas_productos {
+            () => {
+                "id, codigo, codigo_barras, nombre, descripcion, categoria_id, marca_id, unidad_medida, afectacion_igv, tarifa_iva, icbper, ice_codigo, ice_tarifa, precio_venta, precio_incluye_impuesto, costo, stock_minimo, stock_maximo, requiere_serie, requiere_lote, es_servicio, activo, eliminado_en_us, creado_en_us, actualizado_en_us"
+            };
+        }
+        macro_rules! columnas_stock {
+            () => {
+                "producto_id, almacen_id, cantidad, reservado, valor, costo_promedio, ultima_fecha_us, ultima_secuencia"
+            };
+        }
+        macro_rules! columnas_series {
+            () => {
+                "id, producto_id, numero_serie, estado, almacen_id, fecha_ingreso, ultimo_movimiento_id, referencia_tipo, referencia_id, observaciones"
+            };
+        }
 
         fn fila_empresa(r: &Fila) -> Result<Empresa> {
             let ajustes: String = r.try_get("ajustes").map_err(error_sql)?;
@@ -265,11 +347,6 @@ macro_rules! impl_uow {
             })
         }
 
-        const COLUMNAS_PRODUCTO: &str = "id, codigo, codigo_barras, nombre, descripcion, \
-            categoria_id, marca_id, unidad_medida, afectacion_igv, tarifa_iva, icbper, ice_codigo, \
-            ice_tarifa, precio_venta, precio_incluye_impuesto, costo, stock_minimo, stock_maximo, \
-            requiere_serie, requiere_lote, es_servicio, activo, eliminado_en_us, creado_en_us, \
-            actualizado_en_us";
 
         fn fila_stock(r: &Fila) -> Result<Stock> {
             Ok(Stock {
@@ -309,11 +386,7 @@ macro_rules! impl_uow {
             })
         }
 
-        const SELECT_MOVIMIENTO: &str = "SELECT m.id, m.secuencia, m.fecha_us, m.producto_id, \
-            m.almacen_id, m.tipo, m.cantidad, k.costo_unitario, k.valor, k.cantidad_saldo, k.valor_saldo, \
-            k.costo_promedio_saldo, m.lote_id, m.movimiento_relacionado_id, m.referencia_tipo, \
-            m.referencia_id, m.motivo, m.usuario_id, m.aprobado_por, m.creado_en_us \
-            FROM movimientos_stock m JOIN kardex k ON k.empresa_id = m.empresa_id AND k.movimiento_id = m.id";
+        const SELECT_MOVIMIENTO: &str = concat!("SELECT ", columnas_movimiento!(), " FROM movimientos_stock m JOIN kardex k ON k.empresa_id = m.empresa_id AND k.movimiento_id = m.id");
 
         fn fila_lote(r: &Fila) -> Result<Lote> {
             Ok(Lote {
@@ -368,9 +441,7 @@ macro_rules! impl_uow {
         where
             E: $drv::Executor<'e, Database = Db>,
         {
-            $drv::query("SELECT id, pais, tipo_identificacion, identificacion, razon_social, \
-                 nombre_comercial, direccion, moneda, subdominio, ajustes, activa, creado_en_us \
-                 FROM empresas WHERE id = $1")
+            $drv::query(concat!("SELECT ", columnas_empresas!(), " FROM empresas WHERE id = $1"))
             .bind(id)
             .fetch_optional(ejecutor)
             .await
@@ -412,9 +483,7 @@ macro_rules! impl_uow {
             E: $drv::Executor<'e, Database = Db>,
         {
             $drv::query(
-                "SELECT id, pais, tipo_identificacion, identificacion, razon_social, \
-                 nombre_comercial, direccion, moneda, subdominio, ajustes, activa, creado_en_us \
-                 FROM empresas ORDER BY razon_social, id",
+                concat!("SELECT ", columnas_empresas!(), " FROM empresas ORDER BY razon_social, id"),
             )
             .fetch_all(ejecutor)
             .await
@@ -422,6 +491,57 @@ macro_rules! impl_uow {
             .iter()
             .map(fila_empresa)
             .collect()
+        }
+
+        /// One page of a listing and how many rows the whole listing has. `filtros` writes the
+        /// `FROM … WHERE …` both queries share; pages count from 1 and hold 1 to 100 rows.
+        async fn paginar<T>(
+            con: &mut Conexion,
+            columnas: &str,
+            filtros: impl Fn(&mut $drv::QueryBuilder<Db>),
+            orden: &str,
+            (pagina, tamanio): (u32, u32),
+            fila: fn(&Fila) -> Result<T>,
+        ) -> Result<(Vec<T>, u64)> {
+            let mut qb = $drv::QueryBuilder::<Db>::new("SELECT COUNT(*)");
+            filtros(&mut qb);
+            let total: i64 = qb.build_query_scalar().fetch_one(&mut *con).await.map_err(error_sql)?;
+            let mut qb = $drv::QueryBuilder::<Db>::new("SELECT ");
+            qb.push(columnas);
+            filtros(&mut qb);
+            qb.push(orden);
+            let tamanio = i64::from(tamanio.clamp(1, 100));
+            qb.push(" LIMIT ");
+            qb.push_bind(tamanio);
+            qb.push(" OFFSET ");
+            qb.push_bind(i64::from(pagina.max(1) - 1) * tamanio);
+            let filas = qb.build().fetch_all(&mut *con).await.map_err(error_sql)?;
+            Ok((filas.iter().map(fila).collect::<Result<Vec<_>>>()?, u64::try_from(total).unwrap_or(0)))
+        }
+
+        /// `AND (a LIKE '%texto%' OR b LIKE …)` over the columns, when there is a text to find.
+        fn filtro_texto(qb: &mut $drv::QueryBuilder<Db>, texto: Option<&str>, columnas: &[&str]) {
+            let Some(t) = texto.filter(|t| !t.trim().is_empty()) else {
+                return;
+            };
+            let patron = comun::patron_like(t);
+            for (i, c) in columnas.iter().enumerate() {
+                qb.push(if i == 0 { " AND (" } else { " OR " });
+                qb.push(format_args!("{c} {} ", $like));
+                qb.push_bind(patron.clone());
+                qb.push(" ESCAPE '\\'");
+            }
+            qb.push(")");
+        }
+
+        /// `FROM tabla WHERE empresa_id = … [AND cliente_id = …]`.
+        fn filtro_cliente(qb: &mut $drv::QueryBuilder<Db>, tabla: &str, empresa: Uuid, cliente: Option<Uuid>) {
+            qb.push(format_args!(" FROM {tabla} WHERE empresa_id = "));
+            qb.push_bind(empresa);
+            if let Some(c) = cliente {
+                qb.push(" AND cliente_id = ");
+                qb.push_bind(c);
+            }
         }
 
         impl $uow {
@@ -556,9 +676,8 @@ macro_rules! impl_uow {
 
             async fn cliente(&mut self, id: Uuid) -> Result<Option<Cliente>> {
                 let r = $drv::query(
-                    "SELECT id, tipo_documento, numero_documento, razon_social, direccion, email, telefono, \
-                     limite_credito, dias_credito, es_varios, activo, creado_en_us FROM clientes \
-                     WHERE empresa_id = $1 AND id = $2",
+                    concat!("SELECT ", columnas_clientes!(), " FROM clientes \
+                     WHERE empresa_id = $1 AND id = $2"),
                 )
                 .bind(self.empresa)
                 .bind(id)
@@ -570,10 +689,9 @@ macro_rules! impl_uow {
 
             async fn cliente_por_documento(&mut self, tipo: TipoDocumentoCliente, numero: &str) -> Result<Option<Cliente>> {
                 let r = $drv::query(
-                    "SELECT id, tipo_documento, numero_documento, razon_social, direccion, email, telefono, \
-                     limite_credito, dias_credito, es_varios, activo, creado_en_us FROM clientes \
+                    concat!("SELECT ", columnas_clientes!(), " FROM clientes \
                      WHERE empresa_id = $1 AND tipo_documento = $2 AND numero_documento = $3 \
-                     ORDER BY activo DESC, creado_en_us DESC LIMIT 1",
+                     ORDER BY activo DESC, creado_en_us DESC LIMIT 1"),
                 )
                 .bind(self.empresa)
                 .bind(tipo.codigo())
@@ -585,35 +703,23 @@ macro_rules! impl_uow {
             }
 
             async fn buscar_clientes(&mut self, texto: Option<&str>, pagina: u32, tamanio: u32) -> Result<(Vec<Cliente>, u64)> {
+                let empresa = self.empresa;
                 let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
                     qb.push(" FROM clientes WHERE empresa_id = ");
-                    qb.push_bind(self.empresa);
+                    qb.push_bind(empresa);
                     qb.push(" AND activo = ");
                     qb.push_bind(true);
-                    if let Some(t) = texto.filter(|t| !t.trim().is_empty()) {
-                        let patron = comun::patron_like(t);
-                        qb.push(concat!(" AND (razon_social ", $like, " "));
-                        qb.push_bind(patron.clone());
-                        qb.push(concat!(" ESCAPE '\\' OR numero_documento ", $like, " "));
-                        qb.push_bind(patron);
-                        qb.push(" ESCAPE '\\')");
-                    }
+                    filtro_texto(qb, texto, &["razon_social", "numero_documento"]);
                 };
-                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT COUNT(*)");
-                filtros(&mut qb);
-                let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
-                let mut qb = $drv::QueryBuilder::<Db>::new(
-                    "SELECT id, tipo_documento, numero_documento, razon_social, direccion, email, telefono, \
-                     limite_credito, dias_credito, es_varios, activo, creado_en_us",
-                );
-                filtros(&mut qb);
-                qb.push(" ORDER BY razon_social, id LIMIT ");
-                let tamanio = i64::from(tamanio.clamp(1, 100));
-                qb.push_bind(tamanio);
-                qb.push(" OFFSET ");
-                qb.push_bind(i64::from(pagina.max(1) - 1) * tamanio);
-                let filas = qb.build().fetch_all(&mut *self.tx).await.map_err(error_sql)?;
-                Ok((filas.iter().map(fila_cliente).collect::<Result<Vec<_>>>()?, u64::try_from(total).unwrap_or(0)))
+                paginar(
+                    &mut *self.tx,
+                    columnas_clientes!(),
+                    filtros,
+                    " ORDER BY razon_social, id",
+                    (pagina, tamanio),
+                    fila_cliente,
+                )
+                .await
             }
 
             async fn deuda_cliente(&mut self, cliente: Uuid) -> Result<rust_decimal::Decimal> {
@@ -663,8 +769,7 @@ macro_rules! impl_uow {
 
             async fn proveedor(&mut self, id: Uuid) -> Result<Option<Proveedor>> {
                 let r = $drv::query(
-                    "SELECT id, ruc, razon_social, nombre_comercial, direccion, email, telefono, contacto, \
-                     dias_credito, activo, creado_en_us FROM proveedores WHERE empresa_id = $1 AND id = $2",
+                    concat!("SELECT ", columnas_proveedores!(), " FROM proveedores WHERE empresa_id = $1 AND id = $2"),
                 )
                 .bind(self.empresa)
                 .bind(id)
@@ -676,8 +781,7 @@ macro_rules! impl_uow {
 
             async fn proveedor_por_ruc(&mut self, ruc: &str) -> Result<Option<Proveedor>> {
                 let r = $drv::query(
-                    "SELECT id, ruc, razon_social, nombre_comercial, direccion, email, telefono, contacto, \
-                     dias_credito, activo, creado_en_us FROM proveedores WHERE empresa_id = $1 AND ruc = $2",
+                    concat!("SELECT ", columnas_proveedores!(), " FROM proveedores WHERE empresa_id = $1 AND ruc = $2"),
                 )
                 .bind(self.empresa)
                 .bind(ruc)
@@ -688,35 +792,23 @@ macro_rules! impl_uow {
             }
 
             async fn buscar_proveedores(&mut self, texto: Option<&str>, pagina: u32, tamanio: u32) -> Result<(Vec<Proveedor>, u64)> {
+                let empresa = self.empresa;
                 let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
                     qb.push(" FROM proveedores WHERE empresa_id = ");
-                    qb.push_bind(self.empresa);
+                    qb.push_bind(empresa);
                     qb.push(" AND activo = ");
                     qb.push_bind(true);
-                    if let Some(t) = texto.filter(|t| !t.trim().is_empty()) {
-                        let patron = comun::patron_like(t);
-                        qb.push(concat!(" AND (razon_social ", $like, " "));
-                        qb.push_bind(patron.clone());
-                        qb.push(concat!(" ESCAPE '\\' OR ruc ", $like, " "));
-                        qb.push_bind(patron);
-                        qb.push(" ESCAPE '\\')");
-                    }
+                    filtro_texto(qb, texto, &["razon_social", "ruc"]);
                 };
-                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT COUNT(*)");
-                filtros(&mut qb);
-                let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
-                let mut qb = $drv::QueryBuilder::<Db>::new(
-                    "SELECT id, ruc, razon_social, nombre_comercial, direccion, email, telefono, contacto, \
-                     dias_credito, activo, creado_en_us",
-                );
-                filtros(&mut qb);
-                qb.push(" ORDER BY razon_social, id LIMIT ");
-                let tamanio = i64::from(tamanio.clamp(1, 100));
-                qb.push_bind(tamanio);
-                qb.push(" OFFSET ");
-                qb.push_bind(i64::from(pagina.max(1) - 1) * tamanio);
-                let filas = qb.build().fetch_all(&mut *self.tx).await.map_err(error_sql)?;
-                Ok((filas.iter().map(fila_proveedor).collect::<Result<Vec<_>>>()?, u64::try_from(total).unwrap_or(0)))
+                paginar(
+                    &mut *self.tx,
+                    columnas_proveedores!(),
+                    filtros,
+                    " ORDER BY razon_social, id",
+                    (pagina, tamanio),
+                    fila_proveedor,
+                )
+                .await
             }
 
             async fn guardar_serie_comprobante(&mut self, s: &SerieComprobante) -> Result<()> {
@@ -760,8 +852,8 @@ macro_rules! impl_uow {
 
             async fn serie_comprobante(&mut self, tipo: TipoComprobante, serie: &str) -> Result<Option<SerieComprobante>> {
                 let r = $drv::query(
-                    "SELECT id, tipo, serie, documento_afectado, correlativo, activa FROM series_comprobante \
-                     WHERE empresa_id = $1 AND tipo = $2 AND serie = $3",
+                    concat!("SELECT ", columnas_series_comprobante!(), " FROM series_comprobante \
+                     WHERE empresa_id = $1 AND tipo = $2 AND serie = $3"),
                 )
                 .bind(self.empresa)
                 .bind(tipo.codigo())
@@ -774,8 +866,8 @@ macro_rules! impl_uow {
 
             async fn series_comprobante(&mut self) -> Result<Vec<SerieComprobante>> {
                 $drv::query(
-                    "SELECT id, tipo, serie, documento_afectado, correlativo, activa FROM series_comprobante \
-                     WHERE empresa_id = $1 ORDER BY tipo, serie",
+                    concat!("SELECT ", columnas_series_comprobante!(), " FROM series_comprobante \
+                     WHERE empresa_id = $1 ORDER BY tipo, serie"),
                 )
                 .bind(self.empresa)
                 .fetch_all(&mut *self.tx)
@@ -858,10 +950,7 @@ macro_rules! impl_uow {
             }
 
             async fn venta(&mut self, id: Uuid) -> Result<Option<Venta>> {
-                let r = $drv::query("SELECT id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, precios_incluyen_impuesto, \
-                     tipo_venta, condicion, estado, total, descuento_global, costo_total, vuelto, comprobante_id, \
-                     orden_id, clave_idempotencia, observaciones, usuario_id, lineas, pagos, cuotas, creado_en_us \
-                     FROM ventas WHERE empresa_id = $1 AND id = $2")
+                let r = $drv::query(concat!("SELECT ", columnas_ventas!(), " FROM ventas WHERE empresa_id = $1 AND id = $2"))
                 .bind(self.empresa)
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
@@ -871,10 +960,7 @@ macro_rules! impl_uow {
             }
 
             async fn venta_por_clave(&mut self, clave: &str) -> Result<Option<Venta>> {
-                let r = $drv::query("SELECT id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, precios_incluyen_impuesto, \
-                     tipo_venta, condicion, estado, total, descuento_global, costo_total, vuelto, comprobante_id, \
-                     orden_id, clave_idempotencia, observaciones, usuario_id, lineas, pagos, cuotas, creado_en_us \
-                     FROM ventas WHERE empresa_id = $1 AND clave_idempotencia = $2")
+                let r = $drv::query(concat!("SELECT ", columnas_ventas!(), " FROM ventas WHERE empresa_id = $1 AND clave_idempotencia = $2"))
                 .bind(self.empresa)
                 .bind(clave)
                 .fetch_optional(&mut *self.tx)
@@ -884,9 +970,10 @@ macro_rules! impl_uow {
             }
 
             async fn listar_ventas(&mut self, f: &FiltroVentas) -> Result<(Vec<Venta>, u64)> {
+                let empresa = self.empresa;
                 let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
                     qb.push(" FROM ventas WHERE empresa_id = ");
-                    qb.push_bind(self.empresa);
+                    qb.push_bind(empresa);
                     if let Some(c) = f.cliente_id {
                         qb.push(" AND cliente_id = ");
                         qb.push_bind(c);
@@ -900,22 +987,15 @@ macro_rules! impl_uow {
                         qb.push_bind(h);
                     }
                 };
-                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT COUNT(*)");
-                filtros(&mut qb);
-                let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
-                let mut qb = $drv::QueryBuilder::<Db>::new(
-                    "SELECT id, cliente_id, almacen_id, fecha, moneda, tipo_de_cambio, precios_incluyen_impuesto, \
-                     tipo_venta, condicion, estado, total, descuento_global, costo_total, vuelto, comprobante_id, \
-                     orden_id, clave_idempotencia, observaciones, usuario_id, lineas, pagos, cuotas, creado_en_us",
-                );
-                filtros(&mut qb);
-                qb.push(" ORDER BY fecha DESC, creado_en_us DESC, id LIMIT ");
-                let tamanio = i64::from(f.tamanio_pagina.clamp(1, 100));
-                qb.push_bind(tamanio);
-                qb.push(" OFFSET ");
-                qb.push_bind(i64::from(f.pagina.max(1) - 1) * tamanio);
-                let filas = qb.build().fetch_all(&mut *self.tx).await.map_err(error_sql)?;
-                Ok((filas.iter().map(fila_venta).collect::<Result<Vec<_>>>()?, u64::try_from(total).unwrap_or(0)))
+                paginar(
+                    &mut *self.tx,
+                    columnas_ventas!(),
+                    filtros,
+                    " ORDER BY fecha DESC, creado_en_us DESC, id",
+                    (f.pagina, f.tamanio_pagina),
+                    fila_venta,
+                )
+                .await
             }
 
             async fn insertar_comprobante(&mut self, c: &Comprobante) -> Result<()> {
@@ -953,10 +1033,8 @@ macro_rules! impl_uow {
             }
 
             async fn comprobante(&mut self, id: Uuid) -> Result<Option<Comprobante>> {
-                let r = $drv::query("SELECT id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, \
-                     cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, \
-                     cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us FROM comprobantes \
-                     WHERE empresa_id = $1 AND id = $2")
+                let r = $drv::query(concat!("SELECT ", columnas_comprobantes!(), " FROM comprobantes \
+                     WHERE empresa_id = $1 AND id = $2"))
                 .bind(self.empresa)
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
@@ -966,10 +1044,8 @@ macro_rules! impl_uow {
             }
 
             async fn comprobantes_de_venta(&mut self, venta: Uuid) -> Result<Vec<Comprobante>> {
-                $drv::query("SELECT id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, \
-                     cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, \
-                     cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us FROM comprobantes \
-                     WHERE empresa_id = $1 AND venta_id = $2 ORDER BY creado_en_us, id")
+                $drv::query(concat!("SELECT ", columnas_comprobantes!(), " FROM comprobantes \
+                     WHERE empresa_id = $1 AND venta_id = $2 ORDER BY creado_en_us, id"))
                 .bind(self.empresa)
                 .bind(venta)
                 .fetch_all(&mut *self.tx)
@@ -1018,10 +1094,8 @@ macro_rules! impl_uow {
 
             async fn cotizacion(&mut self, id: Uuid) -> Result<Option<Cotizacion>> {
                 let r = $drv::query(
-                    "SELECT id, numero, cliente_id, fecha_emision, fecha_validez, estado, moneda, \
-                     precios_incluyen_impuesto, descuento_global, lineas, total, documento, notas, condiciones, \
-                     origen_id, orden_id, motivo_rechazo, usuario_id, creado_en_us FROM cotizaciones \
-                     WHERE empresa_id = $1 AND id = $2",
+                    concat!("SELECT ", columnas_cotizaciones!(), " FROM cotizaciones \
+                     WHERE empresa_id = $1 AND id = $2"),
                 )
                 .bind(self.empresa)
                 .bind(id)
@@ -1032,30 +1106,16 @@ macro_rules! impl_uow {
             }
 
             async fn listar_cotizaciones(&mut self, cliente: Option<Uuid>, pagina: u32, tamanio: u32) -> Result<(Vec<Cotizacion>, u64)> {
-                let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
-                    qb.push(" FROM cotizaciones WHERE empresa_id = ");
-                    qb.push_bind(self.empresa);
-                    if let Some(c) = cliente {
-                        qb.push(" AND cliente_id = ");
-                        qb.push_bind(c);
-                    }
-                };
-                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT COUNT(*)");
-                filtros(&mut qb);
-                let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
-                let mut qb = $drv::QueryBuilder::<Db>::new(
-                    "SELECT id, numero, cliente_id, fecha_emision, fecha_validez, estado, moneda, \
-                     precios_incluyen_impuesto, descuento_global, lineas, total, documento, notas, condiciones, \
-                     origen_id, orden_id, motivo_rechazo, usuario_id, creado_en_us",
-                );
-                filtros(&mut qb);
-                qb.push(" ORDER BY creado_en_us DESC, id LIMIT ");
-                let tamanio = i64::from(tamanio.clamp(1, 100));
-                qb.push_bind(tamanio);
-                qb.push(" OFFSET ");
-                qb.push_bind(i64::from(pagina.max(1) - 1) * tamanio);
-                let filas = qb.build().fetch_all(&mut *self.tx).await.map_err(error_sql)?;
-                Ok((filas.iter().map(fila_cotizacion).collect::<Result<Vec<_>>>()?, u64::try_from(total).unwrap_or(0)))
+                let empresa = self.empresa;
+                paginar(
+                    &mut *self.tx,
+                    columnas_cotizaciones!(),
+                    |qb: &mut $drv::QueryBuilder<Db>| filtro_cliente(qb, "cotizaciones", empresa, cliente),
+                    " ORDER BY creado_en_us DESC, id",
+                    (pagina, tamanio),
+                    fila_cotizacion,
+                )
+                .await
             }
 
             async fn vencer_cotizaciones(&mut self, hoy: time::Date) -> Result<u64> {
@@ -1105,9 +1165,7 @@ macro_rules! impl_uow {
 
             async fn orden(&mut self, id: Uuid) -> Result<Option<OrdenVenta>> {
                 let r = $drv::query(
-                    "SELECT id, numero, cliente_id, cotizacion_id, almacen_id, fecha, estado, moneda, \
-                     precios_incluyen_impuesto, descuento_global, lineas, total, venta_id, motivo_cancelacion, \
-                     usuario_id, creado_en_us FROM ordenes_venta WHERE empresa_id = $1 AND id = $2",
+                    concat!("SELECT ", columnas_ordenes_venta!(), " FROM ordenes_venta WHERE empresa_id = $1 AND id = $2"),
                 )
                 .bind(self.empresa)
                 .bind(id)
@@ -1118,30 +1176,16 @@ macro_rules! impl_uow {
             }
 
             async fn listar_ordenes(&mut self, cliente: Option<Uuid>, pagina: u32, tamanio: u32) -> Result<(Vec<OrdenVenta>, u64)> {
-                let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
-                    qb.push(" FROM ordenes_venta WHERE empresa_id = ");
-                    qb.push_bind(self.empresa);
-                    if let Some(c) = cliente {
-                        qb.push(" AND cliente_id = ");
-                        qb.push_bind(c);
-                    }
-                };
-                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT COUNT(*)");
-                filtros(&mut qb);
-                let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.map_err(error_sql)?;
-                let mut qb = $drv::QueryBuilder::<Db>::new(
-                    "SELECT id, numero, cliente_id, cotizacion_id, almacen_id, fecha, estado, moneda, \
-                     precios_incluyen_impuesto, descuento_global, lineas, total, venta_id, motivo_cancelacion, \
-                     usuario_id, creado_en_us",
-                );
-                filtros(&mut qb);
-                qb.push(" ORDER BY creado_en_us DESC, id LIMIT ");
-                let tamanio = i64::from(tamanio.clamp(1, 100));
-                qb.push_bind(tamanio);
-                qb.push(" OFFSET ");
-                qb.push_bind(i64::from(pagina.max(1) - 1) * tamanio);
-                let filas = qb.build().fetch_all(&mut *self.tx).await.map_err(error_sql)?;
-                Ok((filas.iter().map(fila_orden).collect::<Result<Vec<_>>>()?, u64::try_from(total).unwrap_or(0)))
+                let empresa = self.empresa;
+                paginar(
+                    &mut *self.tx,
+                    columnas_ordenes_venta!(),
+                    |qb: &mut $drv::QueryBuilder<Db>| filtro_cliente(qb, "ordenes_venta", empresa, cliente),
+                    " ORDER BY creado_en_us DESC, id",
+                    (pagina, tamanio),
+                    fila_orden,
+                )
+                .await
             }
 
             async fn empresa(&mut self) -> Result<Empresa> {
@@ -1179,8 +1223,8 @@ macro_rules! impl_uow {
 
             async fn configuracion(&mut self, clave: &str) -> Result<Option<ConfiguracionEmpresa>> {
                 let r = $drv::query(
-                    "SELECT clave, tipo_dato, valor, descripcion FROM configuracion_empresa \
-                     WHERE empresa_id = $1 AND clave = $2",
+                    concat!("SELECT ", columnas_configuracion_empresa!(), " FROM configuracion_empresa \
+                     WHERE empresa_id = $1 AND clave = $2"),
                 )
                 .bind(self.empresa)
                 .bind(clave)
@@ -1192,8 +1236,8 @@ macro_rules! impl_uow {
 
             async fn listar_configuracion(&mut self) -> Result<Vec<ConfiguracionEmpresa>> {
                 $drv::query(
-                    "SELECT clave, tipo_dato, valor, descripcion FROM configuracion_empresa \
-                     WHERE empresa_id = $1 ORDER BY clave",
+                    concat!("SELECT ", columnas_configuracion_empresa!(), " FROM configuracion_empresa \
+                     WHERE empresa_id = $1 ORDER BY clave"),
                 )
                 .bind(self.empresa)
                 .fetch_all(&mut *self.tx)
@@ -1256,8 +1300,8 @@ macro_rules! impl_uow {
 
             async fn categoria(&mut self, id: Uuid) -> Result<Option<Categoria>> {
                 let r = $drv::query(
-                    "SELECT id, nombre, descripcion, padre_id, activa FROM categorias \
-                     WHERE empresa_id = $1 AND id = $2",
+                    concat!("SELECT ", columnas_categorias!(), " FROM categorias \
+                     WHERE empresa_id = $1 AND id = $2"),
                 )
                 .bind(self.empresa)
                 .bind(id)
@@ -1269,8 +1313,8 @@ macro_rules! impl_uow {
 
             async fn listar_categorias(&mut self) -> Result<Vec<Categoria>> {
                 $drv::query(
-                    "SELECT id, nombre, descripcion, padre_id, activa FROM categorias \
-                     WHERE empresa_id = $1 ORDER BY nombre, id",
+                    concat!("SELECT ", columnas_categorias!(), " FROM categorias \
+                     WHERE empresa_id = $1 ORDER BY nombre, id"),
                 )
                 .bind(self.empresa)
                 .fetch_all(&mut *self.tx)
@@ -1299,7 +1343,7 @@ macro_rules! impl_uow {
 
             async fn marca(&mut self, id: Uuid) -> Result<Option<Marca>> {
                 let r = $drv::query(
-                    "SELECT id, nombre, activa FROM marcas WHERE empresa_id = $1 AND id = $2",
+                    concat!("SELECT ", columnas_marcas!(), " FROM marcas WHERE empresa_id = $1 AND id = $2"),
                 )
                 .bind(self.empresa)
                 .bind(id)
@@ -1311,7 +1355,7 @@ macro_rules! impl_uow {
 
             async fn listar_marcas(&mut self) -> Result<Vec<Marca>> {
                 $drv::query(
-                    "SELECT id, nombre, activa FROM marcas WHERE empresa_id = $1 ORDER BY nombre, id",
+                    concat!("SELECT ", columnas_marcas!(), " FROM marcas WHERE empresa_id = $1 ORDER BY nombre, id"),
                 )
                 .bind(self.empresa)
                 .fetch_all(&mut *self.tx)
@@ -1345,8 +1389,8 @@ macro_rules! impl_uow {
 
             async fn almacen(&mut self, id: Uuid) -> Result<Option<Almacen>> {
                 let r = $drv::query(
-                    "SELECT id, nombre, direccion, sucursal, es_principal, activo FROM almacenes \
-                     WHERE empresa_id = $1 AND id = $2",
+                    concat!("SELECT ", columnas_almacenes!(), " FROM almacenes \
+                     WHERE empresa_id = $1 AND id = $2"),
                 )
                 .bind(self.empresa)
                 .bind(id)
@@ -1358,8 +1402,8 @@ macro_rules! impl_uow {
 
             async fn listar_almacenes(&mut self) -> Result<Vec<Almacen>> {
                 $drv::query(
-                    "SELECT id, nombre, direccion, sucursal, es_principal, activo FROM almacenes \
-                     WHERE empresa_id = $1 ORDER BY nombre, id",
+                    concat!("SELECT ", columnas_almacenes!(), " FROM almacenes \
+                     WHERE empresa_id = $1 ORDER BY nombre, id"),
                 )
                 .bind(self.empresa)
                 .fetch_all(&mut *self.tx)
@@ -1426,11 +1470,7 @@ macro_rules! impl_uow {
             }
 
             async fn producto(&mut self, id: Uuid) -> Result<Option<Producto>> {
-                let r = $drv::query("SELECT id, codigo, codigo_barras, nombre, descripcion, categoria_id, marca_id, \
-                     unidad_medida, afectacion_igv, tarifa_iva, icbper, ice_codigo, ice_tarifa, \
-                     precio_venta, precio_incluye_impuesto, costo, stock_minimo, stock_maximo, \
-                     requiere_serie, requiere_lote, es_servicio, activo, eliminado_en_us, \
-                     creado_en_us, actualizado_en_us FROM productos WHERE empresa_id = $1 AND id = $2")
+                let r = $drv::query(concat!("SELECT ", columnas_productos!(), " FROM productos WHERE empresa_id = $1 AND id = $2"))
                 .bind(self.empresa)
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
@@ -1440,13 +1480,9 @@ macro_rules! impl_uow {
             }
 
             async fn producto_por_codigo(&mut self, codigo: &str) -> Result<Option<Producto>> {
-                let r = $drv::query("SELECT id, codigo, codigo_barras, nombre, descripcion, categoria_id, marca_id, \
-                     unidad_medida, afectacion_igv, tarifa_iva, icbper, ice_codigo, ice_tarifa, \
-                     precio_venta, precio_incluye_impuesto, costo, stock_minimo, stock_maximo, \
-                     requiere_serie, requiere_lote, es_servicio, activo, eliminado_en_us, \
-                     creado_en_us, actualizado_en_us FROM productos WHERE empresa_id = $1 AND \
+                let r = $drv::query(concat!("SELECT ", columnas_productos!(), " FROM productos WHERE empresa_id = $1 AND \
                      (codigo = $2 OR (codigo_barras = $2 AND codigo_barras <> '')) \
-                     ORDER BY (codigo = $2) DESC LIMIT 1")
+                     ORDER BY (codigo = $2) DESC LIMIT 1"))
                 .bind(self.empresa)
                 .bind(codigo)
                 .fetch_optional(&mut *self.tx)
@@ -1460,11 +1496,7 @@ macro_rules! impl_uow {
                     return Ok(Vec::new());
                 }
                 let mut qb = $drv::QueryBuilder::<Db>::new(
-                    "SELECT id, codigo, codigo_barras, nombre, descripcion, categoria_id, marca_id, \
-                     unidad_medida, afectacion_igv, tarifa_iva, icbper, ice_codigo, ice_tarifa, \
-                     precio_venta, precio_incluye_impuesto, costo, stock_minimo, stock_maximo, \
-                     requiere_serie, requiere_lote, es_servicio, activo, eliminado_en_us, \
-                     creado_en_us, actualizado_en_us FROM productos WHERE empresa_id = ",
+                    concat!("SELECT ", columnas_productos!(), " FROM productos WHERE empresa_id = "),
                 );
                 qb.push_bind(self.empresa);
                 qb.push(" AND (codigo IN (");
@@ -1483,21 +1515,13 @@ macro_rules! impl_uow {
             }
 
             async fn buscar_productos(&mut self, f: &FiltroProductos) -> Result<(Vec<Producto>, u64)> {
+                let empresa = self.empresa;
                 let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
                     qb.push(" FROM productos WHERE empresa_id = ");
-                    qb.push_bind(self.empresa);
+                    qb.push_bind(empresa);
                     qb.push(" AND eliminado_en_us IS NULL AND activo = ");
                     qb.push_bind(f.activo.unwrap_or(true));
-                    if let Some(t) = f.texto.as_deref().filter(|t| !t.trim().is_empty()) {
-                        let patron = comun::patron_like(t);
-                        qb.push(concat!(" AND (nombre ", $like, " "));
-                        qb.push_bind(patron.clone());
-                        qb.push(concat!(" ESCAPE '\\' OR codigo ", $like, " "));
-                        qb.push_bind(patron.clone());
-                        qb.push(concat!(" ESCAPE '\\' OR codigo_barras ", $like, " "));
-                        qb.push_bind(patron);
-                        qb.push(" ESCAPE '\\')");
-                    }
+                    filtro_texto(qb, f.texto.as_deref(), &["nombre", "codigo", "codigo_barras"]);
                     if let Some(c) = f.categoria_id {
                         qb.push(" AND categoria_id = ");
                         qb.push_bind(c);
@@ -1515,38 +1539,23 @@ macro_rules! impl_uow {
                         bind_numero(qb, p);
                     }
                 };
-                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT COUNT(*)");
-                filtros(&mut qb);
-                let total: i64 = qb
-                    .build_query_scalar()
-                    .fetch_one(&mut *self.tx)
-                    .await
-                    .map_err(error_sql)?;
-                let mut qb = $drv::QueryBuilder::<Db>::new("SELECT ");
-                qb.push(COLUMNAS_PRODUCTO);
-                filtros(&mut qb);
-                qb.push(match f.orden {
+                let orden = match f.orden {
                     OrdenProductos::Nombre => " ORDER BY nombre, id",
                     OrdenProductos::NombreDesc => " ORDER BY nombre DESC, id",
                     OrdenProductos::Codigo => " ORDER BY codigo",
                     OrdenProductos::PrecioVenta => concat!(" ORDER BY ", $num_precio, ", id"),
                     OrdenProductos::PrecioVentaDesc => concat!(" ORDER BY ", $num_precio, " DESC, id"),
                     OrdenProductos::Recientes => " ORDER BY creado_en_us DESC, id",
-                });
-                let tamanio = i64::from(f.tamanio_pagina.max(1));
-                qb.push(" LIMIT ");
-                qb.push_bind(tamanio);
-                qb.push(" OFFSET ");
-                qb.push_bind(i64::from(f.pagina.max(1) - 1) * tamanio);
-                let filas = qb
-                    .build()
-                    .fetch_all(&mut *self.tx)
-                    .await
-                    .map_err(error_sql)?
-                    .iter()
-                    .map(fila_producto)
-                    .collect::<Result<Vec<_>>>()?;
-                Ok((filas, u64::try_from(total).unwrap_or(0)))
+                };
+                paginar(
+                    &mut *self.tx,
+                    columnas_productos!(),
+                    filtros,
+                    orden,
+                    (f.pagina, f.tamanio_pagina),
+                    fila_producto,
+                )
+                .await
             }
 
             async fn bloquear_stocks(&mut self, pares: &[(Uuid, Uuid)]) -> Result<()> {
@@ -1558,8 +1567,7 @@ macro_rules! impl_uow {
                     return Ok(()); // `stock_bloqueado` reads each row as cheaply
                 }
                 let mut qb = $drv::QueryBuilder::<Db>::new(
-                    "SELECT producto_id, almacen_id, cantidad, reservado, valor, costo_promedio, \
-                     ultima_fecha_us, ultima_secuencia FROM stock WHERE empresa_id = ",
+                    concat!("SELECT ", columnas_stock!(), " FROM stock WHERE empresa_id = "),
                 );
                 qb.push_bind(self.empresa);
                 qb.push(" AND (");
@@ -1586,9 +1594,8 @@ macro_rules! impl_uow {
                 }
                 let leer = || {
                     $drv::query(concat!(
-                        "SELECT producto_id, almacen_id, cantidad, reservado, valor, costo_promedio, \
-                         ultima_fecha_us, ultima_secuencia FROM stock WHERE empresa_id = $1 AND \
-                         producto_id = $2 AND almacen_id = $3",
+                        concat!("SELECT ", columnas_stock!(), " FROM stock WHERE empresa_id = $1 AND \
+                         producto_id = $2 AND almacen_id = $3"),
                         $fu
                     ))
                     .bind(self.empresa)
@@ -1647,8 +1654,7 @@ macro_rules! impl_uow {
 
             async fn listar_stock(&mut self, producto: Option<Uuid>, almacen: Option<Uuid>) -> Result<Vec<Stock>> {
                 let mut qb = $drv::QueryBuilder::<Db>::new(
-                    "SELECT producto_id, almacen_id, cantidad, reservado, valor, costo_promedio, \
-                     ultima_fecha_us, ultima_secuencia FROM stock WHERE empresa_id = ",
+                    concat!("SELECT ", columnas_stock!(), " FROM stock WHERE empresa_id = "),
                 );
                 qb.push_bind(self.empresa);
                 if let Some(p) = producto {
@@ -1683,12 +1689,8 @@ macro_rules! impl_uow {
             async fn movimiento(&mut self, id: Uuid) -> Result<Option<MovimientoStock>> {
                 self.escribir_pendientes().await?;
                 let r = $drv::query(concat!(
-                    "SELECT m.id, m.secuencia, m.fecha_us, m.producto_id, m.almacen_id, m.tipo, \
-                     m.cantidad, k.costo_unitario, k.valor, k.cantidad_saldo, k.valor_saldo, \
-                     k.costo_promedio_saldo, m.lote_id, m.movimiento_relacionado_id, m.referencia_tipo, \
-                     m.referencia_id, m.motivo, m.usuario_id, m.aprobado_por, m.creado_en_us \
-                     FROM movimientos_stock m JOIN kardex k ON k.empresa_id = m.empresa_id \
-                     AND k.movimiento_id = m.id ",
+                    concat!("SELECT ", columnas_movimiento!(), " FROM movimientos_stock m JOIN kardex k ON k.empresa_id = m.empresa_id \
+                     AND k.movimiento_id = m.id "),
                     "WHERE m.empresa_id = $1 AND m.id = $2"
                 ))
                 .bind(self.empresa)
@@ -1708,12 +1710,8 @@ macro_rules! impl_uow {
             ) -> Result<Option<MovimientoStock>> {
                 self.escribir_pendientes().await?;
                 let r = $drv::query(concat!(
-                    "SELECT m.id, m.secuencia, m.fecha_us, m.producto_id, m.almacen_id, m.tipo, \
-                     m.cantidad, k.costo_unitario, k.valor, k.cantidad_saldo, k.valor_saldo, \
-                     k.costo_promedio_saldo, m.lote_id, m.movimiento_relacionado_id, m.referencia_tipo, \
-                     m.referencia_id, m.motivo, m.usuario_id, m.aprobado_por, m.creado_en_us \
-                     FROM kardex k JOIN movimientos_stock m ON m.empresa_id = k.empresa_id \
-                     AND m.id = k.movimiento_id ",
+                    concat!("SELECT ", columnas_movimiento!(), " FROM kardex k JOIN movimientos_stock m ON m.empresa_id = k.empresa_id \
+                     AND m.id = k.movimiento_id "),
                     "WHERE k.empresa_id = $1 AND k.producto_id = $2 AND k.almacen_id = $3 \
                      AND (k.fecha_us, k.secuencia) < ($4, $5) \
                      ORDER BY k.fecha_us DESC, k.secuencia DESC LIMIT 1"
@@ -1905,9 +1903,8 @@ macro_rules! impl_uow {
                     return Ok(Vec::new());
                 }
                 let mut qb = $drv::QueryBuilder::<Db>::new(
-                    "SELECT id, producto_id, numero_serie, estado, almacen_id, fecha_ingreso, \
-                     ultimo_movimiento_id, referencia_tipo, referencia_id, observaciones FROM series \
-                     WHERE empresa_id = ",
+                    concat!("SELECT ", columnas_series!(), " FROM series \
+                     WHERE empresa_id = "),
                 );
                 qb.push_bind(self.empresa);
                 qb.push(" AND producto_id = ");
@@ -1930,9 +1927,8 @@ macro_rules! impl_uow {
 
             async fn listar_series(&mut self, producto: Uuid) -> Result<Vec<SerieProducto>> {
                 $drv::query(
-                    "SELECT id, producto_id, numero_serie, estado, almacen_id, fecha_ingreso, \
-                     ultimo_movimiento_id, referencia_tipo, referencia_id, observaciones FROM series \
-                     WHERE empresa_id = $1 AND producto_id = $2 ORDER BY numero_serie",
+                    concat!("SELECT ", columnas_series!(), " FROM series \
+                     WHERE empresa_id = $1 AND producto_id = $2 ORDER BY numero_serie"),
                 )
                 .bind(self.empresa)
                 .bind(producto)

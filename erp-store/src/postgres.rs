@@ -11,6 +11,7 @@ use sqlx::postgres::{PgPoolOptions, PgRow};
 
 type Db = sqlx::Postgres;
 type Fila = PgRow;
+type Conexion = sqlx::PgConnection;
 
 fn dec(d: Decimal) -> Decimal {
     d

@@ -45,10 +45,6 @@ const TOLERANCIA_FUTURO: Duration = Duration::minutes(5);
 /// warehouses); beyond it the ledger is inconsistent and the movement is refused.
 const MAX_CASCADAS: usize = 10_000;
 
-fn no_encontrado(entidad: &'static str, id: Uuid) -> Error {
-    Error::no_encontrado(entidad, format!("{entidad} {id} no existe en esta empresa"))
-}
-
 // ------------------------------------------------------------------------------------------
 // Categories, brands, warehouses
 // ------------------------------------------------------------------------------------------
@@ -98,7 +94,7 @@ pub async fn crear_categoria<U: Uow>(
     if let Some(padre) = c.padre_id {
         uow.categoria(padre)
             .await?
-            .ok_or_else(|| no_encontrado("categoría", padre))?;
+            .ok_or_else(|| Error::no_existe("categoría", padre))?;
     }
     uow.guardar_categoria(&c).await?;
     Ok(c)
@@ -112,7 +108,7 @@ pub async fn actualizar_categoria<U: Uow>(
     let mut c = uow
         .categoria(id)
         .await?
-        .ok_or_else(|| no_encontrado("categoría", id))?;
+        .ok_or_else(|| Error::no_existe("categoría", id))?;
     if let Some(n) = cambios.nombre {
         c.nombre = texto_requerido("nombre", &n, 100)?;
     }
@@ -155,7 +151,7 @@ async fn comprobar_sin_ciclo<U: Uow>(uow: &mut U, id: Uuid, padre: Uuid) -> Resu
         let c = uow
             .categoria(a)
             .await?
-            .ok_or_else(|| no_encontrado("categoría", a))?;
+            .ok_or_else(|| Error::no_existe("categoría", a))?;
         actual = c.padre_id;
     }
     Ok(())
@@ -231,7 +227,7 @@ pub async fn actualizar_almacen<U: Uow>(
     let mut a = uow
         .almacen(id)
         .await?
-        .ok_or_else(|| no_encontrado("almacén", id))?;
+        .ok_or_else(|| Error::no_existe("almacén", id))?;
     if let Some(n) = c.nombre {
         a.nombre = texto_requerido("nombre", &n, 100)?;
     }
@@ -347,24 +343,18 @@ pub struct CambiosProducto {
     pub ice_codigo: Option<Option<String>>,
     #[serde(default, deserialize_with = "doble_opcion_decimal")]
     pub ice_tarifa: Option<Option<Decimal>>,
-    #[serde(default, deserialize_with = "decimal_cambio")]
+    #[serde(default, deserialize_with = "entrada::decimal_opcional")]
     pub precio_venta: Option<Decimal>,
     pub precio_incluye_impuesto: Option<bool>,
-    #[serde(default, deserialize_with = "decimal_cambio")]
+    #[serde(default, deserialize_with = "entrada::decimal_opcional")]
     pub costo: Option<Decimal>,
-    #[serde(default, deserialize_with = "decimal_cambio")]
+    #[serde(default, deserialize_with = "entrada::decimal_opcional")]
     pub stock_minimo: Option<Decimal>,
-    #[serde(default, deserialize_with = "decimal_cambio")]
+    #[serde(default, deserialize_with = "entrada::decimal_opcional")]
     pub stock_maximo: Option<Decimal>,
     pub requiere_serie: Option<bool>,
     pub requiere_lote: Option<bool>,
     pub activo: Option<bool>,
-}
-
-fn decimal_cambio<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<Decimal>, D::Error> {
-    entrada::decimal_opcional(d)
 }
 
 fn doble_opcion_decimal<'de, D: serde::Deserializer<'de>>(
@@ -548,14 +538,14 @@ pub async fn crear_producto<U: Uow>(
         Some(id) => Some(
             uow.categoria(id)
                 .await?
-                .ok_or_else(|| no_encontrado("categoría", id))?,
+                .ok_or_else(|| Error::no_existe("categoría", id))?,
         ),
         None => None,
     };
     if let Some(id) = nuevo.marca_id {
         uow.marca(id)
             .await?
-            .ok_or_else(|| no_encontrado("marca", id))?;
+            .ok_or_else(|| Error::no_existe("marca", id))?;
     }
     let ahora = ctx.reloj.ahora();
     let id = ctx.ids.nuevo();
@@ -650,7 +640,7 @@ pub async fn actualizar_producto<U: Uow>(
         if let Some(cid) = v {
             uow.categoria(cid)
                 .await?
-                .ok_or_else(|| no_encontrado("categoría", cid))?;
+                .ok_or_else(|| Error::no_existe("categoría", cid))?;
         }
         p.categoria_id = v;
     }
@@ -658,43 +648,23 @@ pub async fn actualizar_producto<U: Uow>(
         if let Some(mid) = v {
             uow.marca(mid)
                 .await?
-                .ok_or_else(|| no_encontrado("marca", mid))?;
+                .ok_or_else(|| Error::no_existe("marca", mid))?;
         }
         p.marca_id = v;
     }
     if let Some(v) = c.unidad_medida {
         p.unidad_medida = normalizar_unidad(&v)?;
     }
-    if let Some(v) = c.afectacion_igv {
-        p.afectacion_igv = v;
-    }
-    if let Some(v) = c.tarifa_iva {
-        p.tarifa_iva = v;
-    }
-    if let Some(v) = c.icbper {
-        p.icbper = v;
-    }
-    if let Some(v) = c.ice_codigo {
-        p.ice_codigo = v;
-    }
-    if let Some(v) = c.ice_tarifa {
-        p.ice_tarifa = v;
-    }
-    if let Some(v) = c.precio_venta {
-        p.precio_venta = v;
-    }
-    if let Some(v) = c.precio_incluye_impuesto {
-        p.precio_incluye_impuesto = v;
-    }
-    if let Some(v) = c.costo {
-        p.costo = v;
-    }
-    if let Some(v) = c.stock_minimo {
-        p.stock_minimo = v;
-    }
-    if let Some(v) = c.stock_maximo {
-        p.stock_maximo = v;
-    }
+    entrada::poner(&mut p.afectacion_igv, c.afectacion_igv);
+    entrada::poner(&mut p.tarifa_iva, c.tarifa_iva);
+    entrada::poner(&mut p.icbper, c.icbper);
+    entrada::poner(&mut p.ice_codigo, c.ice_codigo);
+    entrada::poner(&mut p.ice_tarifa, c.ice_tarifa);
+    entrada::poner(&mut p.precio_venta, c.precio_venta);
+    entrada::poner(&mut p.precio_incluye_impuesto, c.precio_incluye_impuesto);
+    entrada::poner(&mut p.costo, c.costo);
+    entrada::poner(&mut p.stock_minimo, c.stock_minimo);
+    entrada::poner(&mut p.stock_maximo, c.stock_maximo);
     let cambia_control = c.requiere_serie.is_some_and(|v| v != p.requiere_serie)
         || c.requiere_lote.is_some_and(|v| v != p.requiere_lote);
     if cambia_control {
@@ -709,9 +679,7 @@ pub async fn actualizar_producto<U: Uow>(
         p.requiere_serie = c.requiere_serie.unwrap_or(p.requiere_serie);
         p.requiere_lote = c.requiere_lote.unwrap_or(p.requiere_lote);
     }
-    if let Some(v) = c.activo {
-        p.activo = v;
-    }
+    entrada::poner(&mut p.activo, c.activo);
     validar_producto(&p, empresa.pais)?;
     p.actualizado_en = ctx.reloj.ahora();
     uow.guardar_producto(&p).await?;
@@ -749,7 +717,7 @@ pub async fn eliminar_producto<U: Uow>(
 pub async fn producto_vigente<U: Uow>(uow: &mut U, id: Uuid) -> Result<Producto> {
     match uow.producto(id).await? {
         Some(p) if p.eliminado_en.is_none() => Ok(p),
-        _ => Err(no_encontrado("producto", id)),
+        _ => Err(Error::no_existe("producto", id)),
     }
 }
 
@@ -918,7 +886,7 @@ async fn almacen_activo<U: Uow>(uow: &mut U, id: Uuid) -> Result<Almacen> {
             Some("almacen_id"),
             format!("el almacén {} está desactivado", a.nombre),
         )),
-        None => Err(no_encontrado("almacén", id)),
+        None => Err(Error::no_existe("almacén", id)),
     }
 }
 
@@ -1241,7 +1209,7 @@ async fn aplicar_pierna<U: Uow>(
         let almacen = uow
             .almacen(e.almacen_id)
             .await?
-            .ok_or_else(|| no_encontrado("almacén", e.almacen_id))?;
+            .ok_or_else(|| Error::no_existe("almacén", e.almacen_id))?;
         let fijos = HashMap::from([(e.id, valor)]);
         let punto = (a_microsegundos(e.fecha), e.secuencia);
         cola.extend(
@@ -1251,7 +1219,7 @@ async fn aplicar_pierna<U: Uow>(
     let fila = uow
         .movimiento(fila.id)
         .await?
-        .ok_or_else(|| no_encontrado("movimiento", fila.id))?;
+        .ok_or_else(|| Error::no_existe("movimiento", fila.id))?;
     if !permitir && !p.tipo.es_entrada() {
         // The present must still cover what is reserved.
         let s = uow.stock_bloqueado(p.producto.id, p.almacen.id).await?;
@@ -1945,7 +1913,7 @@ pub async fn stock_a_fecha<U: Uow>(
         Some(a) => vec![
             uow.almacen(a)
                 .await?
-                .ok_or_else(|| no_encontrado("almacén", a))?
+                .ok_or_else(|| Error::no_existe("almacén", a))?
                 .id,
         ],
         None => uow
@@ -1971,14 +1939,6 @@ pub async fn stock_a_fecha<U: Uow>(
         });
     }
     Ok(out)
-}
-
-/// The end of a civil day in a time zone: a date's stock includes that whole day.
-pub fn fin_del_dia(fecha: Date, zona: time::UtcOffset) -> OffsetDateTime {
-    fecha
-        .with_hms_micro(23, 59, 59, 999_999)
-        .map(|t| t.assume_offset(zona))
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// A product below its minimum stock.

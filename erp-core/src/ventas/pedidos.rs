@@ -196,10 +196,6 @@ pub struct NuevaOrden {
     pub descuento_global: Option<Decimal>,
 }
 
-fn no_encontrado(entidad: &'static str, id: Uuid) -> Error {
-    Error::no_encontrado(entidad, format!("{entidad} {id} no existe en esta empresa"))
-}
-
 fn estado_invalido(mensaje: impl Into<String>) -> Error {
     Error::conflicto(Codigo::EstadoInvalido, Some("estado"), mensaje)
 }
@@ -232,7 +228,7 @@ async fn preciar<U: Uow>(
                 format!("el cliente {} está desactivado", c.razon_social),
             ));
         }
-        None => return Err(no_encontrado("cliente", cliente_id)),
+        None => return Err(Error::no_existe("cliente", cliente_id)),
     }
     if lineas.is_empty() {
         return Err(Error::validacion(
@@ -388,7 +384,7 @@ async fn cotizacion_al_dia<U: Uow>(
     let mut c = uow
         .cotizacion(id)
         .await?
-        .ok_or_else(|| no_encontrado("cotización", id))?;
+        .ok_or_else(|| Error::no_existe("cotización", id))?;
     let zona = uow.empresa().await?.zona_horaria();
     let hoy = ctx.reloj.ahora().to_offset(zona).date();
     if c.estado == EstadoCotizacion::Vigente && c.fecha_validez < hoy {
@@ -407,7 +403,7 @@ pub async fn duplicar_cotizacion<U: Uow>(
     let original = uow
         .cotizacion(id)
         .await?
-        .ok_or_else(|| no_encontrado("cotización", id))?;
+        .ok_or_else(|| Error::no_existe("cotización", id))?;
     let dias = (original.fecha_validez - original.fecha_emision)
         .whole_days()
         .clamp(1, 365) as u32;
@@ -548,7 +544,7 @@ pub async fn crear_orden<U: Uow>(
                     format!("el almacén {} está desactivado", a.nombre),
                 ));
             }
-            None => return Err(no_encontrado("almacén", id)),
+            None => return Err(Error::no_existe("almacén", id)),
         },
         None => {
             let activos: Vec<_> = uow
@@ -627,7 +623,7 @@ pub async fn confirmar_orden<U: Uow>(uow: &mut U, id: Uuid) -> Result<OrdenVenta
     let mut o = uow
         .orden(id)
         .await?
-        .ok_or_else(|| no_encontrado("orden de venta", id))?;
+        .ok_or_else(|| Error::no_existe("orden de venta", id))?;
     if o.estado != EstadoOrden::Pendiente {
         return Err(estado_invalido(format!(
             "la orden {} está {}: solo se confirma una pendiente",
@@ -646,7 +642,7 @@ pub async fn cancelar_orden<U: Uow>(uow: &mut U, id: Uuid, motivo: &str) -> Resu
     let mut o = uow
         .orden(id)
         .await?
-        .ok_or_else(|| no_encontrado("orden de venta", id))?;
+        .ok_or_else(|| Error::no_existe("orden de venta", id))?;
     match o.estado {
         EstadoOrden::Pendiente => {}
         EstadoOrden::Confirmada => reservar(uow, &o, -Decimal::ONE).await?,
@@ -688,7 +684,7 @@ pub async fn generar_venta<U: Uow>(
     let mut o = uow
         .orden(id)
         .await?
-        .ok_or_else(|| no_encontrado("orden de venta", id))?;
+        .ok_or_else(|| Error::no_existe("orden de venta", id))?;
     match o.estado {
         EstadoOrden::Pendiente => {}
         EstadoOrden::Confirmada => reservar(uow, &o, -Decimal::ONE).await?,

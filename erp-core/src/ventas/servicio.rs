@@ -32,10 +32,6 @@ const TOPE_BOLETA_ANONIMA_PEN: Decimal = Decimal::from_parts(700, 0, 0, false, 0
 /// An Ecuadorian factura to "consumidor final" may not exceed this (FICHA §9.10).
 const TOPE_CONSUMIDOR_FINAL_USD: Decimal = Decimal::from_parts(50, 0, 0, false, 0);
 
-fn no_encontrado(entidad: &'static str, id: Uuid) -> Error {
-    Error::no_encontrado(entidad, format!("{entidad} {id} no existe en esta empresa"))
-}
-
 fn error_campo(codigo: Codigo, campo: impl Into<String>, mensaje: impl Into<String>) -> Error {
     Error::validacion(codigo, campo, mensaje)
 }
@@ -71,7 +67,7 @@ async fn vender_con<U: Uow>(
                 let comprobante = uow
                     .comprobante(v.comprobante_id)
                     .await?
-                    .ok_or_else(|| no_encontrado("comprobante", v.comprobante_id))?;
+                    .ok_or_else(|| Error::no_existe("comprobante", v.comprobante_id))?;
                 return Ok(VentaEmitida {
                     venta: v,
                     comprobante,
@@ -111,7 +107,7 @@ async fn vender_con<U: Uow>(
                     format!("el cliente {} está desactivado", c.razon_social),
                 ));
             }
-            None => return Err(no_encontrado("cliente", id)),
+            None => return Err(Error::no_existe("cliente", id)),
         },
         None => terceros::cliente_varios(uow, ctx).await?,
     };
@@ -453,7 +449,7 @@ async fn almacen_de_venta<U: Uow>(uow: &mut U, pedido: Option<Uuid>) -> Result<A
         Some(id) => almacenes
             .into_iter()
             .find(|a| a.id == id)
-            .ok_or_else(|| no_encontrado("almacén", id))?,
+            .ok_or_else(|| Error::no_existe("almacén", id))?,
         None => {
             let activos: Vec<Almacen> = almacenes.into_iter().filter(|a| a.activo).collect();
             match activos.iter().find(|a| a.es_principal) {
@@ -791,7 +787,7 @@ pub async fn venta_pos<U: Uow>(
         let comprobante = uow
             .comprobante(venta.comprobante_id)
             .await?
-            .ok_or_else(|| no_encontrado("comprobante", venta.comprobante_id))?;
+            .ok_or_else(|| Error::no_existe("comprobante", venta.comprobante_id))?;
         return Ok(VentaEmitida { venta, comprobante });
     }
     let codigos: Vec<String> = v
@@ -949,7 +945,7 @@ pub async fn anular<U: Uow>(
     let venta = uow
         .venta(venta_id)
         .await?
-        .ok_or_else(|| no_encontrado("venta", venta_id))?;
+        .ok_or_else(|| Error::no_existe("venta", venta_id))?;
     if venta.estado == EstadoVenta::Anulada {
         return Err(Error::conflicto(
             Codigo::EstadoInvalido,
@@ -988,7 +984,7 @@ pub async fn devolver<U: Uow>(
     let venta = uow
         .venta(venta_id)
         .await?
-        .ok_or_else(|| no_encontrado("venta", venta_id))?;
+        .ok_or_else(|| Error::no_existe("venta", venta_id))?;
     if venta.estado == EstadoVenta::Anulada {
         return Err(Error::conflicto(
             Codigo::EstadoInvalido,
@@ -1078,7 +1074,7 @@ async fn nota_de_credito<U: Uow>(
     let original = uow
         .comprobante(venta.comprobante_id)
         .await?
-        .ok_or_else(|| no_encontrado("comprobante", venta.comprobante_id))?;
+        .ok_or_else(|| Error::no_existe("comprobante", venta.comprobante_id))?;
     let completa = lineas.iter().all(|d| {
         venta
             .lineas
@@ -1122,7 +1118,7 @@ async fn nota_de_credito<U: Uow>(
         let p = uow
             .producto(l.producto_id)
             .await?
-            .ok_or_else(|| no_encontrado("producto", l.producto_id))?;
+            .ok_or_else(|| Error::no_existe("producto", l.producto_id))?;
         let descuento = if d.cantidad == l.cantidad {
             l.descuento
         } else {
@@ -1272,7 +1268,7 @@ pub async fn nota_debito<U: Uow>(
     let venta = uow
         .venta(venta_id)
         .await?
-        .ok_or_else(|| no_encontrado("venta", venta_id))?;
+        .ok_or_else(|| Error::no_existe("venta", venta_id))?;
     if venta.estado == EstadoVenta::Anulada {
         return Err(Error::conflicto(
             Codigo::EstadoInvalido,
@@ -1296,7 +1292,7 @@ pub async fn nota_debito<U: Uow>(
     let original = uow
         .comprobante(venta.comprobante_id)
         .await?
-        .ok_or_else(|| no_encontrado("comprobante", venta.comprobante_id))?;
+        .ok_or_else(|| Error::no_existe("comprobante", venta.comprobante_id))?;
     let mut lineas = Vec::with_capacity(n.items.len());
     for (i, c) in n.items.iter().enumerate() {
         let descripcion = crate::empresa::texto_requerido("descripcion", &c.descripcion, 250)

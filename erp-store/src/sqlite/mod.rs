@@ -25,6 +25,7 @@ use compat::types::Text;
 
 type Db = compat::Sqlite;
 type Fila = compat::Fila;
+type Conexion = compat::Conexion;
 
 fn dec(d: Decimal) -> Text<Decimal> {
     Text(d)
