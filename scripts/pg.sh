@@ -5,7 +5,8 @@
 # The cluster is stopped and removed when the calling script exits.
 
 pg_bin() {
-  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+  # No match is an empty answer, not a failure: callers run under `set -euo pipefail`.
+  { ls -d /usr/lib/postgresql/*/bin 2>/dev/null || true; } | sort -V | tail -n 1
 }
 
 pg_iniciar() {
@@ -17,19 +18,29 @@ pg_iniciar() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
     bin=$(pg_bin)
   fi
-  PG_DATA=$(mktemp -d /tmp/erp-pg.XXXXXX)
+  if ! command -v python3 >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 >/dev/null
+  fi
   local como=()
   if [ "$(id -u)" = "0" ]; then
-    chown postgres:postgres "$PG_DATA"
     como=(runuser -u postgres --)
+  fi
+  PG_DATA=$(mktemp -d /tmp/erp-pg.XXXXXX)
+  PG_CTL=("${como[@]}" "$bin/pg_ctl" -D "$PG_DATA/datos")
+  trap pg_detener EXIT
+  if [ "$(id -u)" = "0" ]; then
+    chown postgres:postgres "$PG_DATA"
   fi
   PG_PUERTO=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "${como[@]}" "$bin/initdb" -D "$PG_DATA/datos" -U erp --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-  "${como[@]}" "$bin/pg_ctl" -D "$PG_DATA/datos" -l "$PG_DATA/postgres.log" -w \
-    -o "-p $PG_PUERTO -k $PG_DATA -c listen_addresses=127.0.0.1 -c max_connections=200 $*" start >/dev/null
-  PG_CTL=("${como[@]}" "$bin/pg_ctl" -D "$PG_DATA/datos")
+  if ! "${PG_CTL[@]}" -l "$PG_DATA/postgres.log" -w \
+    -o "-p $PG_PUERTO -k $PG_DATA -c listen_addresses=127.0.0.1 -c max_connections=200 $*" start >/dev/null; then
+    echo "PostgreSQL no arrancó; su registro:" >&2
+    tail -n 30 "$PG_DATA/postgres.log" >&2 || true
+    return 1
+  fi
   export ERP_PG_URL="postgres://erp@127.0.0.1:$PG_PUERTO/postgres"
-  trap pg_detener EXIT
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') en 127.0.0.1:$PG_PUERTO"
 }
 
