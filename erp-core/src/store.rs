@@ -141,7 +141,9 @@ pub trait Uow: Send {
         almacen: Option<Uuid>,
     ) -> impl Future<Output = Result<Vec<Stock>>> + Send;
 
-    /// Appends a movement to the ledger.
+    /// Appends a movement to the ledger. A store may hold the row back and write it with the
+    /// others at the next read of the ledger or at commit, so a failure to write it (a duplicate
+    /// id, a missing lot) may be reported there; either way the unit of work commits nothing.
     fn insertar_movimiento(
         &mut self,
         m: &MovimientoStock,

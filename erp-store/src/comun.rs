@@ -551,8 +551,9 @@ macro_rules! impl_uow {
                 if self.pendientes.is_empty() {
                     return Ok(());
                 }
-                let pendientes = std::mem::take(&mut self.pendientes);
-                for bloque in pendientes.chunks(500) {
+                // The rows leave the buffer only once written: after a failed write, a commit
+                // tries them again and fails too, instead of committing a partial ledger.
+                for bloque in self.pendientes.chunks(500) {
                     let mut qb = $drv::QueryBuilder::<Db>::new(
                         "INSERT INTO movimientos_stock (empresa_id, id, secuencia, fecha_us, producto_id, \
                          almacen_id, tipo, cantidad, lote_id, movimiento_relacionado_id, referencia_tipo, \
@@ -607,6 +608,7 @@ macro_rules! impl_uow {
                     }
                     qb.build().execute(&mut *self.tx).await.map_err(error_sql)?;
                 }
+                self.pendientes.clear();
                 Ok(())
             }
         }

@@ -40,6 +40,7 @@ en_ambos!(
     venta_con_lotes,
     venta_idempotente,
     venta_en_ecuador,
+    nota_de_credito_con_las_tasas_de_la_venta,
     historial_del_cliente,
 );
 
@@ -564,6 +565,10 @@ async fn un_producto_en_dos_lineas(store: AnyStore) {
     t.m.registrar_movimiento(t.e, None, entrada(gorro.id, t.almacen, "5", "5"))
         .await
         .unwrap();
+    // 20 sweaters at 10.00 and 10 more at 13.00: 30 at an average of 11.00.
+    t.m.registrar_movimiento(t.e, None, entrada(t.chompa.id, t.almacen, "10", "13"))
+        .await
+        .unwrap();
     let r =
         t.m.vender(
             t.e,
@@ -581,8 +586,8 @@ async fn un_producto_en_dos_lineas(store: AnyStore) {
         .unwrap();
     assert_eq!(r.venta.total, d("139.95"));
     let costos: Vec<Decimal> = r.venta.lineas.iter().map(|l| l.costo_total).collect();
-    assert_eq!(costos, vec![d("20.00"), d("5.00"), d("30.00")]);
-    assert_eq!(stock(&t, t.chompa.id).await, (d("15"), d("150.00")));
+    assert_eq!(costos, vec![d("22.00"), d("5.00"), d("33.00")]);
+    assert_eq!(stock(&t, t.chompa.id).await, (d("25"), d("275.00")));
     assert_eq!(stock(&t, gorro.id).await, (d("4"), d("20.00")));
     let k =
         t.m.movimientos(
@@ -601,7 +606,7 @@ async fn un_producto_en_dos_lineas(store: AnyStore) {
         .map(|m| m.cantidad_saldo)
         .collect();
     saldos.sort();
-    assert_eq!(saldos, vec![d("15"), d("18")]);
+    assert_eq!(saldos, vec![d("25"), d("28")]);
 }
 
 async fn venta_al_credito_y_su_limite(store: AnyStore) {
@@ -753,20 +758,8 @@ async fn anulacion_con_nota_de_credito(store: AnyStore) {
         .await
         .unwrap_err();
     assert_eq!(err.codigo(), "estado_invalido");
-    let err =
-        t.m.anular_venta(
-            t.e,
-            None,
-            r.venta.id,
-            Anulacion {
-                motivo: String::new(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(err.codigo(), "estado_invalido");
-    // A boleta's note uses a B series; a bad reason code is refused.
+    // A boleta's note uses a B series; a note without a reason or with a bad reason code is
+    // refused.
     let b =
         t.m.vender(
             t.e,
@@ -778,6 +771,22 @@ async fn anulacion_con_nota_de_credito(store: AnyStore) {
         )
         .await
         .unwrap();
+    let err =
+        t.m.anular_venta(
+            t.e,
+            None,
+            b.venta.id,
+            Anulacion {
+                motivo: "  ".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.codigo(), err.campo()),
+        ("campo_requerido", Some("motivo"))
+    );
     let err =
         t.m.anular_venta(
             t.e,
@@ -840,6 +849,18 @@ async fn devolucion_parcial(store: AnyStore) {
         (err.codigo(), err.campo()),
         ("cantidad_invalida", Some("lineas[0].cantidad"))
     );
+    // The remaining 2 named twice would return 4: refused, nothing returned.
+    let mut dos_veces = dev("2");
+    dos_veces.lineas.push(dos_veces.lineas[0].clone());
+    let err =
+        t.m.devolver(t.e, None, r.venta.id, dos_veces)
+            .await
+            .unwrap_err();
+    assert_eq!(
+        (err.codigo(), err.campo()),
+        ("valor_no_permitido", Some("lineas[1].numero"))
+    );
+    assert_eq!(stock(&t, t.chompa.id).await, (d("18"), d("180.00")));
     // Annulling now credits only what is left.
     let nc2 =
         t.m.anular_venta(
@@ -1253,6 +1274,71 @@ async fn venta_en_ecuador(store: AnyStore) {
 }
 
 /// A valid Ecuadorian company RUC no other test uses: province 17, third digit 9, modulo 11.
+/// A sale made in Ecuador at 12 % IVA (March 2024) and annulled after the rise to 15 %: the
+/// credit note reverses the 12 % the sale charged, dated the day it is issued.
+async fn nota_de_credito_con_las_tasas_de_la_venta(store: AnyStore) {
+    use time::macros::datetime;
+    let reloj = RelojMovil::en(datetime!(2024-03-15 12:00 -5));
+    let m =
+        erp_core::motor::Motor::new(store, reloj.clone(), std::sync::Arc::new(erp_store::IdsV7));
+    let e = m
+        .crear_empresa(NuevaEmpresa {
+            pais: Pais::Ecuador,
+            tipo_identificacion: None,
+            identificacion: ruc_ecuador(),
+            razon_social: "Ferretería Cuenca S.A.".into(),
+            nombre_comercial: String::new(),
+            direccion: String::new(),
+            moneda: None,
+            subdominio: None,
+            ajustes: AjustesEmpresa::default(),
+        })
+        .await
+        .unwrap()
+        .id;
+    let a = almacen(&m, e, "Bodega").await;
+    let martillo = m
+        .crear_producto(e, None, nuevo_producto("Martillo", "10.00", "6"))
+        .await
+        .unwrap();
+    m.registrar_movimiento(e, None, entrada(martillo.id, a.id, "5", "6"))
+        .await
+        .unwrap();
+    let r = m
+        .vender(
+            e,
+            None,
+            NuevaVenta {
+                lineas: vec![linea(martillo.id, "1")],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.venta.total, d("11.20"));
+    reloj.poner(datetime!(2024-05-02 09:00 -5));
+    let nc = m
+        .anular_venta(
+            e,
+            None,
+            r.venta.id,
+            Anulacion {
+                motivo: "devolución del cliente".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(nc.total, d("11.20"));
+    // SRI code 2 is IVA 12 % (4 would be 15 %).
+    let iva = &nc.documento["totalConImpuestos"][0];
+    assert_eq!(
+        (&iva["codigoPorcentaje"], &iva["valor"]),
+        (&"2".into(), &"1.20".into())
+    );
+    assert_eq!(nc.fecha_emision, time::macros::date!(2024 - 05 - 02));
+}
+
 fn ruc_ecuador() -> String {
     loop {
         let base = ruc_aleatorio();

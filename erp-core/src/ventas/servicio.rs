@@ -999,6 +999,18 @@ pub async fn devolver<U: Uow>(
             "indique qué líneas se devuelven",
         ));
     }
+    // Each line is checked against what remains of it; naming it twice would return it twice.
+    let mut vistas = std::collections::HashSet::new();
+    if let Some(i) = d.lineas.iter().position(|l| !vistas.insert(l.numero)) {
+        return Err(error_campo(
+            Codigo::ValorNoPermitido,
+            format!("lineas[{i}].numero"),
+            format!(
+                "la línea {} de la venta figura más de una vez: indique su cantidad total una sola vez",
+                d.lineas[i].numero
+            ),
+        ));
+    }
     nota_de_credito(
         uow,
         ctx,
@@ -1134,9 +1146,11 @@ async fn nota_de_credito<U: Uow>(
         ));
         productos.push(p);
     }
+    // A credit note reverses the sale's taxes: the rates of the sale's date, not today's (the
+    // IVA that rose from 12 % to 15 %, a year's ICBPER).
     let doc = calculo::Documento {
         pais: empresa.pais,
-        fecha: ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date(),
+        fecha: venta.fecha,
         moneda: Some(venta.moneda),
         tipo_de_cambio: venta.tipo_de_cambio,
         precios_incluyen_impuesto: venta.precios_incluyen_impuesto,
@@ -1246,7 +1260,7 @@ async fn nota_de_credito<U: Uow>(
         cliente_numero_documento: original.cliente_numero_documento.clone(),
         cliente_razon_social: original.cliente_razon_social.clone(),
         cliente_direccion: original.cliente_direccion.clone(),
-        fecha_emision: doc.fecha,
+        fecha_emision: ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date(),
         moneda: venta.moneda,
         total,
         documento: serde_json::to_value(&calculado).map_err(Error::almacenamiento)?,

@@ -368,7 +368,12 @@ impl Pool {
         }
     }
 
+    /// Keeps a connection for reuse, unless it is still inside a transaction (its `ROLLBACK`
+    /// failed): then it is closed, which rolls back.
     pub(super) fn devolver(&self, c: rusqlite::Connection) {
+        if !c.is_autocommit() {
+            return;
+        }
         if let Ok(mut l) = self.0.libres.lock()
             && l.len() < self.0.max_libres
         {

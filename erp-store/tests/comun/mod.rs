@@ -18,6 +18,25 @@ pub fn d(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
 
+/// A clock the test moves by hand.
+pub struct RelojMovil(std::sync::Mutex<time::OffsetDateTime>);
+
+impl RelojMovil {
+    pub fn en(t: time::OffsetDateTime) -> Arc<Self> {
+        Arc::new(Self(std::sync::Mutex::new(t)))
+    }
+
+    pub fn poner(&self, t: time::OffsetDateTime) {
+        *self.0.lock().unwrap() = t;
+    }
+}
+
+impl erp_core::store::Reloj for RelojMovil {
+    fn ahora(&self) -> time::OffsetDateTime {
+        *self.0.lock().unwrap()
+    }
+}
+
 pub fn motor(store: AnyStore) -> M {
     Motor::new(store, Arc::new(RelojSistema), Arc::new(IdsV7))
 }
