@@ -279,6 +279,9 @@ pub trait Uow: Send {
     /// Saves a sale's state, lines (returned quantities) and instalments.
     fn actualizar_venta(&mut self, v: &Venta) -> impl Future<Output = Result<()>> + Send;
     fn venta(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Venta>>> + Send;
+    /// The same, its row locked until the unit of work ends: what a change of its state reads,
+    /// so that two changes of one venta (two annulments, two sales from one order) wait for each other.
+    fn venta_bloqueada(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Venta>>> + Send;
     fn venta_por_clave(
         &mut self,
         clave: &str,
@@ -302,6 +305,12 @@ pub trait Uow: Send {
 
     fn guardar_cotizacion(&mut self, c: &Cotizacion) -> impl Future<Output = Result<()>> + Send;
     fn cotizacion(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Cotizacion>>> + Send;
+    /// The same, its row locked until the unit of work ends: what a change of its state reads,
+    /// so that two changes of one cotizacion (two annulments, two sales from one order) wait for each other.
+    fn cotizacion_bloqueada(
+        &mut self,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Cotizacion>>> + Send;
     /// Quotations, newest first, optionally of one customer; a page and the total.
     fn listar_cotizaciones(
         &mut self,
@@ -313,6 +322,12 @@ pub trait Uow: Send {
     fn vencer_cotizaciones(&mut self, hoy: time::Date) -> impl Future<Output = Result<u64>> + Send;
     fn guardar_orden(&mut self, o: &OrdenVenta) -> impl Future<Output = Result<()>> + Send;
     fn orden(&mut self, id: Uuid) -> impl Future<Output = Result<Option<OrdenVenta>>> + Send;
+    /// The same, its row locked until the unit of work ends: what a change of its state reads,
+    /// so that two changes of one orden (two annulments, two sales from one order) wait for each other.
+    fn orden_bloqueada(
+        &mut self,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<OrdenVenta>>> + Send;
     fn listar_ordenes(
         &mut self,
         cliente: Option<Uuid>,

@@ -953,11 +953,21 @@ macro_rules! impl_uow {
 
             async fn venta(&mut self, id: Uuid) -> Result<Option<Venta>> {
                 let r = $drv::query(concat!("SELECT ", columnas_ventas!(), " FROM ventas WHERE empresa_id = $1 AND id = $2"))
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
+                    .bind(self.empresa)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?;
+                r.map(|r| fila_venta(&r)).transpose()
+            }
+
+            async fn venta_bloqueada(&mut self, id: Uuid) -> Result<Option<Venta>> {
+                let r = $drv::query(concat!("SELECT ", columnas_ventas!(), " FROM ventas WHERE empresa_id = $1 AND id = $2", $fu))
+                    .bind(self.empresa)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?;
                 r.map(|r| fila_venta(&r)).transpose()
             }
 
@@ -1095,15 +1105,22 @@ macro_rules! impl_uow {
             }
 
             async fn cotizacion(&mut self, id: Uuid) -> Result<Option<Cotizacion>> {
-                let r = $drv::query(
-                    concat!("SELECT ", columnas_cotizaciones!(), " FROM cotizaciones \
-                     WHERE empresa_id = $1 AND id = $2"),
-                )
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
+                let r = $drv::query(concat!("SELECT ", columnas_cotizaciones!(), " FROM cotizaciones WHERE empresa_id = $1 AND id = $2"))
+                    .bind(self.empresa)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?;
+                r.map(|r| fila_cotizacion(&r)).transpose()
+            }
+
+            async fn cotizacion_bloqueada(&mut self, id: Uuid) -> Result<Option<Cotizacion>> {
+                let r = $drv::query(concat!("SELECT ", columnas_cotizaciones!(), " FROM cotizaciones WHERE empresa_id = $1 AND id = $2", $fu))
+                    .bind(self.empresa)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?;
                 r.map(|r| fila_cotizacion(&r)).transpose()
             }
 
@@ -1166,14 +1183,22 @@ macro_rules! impl_uow {
             }
 
             async fn orden(&mut self, id: Uuid) -> Result<Option<OrdenVenta>> {
-                let r = $drv::query(
-                    concat!("SELECT ", columnas_ordenes_venta!(), " FROM ordenes_venta WHERE empresa_id = $1 AND id = $2"),
-                )
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
+                let r = $drv::query(concat!("SELECT ", columnas_ordenes_venta!(), " FROM ordenes_venta WHERE empresa_id = $1 AND id = $2"))
+                    .bind(self.empresa)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?;
+                r.map(|r| fila_orden(&r)).transpose()
+            }
+
+            async fn orden_bloqueada(&mut self, id: Uuid) -> Result<Option<OrdenVenta>> {
+                let r = $drv::query(concat!("SELECT ", columnas_ordenes_venta!(), " FROM ordenes_venta WHERE empresa_id = $1 AND id = $2", $fu))
+                    .bind(self.empresa)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?;
                 r.map(|r| fila_orden(&r)).transpose()
             }
 

@@ -383,6 +383,10 @@ impl Uow for AnyUow {
         delegar!(self, venta(id))
     }
 
+    async fn venta_bloqueada(&mut self, id: Uuid) -> Result<Option<Venta>> {
+        delegar!(self, venta_bloqueada(id))
+    }
+
     async fn venta_por_clave(&mut self, clave: &str) -> Result<Option<Venta>> {
         delegar!(self, venta_por_clave(clave))
     }
@@ -410,6 +414,10 @@ impl Uow for AnyUow {
         delegar!(self, cotizacion(id))
     }
 
+    async fn cotizacion_bloqueada(&mut self, id: Uuid) -> Result<Option<Cotizacion>> {
+        delegar!(self, cotizacion_bloqueada(id))
+    }
+
     async fn listar_cotizaciones(
         &mut self,
         cliente: Option<Uuid>,
@@ -429,6 +437,10 @@ impl Uow for AnyUow {
 
     async fn orden(&mut self, id: Uuid) -> Result<Option<OrdenVenta>> {
         delegar!(self, orden(id))
+    }
+
+    async fn orden_bloqueada(&mut self, id: Uuid) -> Result<Option<OrdenVenta>> {
+        delegar!(self, orden_bloqueada(id))
     }
 
     async fn listar_ordenes(

@@ -1,6 +1,6 @@
 //! Sales under concurrency, on both databases: numbers of one series are 1..N with no gap and no
 //! duplicate; scarce stock is never oversold (and a refused sale gives its number back); racing
-//! retries of one idempotent sale create it once.
+//! retries of one idempotent sale create it once; racing annulments of one sale credit it once.
 
 #![allow(clippy::unwrap_used)]
 
@@ -129,10 +129,48 @@ macro_rules! en_archivo_y_postgres {
     };
 }
 
+/// Eight annulments of one sale at once: one credit note, the stock back once.
+async fn anulaciones_simultaneas(store: AnyStore) {
+    let (m, e, codigo) = preparar(store, "10").await;
+    let venta = m
+        .venta_pos(e, None, pos(&codigo, None))
+        .await
+        .unwrap()
+        .venta;
+    let tareas: Vec<_> = (0..8)
+        .map(|_| {
+            let m = m.clone();
+            tokio::spawn(async move {
+                m.anular_venta(
+                    e,
+                    None,
+                    venta.id,
+                    erp_core::ventas::servicio::Anulacion {
+                        motivo: "cliente desiste".into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut notas = 0;
+    for t in tareas {
+        match t.await.unwrap() {
+            Ok(_) => notas += 1,
+            Err(err) => assert_eq!(err.codigo(), "estado_invalido", "{err}"),
+        }
+    }
+    assert_eq!(notas, 1);
+    assert_eq!(m.comprobantes_de_venta(e, venta.id).await.unwrap().len(), 2);
+    assert_eq!(m.stock(e, None, None).await.unwrap()[0].cantidad, d("10"));
+}
+
 en_archivo_y_postgres!(
     numeros_sin_huecos,
     stock_escaso_sin_sobreventa,
-    reintentos_simultaneos
+    reintentos_simultaneos,
+    anulaciones_simultaneas
 );
 
 /// The first sales of a new company, of different products, at once: the "clientes varios" and

@@ -382,7 +382,7 @@ async fn cotizacion_al_dia<U: Uow>(
     id: Uuid,
 ) -> Result<Cotizacion> {
     let mut c = uow
-        .cotizacion(id)
+        .cotizacion_bloqueada(id)
         .await?
         .ok_or_else(|| Error::no_existe("cotización", id))?;
     let zona = uow.empresa().await?.zona_horaria();
@@ -401,7 +401,7 @@ pub async fn duplicar_cotizacion<U: Uow>(
     id: Uuid,
 ) -> Result<Cotizacion> {
     let original = uow
-        .cotizacion(id)
+        .cotizacion_bloqueada(id)
         .await?
         .ok_or_else(|| Error::no_existe("cotización", id))?;
     let dias = (original.fecha_validez - original.fecha_emision)
@@ -621,7 +621,7 @@ async fn reservar<U: Uow>(uow: &mut U, o: &OrdenVenta, signo: Decimal) -> Result
 /// Confirms an order: its stock is reserved.
 pub async fn confirmar_orden<U: Uow>(uow: &mut U, id: Uuid) -> Result<OrdenVenta> {
     let mut o = uow
-        .orden(id)
+        .orden_bloqueada(id)
         .await?
         .ok_or_else(|| Error::no_existe("orden de venta", id))?;
     if o.estado != EstadoOrden::Pendiente {
@@ -640,7 +640,7 @@ pub async fn confirmar_orden<U: Uow>(uow: &mut U, id: Uuid) -> Result<OrdenVenta
 /// Cancels an order, releasing its reservation.
 pub async fn cancelar_orden<U: Uow>(uow: &mut U, id: Uuid, motivo: &str) -> Result<OrdenVenta> {
     let mut o = uow
-        .orden(id)
+        .orden_bloqueada(id)
         .await?
         .ok_or_else(|| Error::no_existe("orden de venta", id))?;
     match o.estado {
@@ -682,7 +682,7 @@ pub async fn generar_venta<U: Uow>(
     g: GenerarVenta,
 ) -> Result<VentaEmitida> {
     let mut o = uow
-        .orden(id)
+        .orden_bloqueada(id)
         .await?
         .ok_or_else(|| Error::no_existe("orden de venta", id))?;
     match o.estado {

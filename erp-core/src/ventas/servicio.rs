@@ -943,7 +943,7 @@ pub async fn anular<U: Uow>(
     a: Anulacion,
 ) -> Result<Comprobante> {
     let venta = uow
-        .venta(venta_id)
+        .venta_bloqueada(venta_id)
         .await?
         .ok_or_else(|| Error::no_existe("venta", venta_id))?;
     if venta.estado == EstadoVenta::Anulada {
@@ -982,7 +982,7 @@ pub async fn devolver<U: Uow>(
     d: Devolucion,
 ) -> Result<Comprobante> {
     let venta = uow
-        .venta(venta_id)
+        .venta_bloqueada(venta_id)
         .await?
         .ok_or_else(|| Error::no_existe("venta", venta_id))?;
     if venta.estado == EstadoVenta::Anulada {
@@ -1280,7 +1280,7 @@ pub async fn nota_debito<U: Uow>(
 ) -> Result<Comprobante> {
     let empresa = uow.empresa().await?;
     let venta = uow
-        .venta(venta_id)
+        .venta_bloqueada(venta_id)
         .await?
         .ok_or_else(|| Error::no_existe("venta", venta_id))?;
     if venta.estado == EstadoVenta::Anulada {
