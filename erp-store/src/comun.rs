@@ -4,8 +4,8 @@
 //!
 //! Each backend module brings what differs: how a decimal is bound and read (`TEXT` through
 //! `Text<Decimal>` in SQLite, `NUMERIC` in PostgreSQL), the row-lock suffix (`FOR UPDATE` or
-//! nothing, since SQLite's `BEGIN IMMEDIATE` already serializes writers), the ledger sequence and
-//! the batch update of running balances.
+//! nothing, since SQLite's `BEGIN IMMEDIATE` already serializes writers), whether a sale's stock
+//! rows are locked in one statement, and the batch update of running balances.
 
 use erp_core::error::{Codigo, Error};
 use erp_core::inventario::{EstadoSerie, ReferenciaMovimiento, TipoMovimiento};

@@ -1,4 +1,4 @@
-//! The `Store` port of `erp-core` on sqlx: SQLite (the embedded default, one file) and
+//! The `Store` port of `erp-core`: SQLite (the embedded default, one file; rusqlite) and
 //! PostgreSQL (production, many companies). One schema, in each dialect; one set of queries,
 //! written once in [`comun`]; one conformance suite run against both (`tests/`).
 //!

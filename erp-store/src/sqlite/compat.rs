@@ -6,8 +6,9 @@
 //! statement over a channel; on this 2-core machine those thread hand-offs took half of a sale's
 //! time (perf: `futex`/`flume` wake-ups dwarfed `sqlite3VdbeExec`). Here a statement runs on the
 //! calling thread. The futures complete without waiting, so a unit of work runs from `BEGIN` to
-//! `COMMIT` in one poll: the write lock is never held while the task is suspended, and a second
-//! writer waits (SQLite's busy timeout) only as long as that one unit of work takes.
+//! `COMMIT` in one poll as long as the caller awaits nothing else in between (the engine's flows
+//! do not): the write lock is then never held by a suspended task. A second writer blocks its
+//! runtime thread in SQLite's busy timeout (30 s at most) while the first finishes.
 
 use std::fmt;
 use std::marker::PhantomData;
