@@ -35,6 +35,7 @@ en_ambos!(
     devolucion_parcial,
     nota_de_debito,
     venta_fallida_no_deja_rastro,
+    precio_de_lista_en_otra_base,
     pagos_que_no_cubren,
     venta_con_series,
     venta_con_lotes,
@@ -925,19 +926,39 @@ async fn nota_de_debito(store: AnyStore) {
     assert_eq!(stock(&t, t.chompa.id).await.0, d("19"));
 }
 
+/// The sweater's list price (24.99) includes IGV; a sale expressed without taxes cannot take it
+/// as is: the line must name its price.
+async fn precio_de_lista_en_otra_base(store: AnyStore) {
+    let t = tienda(store).await;
+    let sin_igv = |precio: Option<&str>| NuevaVenta {
+        precios_incluyen_impuesto: Some(false),
+        lineas: vec![LineaVentaNueva {
+            precio: precio.map(d),
+            ..linea(t.chompa.id, "1")
+        }],
+        ..Default::default()
+    };
+    let err = t.m.vender(t.e, None, sin_igv(None)).await.unwrap_err();
+    assert_eq!(
+        (err.codigo(), err.campo()),
+        ("campo_requerido", Some("lineas[0].precio"))
+    );
+    assert_eq!(stock(&t, t.chompa.id).await.0, d("20"));
+    let r = t.m.vender(t.e, None, sin_igv(Some("21.18"))).await.unwrap();
+    assert_eq!(r.venta.total, d("24.99"));
+}
+
 async fn venta_fallida_no_deja_rastro(store: AnyStore) {
     let t = tienda(store).await;
-    let escaso =
-        t.m.crear_producto(t.e, None, nuevo_producto("Escaso", "5", "1"))
-            .await
-            .unwrap();
+    let mut n = nuevo_producto("Escaso", "5", "1");
+    n.precio_incluye_impuesto = true;
+    let escaso = t.m.crear_producto(t.e, None, n).await.unwrap();
     t.m.registrar_movimiento(t.e, None, entrada(escaso.id, t.almacen, "1", "1"))
         .await
         .unwrap();
-    let otro =
-        t.m.crear_producto(t.e, None, nuevo_producto("Otro", "5", "1"))
-            .await
-            .unwrap();
+    let mut n = nuevo_producto("Otro", "5", "1");
+    n.precio_incluye_impuesto = true;
+    let otro = t.m.crear_producto(t.e, None, n).await.unwrap();
     t.m.registrar_movimiento(t.e, None, entrada(otro.id, t.almacen, "5", "1"))
         .await
         .unwrap();

@@ -250,23 +250,8 @@ async fn preciar<U: Uow>(
             })?;
         productos.push(p);
     }
-    let inc = match inc {
-        Some(b) => b,
-        None => {
-            let primero = productos[0].precio_incluye_impuesto;
-            if productos
-                .iter()
-                .any(|p| p.precio_incluye_impuesto != primero)
-            {
-                return Err(Error::validacion(
-                    Codigo::CampoRequerido,
-                    "precios_incluyen_impuesto",
-                    "los productos mezclan precios con y sin impuestos: indique precios_incluyen_impuesto",
-                ));
-            }
-            primero
-        }
-    };
+    let precios: Vec<Option<Decimal>> = lineas.iter().map(|l| l.precio).collect();
+    let inc = super::servicio::base_de_precios(inc, &productos, &precios)?;
     let moneda = moneda.unwrap_or(empresa.moneda);
     let hoy = ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date();
     let pedido: Vec<LineaPedido> = lineas

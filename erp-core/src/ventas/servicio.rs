@@ -144,23 +144,8 @@ async fn vender_con<U: Uow>(
         }
         productos.push(p);
     }
-    let inc = match n.precios_incluyen_impuesto {
-        Some(b) => b,
-        None => {
-            let primero = productos[0].precio_incluye_impuesto;
-            if productos
-                .iter()
-                .any(|p| p.precio_incluye_impuesto != primero)
-            {
-                return Err(error_campo(
-                    Codigo::CampoRequerido,
-                    "precios_incluyen_impuesto",
-                    "los productos mezclan precios con y sin impuestos: indique precios_incluyen_impuesto",
-                ));
-            }
-            primero
-        }
-    };
+    let precios: Vec<Option<Decimal>> = n.lineas.iter().map(|l| l.precio).collect();
+    let inc = base_de_precios(n.precios_incluyen_impuesto, &productos, &precios)?;
     let hoy = ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date();
     let moneda = n.moneda.unwrap_or(empresa.moneda);
     let doc = calculo::Documento {
@@ -321,6 +306,51 @@ async fn tomar_numero<U: Uow>(
     let serie = comprobantes::elegir_serie(uow, ctx, tipo, None, pedida).await?;
     let numero = uow.siguiente_numero(tipo, &serie.serie).await?;
     Ok((serie.serie, numero))
+}
+
+/// Whether a document's prices include taxes: as asked, or as its products' list prices are
+/// when they agree. A line without a price takes its product's list price, so that price must be
+/// on the document's basis: 118.00 with IGV read as a price without it would charge 139.24.
+pub(crate) fn base_de_precios(
+    pedida: Option<bool>,
+    productos: &[Producto],
+    precios: &[Option<Decimal>],
+) -> Result<bool> {
+    let Some(inc) = pedida else {
+        let primero = productos.first().is_some_and(|p| p.precio_incluye_impuesto);
+        if productos
+            .iter()
+            .any(|p| p.precio_incluye_impuesto != primero)
+        {
+            return Err(error_campo(
+                Codigo::CampoRequerido,
+                "precios_incluyen_impuesto",
+                "los productos mezclan precios con y sin impuestos: indique precios_incluyen_impuesto",
+            ));
+        }
+        return Ok(primero);
+    };
+    for (i, (p, precio)) in productos.iter().zip(precios).enumerate() {
+        if precio.is_some() || p.precio_incluye_impuesto == inc {
+            continue;
+        }
+        return Err(error_campo(
+            Codigo::CampoRequerido,
+            format!("lineas[{i}].precio"),
+            format!(
+                "línea {}: el precio de lista de {} {} impuestos y el documento {}: indique el precio",
+                i + 1,
+                p.codigo,
+                if p.precio_incluye_impuesto {
+                    "incluye"
+                } else {
+                    "no incluye"
+                },
+                if inc { "los incluye" } else { "no" },
+            ),
+        ));
+    }
+    Ok(inc)
 }
 
 fn en_linea(e: Error, i: usize) -> Error {
