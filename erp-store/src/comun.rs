@@ -545,6 +545,17 @@ macro_rules! impl_uow {
         }
 
         impl $uow {
+            /// The row of this company with this id, read by `sql` (`$1` the company, `$2` the id).
+            async fn por_id<T>(&mut self, sql: &'static str, id: Uuid, fila: fn(&Fila) -> Result<T>) -> Result<Option<T>> {
+                let r = $drv::query(sql)
+                    .bind(self.empresa)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?;
+                r.map(|r| fila(&r)).transpose()
+            }
+
             /// Writes the movements held back by `insertar_movimiento`: one multi-row INSERT into
             /// `movimientos_stock`, one into `kardex`.
             async fn escribir_pendientes(&mut self) -> Result<()> {
@@ -952,23 +963,13 @@ macro_rules! impl_uow {
             }
 
             async fn venta(&mut self, id: Uuid) -> Result<Option<Venta>> {
-                let r = $drv::query(concat!("SELECT ", columnas_ventas!(), " FROM ventas WHERE empresa_id = $1 AND id = $2"))
-                    .bind(self.empresa)
-                    .bind(id)
-                    .fetch_optional(&mut *self.tx)
-                    .await
-                    .map_err(error_sql)?;
-                r.map(|r| fila_venta(&r)).transpose()
+                let sql = concat!("SELECT ", columnas_ventas!(), " FROM ventas WHERE empresa_id = $1 AND id = $2");
+                self.por_id(sql, id, fila_venta).await
             }
 
             async fn venta_bloqueada(&mut self, id: Uuid) -> Result<Option<Venta>> {
-                let r = $drv::query(concat!("SELECT ", columnas_ventas!(), " FROM ventas WHERE empresa_id = $1 AND id = $2", $fu))
-                    .bind(self.empresa)
-                    .bind(id)
-                    .fetch_optional(&mut *self.tx)
-                    .await
-                    .map_err(error_sql)?;
-                r.map(|r| fila_venta(&r)).transpose()
+                let sql = concat!("SELECT ", columnas_ventas!(), " FROM ventas WHERE empresa_id = $1 AND id = $2", $fu);
+                self.por_id(sql, id, fila_venta).await
             }
 
             async fn venta_por_clave(&mut self, clave: &str) -> Result<Option<Venta>> {
@@ -1105,23 +1106,13 @@ macro_rules! impl_uow {
             }
 
             async fn cotizacion(&mut self, id: Uuid) -> Result<Option<Cotizacion>> {
-                let r = $drv::query(concat!("SELECT ", columnas_cotizaciones!(), " FROM cotizaciones WHERE empresa_id = $1 AND id = $2"))
-                    .bind(self.empresa)
-                    .bind(id)
-                    .fetch_optional(&mut *self.tx)
-                    .await
-                    .map_err(error_sql)?;
-                r.map(|r| fila_cotizacion(&r)).transpose()
+                let sql = concat!("SELECT ", columnas_cotizaciones!(), " FROM cotizaciones WHERE empresa_id = $1 AND id = $2");
+                self.por_id(sql, id, fila_cotizacion).await
             }
 
             async fn cotizacion_bloqueada(&mut self, id: Uuid) -> Result<Option<Cotizacion>> {
-                let r = $drv::query(concat!("SELECT ", columnas_cotizaciones!(), " FROM cotizaciones WHERE empresa_id = $1 AND id = $2", $fu))
-                    .bind(self.empresa)
-                    .bind(id)
-                    .fetch_optional(&mut *self.tx)
-                    .await
-                    .map_err(error_sql)?;
-                r.map(|r| fila_cotizacion(&r)).transpose()
+                let sql = concat!("SELECT ", columnas_cotizaciones!(), " FROM cotizaciones WHERE empresa_id = $1 AND id = $2", $fu);
+                self.por_id(sql, id, fila_cotizacion).await
             }
 
             async fn listar_cotizaciones(&mut self, cliente: Option<Uuid>, pagina: u32, tamanio: u32) -> Result<(Vec<Cotizacion>, u64)> {
@@ -1183,23 +1174,13 @@ macro_rules! impl_uow {
             }
 
             async fn orden(&mut self, id: Uuid) -> Result<Option<OrdenVenta>> {
-                let r = $drv::query(concat!("SELECT ", columnas_ordenes_venta!(), " FROM ordenes_venta WHERE empresa_id = $1 AND id = $2"))
-                    .bind(self.empresa)
-                    .bind(id)
-                    .fetch_optional(&mut *self.tx)
-                    .await
-                    .map_err(error_sql)?;
-                r.map(|r| fila_orden(&r)).transpose()
+                let sql = concat!("SELECT ", columnas_ordenes_venta!(), " FROM ordenes_venta WHERE empresa_id = $1 AND id = $2");
+                self.por_id(sql, id, fila_orden).await
             }
 
             async fn orden_bloqueada(&mut self, id: Uuid) -> Result<Option<OrdenVenta>> {
-                let r = $drv::query(concat!("SELECT ", columnas_ordenes_venta!(), " FROM ordenes_venta WHERE empresa_id = $1 AND id = $2", $fu))
-                    .bind(self.empresa)
-                    .bind(id)
-                    .fetch_optional(&mut *self.tx)
-                    .await
-                    .map_err(error_sql)?;
-                r.map(|r| fila_orden(&r)).transpose()
+                let sql = concat!("SELECT ", columnas_ordenes_venta!(), " FROM ordenes_venta WHERE empresa_id = $1 AND id = $2", $fu);
+                self.por_id(sql, id, fila_orden).await
             }
 
             async fn listar_ordenes(&mut self, cliente: Option<Uuid>, pagina: u32, tamanio: u32) -> Result<(Vec<OrdenVenta>, u64)> {

@@ -1188,25 +1188,15 @@ async fn venta_idempotente(store: AnyStore) {
 
 async fn venta_en_ecuador(store: AnyStore) {
     let m = motor(store);
-    let e = m
-        .crear_empresa(NuevaEmpresa {
-            pais: Pais::Ecuador,
-            tipo_identificacion: None,
-            identificacion: ruc_ecuador(),
-            razon_social: "Comercial Quito S.A.".into(),
-            nombre_comercial: String::new(),
-            direccion: String::new(),
-            moneda: None,
-            subdominio: None,
-            ajustes: AjustesEmpresa {
-                sri_establecimiento: Some("002".into()),
-                sri_punto_emision: Some("010".into()),
-                ..Default::default()
-            },
-        })
-        .await
-        .unwrap()
-        .id;
+    let e = empresa_ec(
+        &m,
+        AjustesEmpresa {
+            sri_establecimiento: Some("002".into()),
+            sri_punto_emision: Some("010".into()),
+            ..Default::default()
+        },
+    )
+    .await;
     let a = almacen(&m, e, "Bodega").await;
     let mut n = nuevo_producto("Cemento 50 kg", "8.50", "6");
     n.tarifa_iva = Some(erp_core::TarifaIva::Cinco);
@@ -1302,21 +1292,7 @@ async fn nota_de_credito_con_las_tasas_de_la_venta(store: AnyStore) {
     let reloj = RelojMovil::en(datetime!(2024-03-15 12:00 -5));
     let m =
         erp_core::motor::Motor::new(store, reloj.clone(), std::sync::Arc::new(erp_store::IdsV7));
-    let e = m
-        .crear_empresa(NuevaEmpresa {
-            pais: Pais::Ecuador,
-            tipo_identificacion: None,
-            identificacion: ruc_ecuador(),
-            razon_social: "Ferretería Cuenca S.A.".into(),
-            nombre_comercial: String::new(),
-            direccion: String::new(),
-            moneda: None,
-            subdominio: None,
-            ajustes: AjustesEmpresa::default(),
-        })
-        .await
-        .unwrap()
-        .id;
+    let e = empresa_ec(&m, AjustesEmpresa::default()).await;
     let a = almacen(&m, e, "Bodega").await;
     let martillo = m
         .crear_producto(e, None, nuevo_producto("Martillo", "10.00", "6"))
@@ -1358,6 +1334,24 @@ async fn nota_de_credito_con_las_tasas_de_la_venta(store: AnyStore) {
         (&"2".into(), &"1.20".into())
     );
     assert_eq!(nc.fecha_emision, time::macros::date!(2024 - 05 - 02));
+}
+
+/// An Ecuadorian company with a fresh RUC.
+async fn empresa_ec(m: &M, ajustes: AjustesEmpresa) -> Uuid {
+    m.crear_empresa(NuevaEmpresa {
+        pais: Pais::Ecuador,
+        tipo_identificacion: None,
+        identificacion: ruc_ecuador(),
+        razon_social: "Comercial Quito S.A.".into(),
+        nombre_comercial: String::new(),
+        direccion: String::new(),
+        moneda: None,
+        subdominio: None,
+        ajustes,
+    })
+    .await
+    .unwrap()
+    .id
 }
 
 fn ruc_ecuador() -> String {
