@@ -149,9 +149,24 @@ pub struct Comprobante {
 }
 
 impl Comprobante {
-    /// `F001-00000012`: how a document number is shown (8 digits, as the contract says).
+    /// How a document number is shown: `F001-00000012` in Peru (8 digits, as the contract
+    /// says), `001-001-000000012` in Ecuador (the SRI's 9-digit secuencial). Ecuador's series
+    /// are the only ones with a dash.
     pub fn numero_completo(&self) -> String {
-        format!("{}-{:08}", self.serie, self.numero)
+        if self.serie.contains('-') {
+            format!("{}-{:09}", self.serie, self.numero)
+        } else {
+            format!("{}-{:08}", self.serie, self.numero)
+        }
+    }
+}
+
+/// The last number a series can give: SUNAT's correlativo has up to 8 digits, the SRI's
+/// secuencial 9.
+pub fn numero_maximo(pais: Pais) -> i64 {
+    match pais {
+        Pais::Peru => 99_999_999,
+        Pais::Ecuador => 999_999_999,
     }
 }
 

@@ -26,7 +26,9 @@ use crate::terceros::{self, CambiosCliente, Cliente, NuevoCliente, NuevoProveedo
 use crate::ventas::pedidos::{
     self, Cotizacion, GenerarVenta, NuevaCotizacion, NuevaOrden, OrdenVenta,
 };
-use crate::ventas::servicio::{self as ventas, Anulacion, Devolucion, NotaDebitoNueva, VentaPos};
+use crate::ventas::servicio::{
+    self as ventas, Anulacion, Devolucion, NotaCreditoValor, NotaDebitoNueva, VentaPos,
+};
 use crate::ventas::{FiltroVentas, NuevaVenta, Venta, VentaEmitida};
 
 /// The engine over a store, with the clock and id source it is handed.
@@ -540,6 +542,19 @@ impl<S: Store> Motor<S> {
         en_uow!(self, empresa, usuario, |uow, ctx| ventas::devolver(
             &mut uow, &ctx, venta, d
         ))
+    }
+
+    /// A credit note of value (a discount or a decrease after the sale): no stock moves.
+    pub async fn nota_credito_valor(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        venta: Uuid,
+        n: NotaCreditoValor,
+    ) -> Result<Comprobante> {
+        en_uow!(self, empresa, usuario, |uow, ctx| {
+            ventas::nota_credito_valor(&mut uow, &ctx, venta, n)
+        })
     }
 
     pub async fn nota_debito(

@@ -25,7 +25,7 @@ use crate::inventario::{
 };
 use crate::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
 use crate::ventas::pedidos::{Cotizacion, OrdenVenta};
-use crate::ventas::{FiltroVentas, Venta};
+use crate::ventas::{DeudaVenta, FiltroVentas, Venta};
 
 /// The time, handed to the engine so that every flow is deterministic under test.
 pub trait Reloj: Send + Sync {
@@ -217,6 +217,12 @@ pub trait Uow: Send {
     /// the stored one: safe when two units of work make the same customer at once.
     fn asegurar_cliente(&mut self, c: &Cliente) -> impl Future<Output = Result<Cliente>> + Send;
     fn cliente(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Cliente>>> + Send;
+    /// The same, its row locked until the unit of work ends: what a credit sale reads, so that
+    /// two credit sales of one customer cannot both spend the same available credit.
+    fn cliente_bloqueado(
+        &mut self,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Cliente>>> + Send;
     /// The active customer with this document, or else the latest inactive one.
     fn cliente_por_documento(
         &mut self,
@@ -230,11 +236,12 @@ pub trait Uow: Send {
         pagina: u32,
         tamanio: u32,
     ) -> impl Future<Output = Result<(Vec<Cliente>, u64)>> + Send;
-    /// What a customer still owes on credit sales.
+    /// What a customer still owes on credit sales: each sale's currency, exchange rate and
+    /// balance (only those with a balance).
     fn deuda_cliente(
         &mut self,
         cliente: Uuid,
-    ) -> impl Future<Output = Result<rust_decimal::Decimal>> + Send;
+    ) -> impl Future<Output = Result<Vec<DeudaVenta>>> + Send;
 
     fn guardar_proveedor(&mut self, p: &Proveedor) -> impl Future<Output = Result<()>> + Send;
     fn proveedor(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Proveedor>>> + Send;

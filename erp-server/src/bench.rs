@@ -40,11 +40,12 @@ pub struct Opciones {
 
 pub async fn ventas(o: Opciones) -> Result<serde_json::Value, String> {
     let clientes = o.clientes.clamp(1, 256);
-    let dir = std::env::temp_dir().join(format!("erp-bench-ventas-{}", Uuid::now_v7()));
+    let dir = Directorio(std::env::temp_dir().join(format!("erp-bench-ventas-{}", Uuid::now_v7())));
+    let dir = &dir.0;
     let store = match &o.db {
         Some(url) => AnyStore::abrir(url).await.map_err(|e| e.to_string())?,
         None => {
-            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
             let sync = match o.sincronizacion {
                 Sync::Normal => Sincronizacion::Normal,
                 Sync::Full => Sincronizacion::Full,
@@ -155,13 +156,14 @@ pub async fn ventas(o: Opciones) -> Result<serde_json::Value, String> {
     let pagos = Arc::new(serde_json::to_string(&muestra.venta.pagos).map_err(|e| e.to_string())?);
     let productos = Arc::new(productos);
 
-    let por_cliente = o.ventas.div_ceil(clientes);
     let inicio = Instant::now();
     let mut tareas = Vec::with_capacity(clientes);
     for (k, serie) in series.into_iter().enumerate() {
         let (m, store, productos) = (m.clone(), store.clone(), productos.clone());
         let (documento, lineas, pagos) = (documento.clone(), lineas.clone(), pagos.clone());
         let modo = o.modo;
+        // Exactly `ventas` in all: the first `ventas % clientes` clients make one more.
+        let por_cliente = o.ventas / clientes + usize::from(k < o.ventas % clientes);
         tareas.push(tokio::spawn(async move {
             for i in 0..por_cliente {
                 let semilla = (k * 1_000_003 + i * 7_919 + 1) as u64;
@@ -211,7 +213,6 @@ pub async fn ventas(o: Opciones) -> Result<serde_json::Value, String> {
         hechas += t.await.map_err(|e| e.to_string())??;
     }
     let segundos = inicio.elapsed().as_secs_f64();
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(serde_json::json!({
         "bench": "ventas",
         "mode": match o.modo { Modo::Motor => "motor", Modo::Sql => "sql" },
@@ -225,6 +226,15 @@ pub async fn ventas(o: Opciones) -> Result<serde_json::Value, String> {
         "sales_per_s": (hechas as f64 / segundos).round(),
         "lines_per_s": (3.0 * hechas as f64 / segundos).round(),
     }))
+}
+
+/// The benchmark's SQLite directory, removed however the run ends.
+struct Directorio(std::path::PathBuf);
+
+impl Drop for Directorio {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Three distinct products, from a deterministic generator.

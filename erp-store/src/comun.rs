@@ -735,22 +735,42 @@ macro_rules! impl_uow {
                 .await
             }
 
-            async fn deuda_cliente(&mut self, cliente: Uuid) -> Result<rust_decimal::Decimal> {
-                // Summed here: SQLite cannot add TEXT decimals exactly.
+            async fn cliente_bloqueado(&mut self, id: Uuid) -> Result<Option<Cliente>> {
+                let r = $drv::query(
+                    concat!("SELECT ", columnas_clientes!(), " FROM clientes \
+                     WHERE empresa_id = $1 AND id = $2", $fu),
+                )
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                r.map(|r| fila_cliente(&r)).transpose()
+            }
+
+            async fn deuda_cliente(&mut self, cliente: Uuid) -> Result<Vec<erp_core::ventas::DeudaVenta>> {
+                // Filtered here: SQLite cannot compare TEXT decimals.
                 let filas = $drv::query(
-                    "SELECT saldo_pendiente FROM ventas WHERE empresa_id = $1 AND cliente_id = $2 \
-                     AND condicion = 'credito' AND estado = 'completada'",
+                    "SELECT moneda, tipo_de_cambio, saldo_pendiente FROM ventas WHERE empresa_id = $1 \
+                     AND cliente_id = $2 AND condicion = 'credito' AND estado = 'completada'",
                 )
                 .bind(self.empresa)
                 .bind(cliente)
                 .fetch_all(&mut *self.tx)
                 .await
                 .map_err(error_sql)?;
-                let mut suma = rust_decimal::Decimal::ZERO;
+                let mut out = Vec::new();
                 for r in &filas {
-                    suma += leer_dec(r, 0)?;
+                    let saldo = leer_dec(r, 2)?;
+                    if saldo > rust_decimal::Decimal::ZERO {
+                        out.push(erp_core::ventas::DeudaVenta {
+                            moneda: comun::moneda(&r.try_get::<String, _>(0).map_err(error_sql)?)?,
+                            tipo_de_cambio: leer_dec_opt(r, 1)?,
+                            saldo,
+                        });
+                    }
                 }
-                Ok(suma)
+                Ok(out)
             }
 
             async fn guardar_proveedor(&mut self, p: &Proveedor) -> Result<()> {

@@ -326,7 +326,11 @@ impl Uow for AnyUow {
         delegar!(self, buscar_clientes(texto, pagina, tamanio))
     }
 
-    async fn deuda_cliente(&mut self, cliente: Uuid) -> Result<rust_decimal::Decimal> {
+    async fn cliente_bloqueado(&mut self, id: Uuid) -> Result<Option<Cliente>> {
+        delegar!(self, cliente_bloqueado(id))
+    }
+
+    async fn deuda_cliente(&mut self, cliente: Uuid) -> Result<Vec<erp_core::ventas::DeudaVenta>> {
         delegar!(self, deuda_cliente(cliente))
     }
 

@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use comun::*;
 use erp_core::Motor;
+use erp_core::inventario::EstadoSerie;
 use erp_core::inventario::servicio::NuevoAlmacen;
 use erp_core::store::Reloj;
 use erp_core::terceros::NuevoCliente;
 use erp_core::ventas::pedidos::{
-    EstadoCotizacion, EstadoOrden, GenerarVenta, LineaPedidoNueva, NuevaCotizacion,
+    DespachoLinea, EstadoCotizacion, EstadoOrden, GenerarVenta, LineaPedidoNueva, NuevaCotizacion,
+    NuevaOrden,
 };
 use erp_core::ventas::servicio::{ItemPos, VentaPos};
 use erp_store::{AnyStore, IdsV7};
@@ -21,7 +23,8 @@ use time::{Duration, OffsetDateTime};
 en_ambos!(
     cotizacion_orden_venta,
     cotizacion_vencida_solo_se_duplica,
-    reserva_de_la_orden
+    reserva_de_la_orden,
+    orden_con_series_y_lotes
 );
 
 /// A clock that can be moved forward, to see quotations expire.
@@ -256,5 +259,186 @@ async fn reserva_de_la_orden(store: AnyStore) {
             .unwrap_err()
             .codigo(),
         "estado_invalido"
+    );
+}
+
+/// An order of a serial-tracked phone and a lot-tracked syrup: the dispatch names the serial and
+/// the lot when the sale is generated; without the serial the sale is refused and the order stays
+/// as it was. A retry with the same key returns the same sale. An inactive product cannot be
+/// ordered.
+async fn orden_con_series_y_lotes(store: AnyStore) {
+    let (m, e, _, c) = preparar(store, reloj()).await;
+    let a = m.almacenes(e).await.unwrap()[0].id;
+    let mut n = nuevo_producto("Celular", "900", "600");
+    n.requiere_serie = true;
+    let cel = m.crear_producto(e, None, n).await.unwrap();
+    let mut ent = entrada(cel.id, a, "2", "600");
+    ent.series = vec!["IMEI-A".into(), "IMEI-B".into()];
+    m.registrar_movimiento(e, None, ent).await.unwrap();
+    let mut n = nuevo_producto("Jarabe", "12", "6");
+    n.requiere_lote = true;
+    let jarabe = m.crear_producto(e, None, n).await.unwrap();
+    for lote in ["L1", "L2"] {
+        let mut x = entrada(jarabe.id, a, "5", "6");
+        x.lote = Some(lote.into());
+        m.registrar_movimiento(e, None, x).await.unwrap();
+    }
+    let pedido = |p: uuid::Uuid, cantidad: &str| LineaPedidoNueva {
+        producto_id: p,
+        cantidad: d(cantidad),
+        precio: None,
+        descuento: None,
+        descuento_porcentaje: None,
+    };
+    let orden = m
+        .crear_orden(
+            e,
+            None,
+            NuevaOrden {
+                cliente_id: c,
+                lineas: vec![pedido(cel.id, "1"), pedido(jarabe.id, "2")],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    m.confirmar_orden(e, None, orden.id).await.unwrap();
+    let err = m
+        .generar_venta(e, None, orden.id, GenerarVenta::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.campo(), Some("lineas[0].series"), "{err}");
+    assert_eq!(
+        m.orden(e, orden.id).await.unwrap().estado,
+        EstadoOrden::Confirmada
+    );
+    let s = m.stock(e, Some(cel.id), None).await.unwrap();
+    assert_eq!(s[0].reservado, d("1"));
+    let err = m
+        .generar_venta(
+            e,
+            None,
+            orden.id,
+            GenerarVenta {
+                lineas: vec![DespachoLinea {
+                    numero: 3,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.campo(), Some("lineas[0].numero"), "{err}");
+    // A key already used by a direct sale cannot complete the order with that sale.
+    m.venta_pos(
+        e,
+        None,
+        VentaPos {
+            items: vec![ItemPos {
+                codigo: cel.codigo.clone(),
+                cantidad: d("1"),
+                series: vec!["IMEI-A".into()],
+            }],
+            clave_idempotencia: Some("usada".into()),
+            cliente_id: Some(c),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let err = m
+        .generar_venta(
+            e,
+            None,
+            orden.id,
+            GenerarVenta {
+                clave_idempotencia: Some("usada".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.codigo(), err.campo()),
+        ("duplicado", Some("clave_idempotencia"))
+    );
+    let o = m.orden(e, orden.id).await.unwrap();
+    assert_eq!((o.estado, o.venta_id), (EstadoOrden::Confirmada, None));
+    let despacho = GenerarVenta {
+        lineas: vec![
+            DespachoLinea {
+                numero: 1,
+                series: vec!["IMEI-B".into()],
+                lote: None,
+            },
+            DespachoLinea {
+                numero: 2,
+                series: vec![],
+                lote: Some("L2".into()),
+            },
+        ],
+        clave_idempotencia: Some("orden-1".into()),
+        ..Default::default()
+    };
+    let venta = m
+        .generar_venta(e, None, orden.id, despacho.clone())
+        .await
+        .unwrap();
+    assert_eq!(venta.venta.lineas[0].series, vec!["IMEI-B".to_string()]);
+    let l2 = venta.venta.lineas[1].lotes.clone();
+    assert_eq!(l2.len(), 1);
+    let series = m.series(e, cel.id).await.unwrap();
+    let b = series.iter().find(|s| s.numero_serie == "IMEI-B").unwrap();
+    assert_eq!(b.estado, EstadoSerie::Vendido);
+    // The retry after a timeout gets the same sale.
+    let otra = m.generar_venta(e, None, orden.id, despacho).await.unwrap();
+    assert_eq!(otra.venta.id, venta.venta.id);
+    assert_eq!(m.ventas(e, &Default::default()).await.unwrap().1, 2);
+    let s = m.stock(e, Some(cel.id), None).await.unwrap();
+    assert_eq!((s[0].cantidad, s[0].reservado), (d("0"), d("0")));
+    // The syrup left lot L2 (not the first-expiry default).
+    let movs = m
+        .movimientos(
+            e,
+            &erp_core::inventario::FiltroMovimientos {
+                producto_id: Some(jarabe.id),
+                tipo: Some(erp_core::inventario::TipoMovimiento::Salida),
+                limite: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(movs.len(), 1);
+    assert_eq!(movs[0].lote_id, Some(l2[0].0));
+    assert_eq!(movs[0].cantidad, d("2"));
+    // An inactive product cannot be ordered.
+    m.actualizar_producto(
+        e,
+        None,
+        jarabe.id,
+        erp_core::inventario::servicio::CambiosProducto {
+            activo: Some(false),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let err = m
+        .crear_orden(
+            e,
+            None,
+            NuevaOrden {
+                cliente_id: c,
+                lineas: vec![pedido(jarabe.id, "1")],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.codigo(), err.campo()),
+        ("estado_invalido", Some("lineas[0].producto_id"))
     );
 }

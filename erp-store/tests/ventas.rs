@@ -43,7 +43,44 @@ en_ambos!(
     venta_en_ecuador,
     nota_de_credito_con_las_tasas_de_la_venta,
     historial_del_cliente,
+    serie_agotada,
 );
+
+/// A series at its last number (SUNAT's correlativo has 8 digits) issues it, then refuses the
+/// next sale with a clear error; the refused sale leaves the stock and the series as they were.
+async fn serie_agotada(store: AnyStore) {
+    use erp_core::{Store, Uow};
+    let t = tienda(store).await;
+    let mut uow = t.m.store().begin(t.e).await.unwrap();
+    uow.guardar_serie_comprobante(&erp_core::comprobantes::SerieComprobante {
+        id: Uuid::now_v7(),
+        tipo: TipoComprobante::Boleta,
+        serie: "B009".into(),
+        documento_afectado: None,
+        correlativo: 99_999_998,
+        activa: true,
+    })
+    .await
+    .unwrap();
+    uow.commit().await.unwrap();
+    let venta = || NuevaVenta {
+        serie: Some("B009".into()),
+        lineas: vec![linea(t.chompa.id, "1")],
+        ..Default::default()
+    };
+    let r = t.m.vender(t.e, None, venta()).await.unwrap();
+    assert_eq!(r.comprobante.numero_completo(), "B009-99999999");
+    let err = t.m.vender(t.e, None, venta()).await.unwrap_err();
+    assert_eq!(
+        (err.codigo(), err.campo()),
+        ("estado_invalido", Some("serie"))
+    );
+    assert!(err.mensaje().contains("cree otra serie"), "{err}");
+    assert_eq!(stock(&t, t.chompa.id).await.0, d("19"));
+    let series = t.m.series_comprobante(t.e).await.unwrap();
+    let b009 = series.iter().find(|s| s.serie == "B009").unwrap();
+    assert_eq!(b009.correlativo, 99_999_999);
+}
 
 struct Tienda {
     m: M,
@@ -909,6 +946,7 @@ async fn nota_de_debito(store: AnyStore) {
             r.venta.id,
             NotaDebitoNueva {
                 items: vec![CargoNotaDebito {
+                    numero: None,
                     descripcion: "Intereses por mora".into(),
                     monto: d("11.80"),
                 }],
@@ -1223,6 +1261,8 @@ async fn venta_en_ecuador(store: AnyStore) {
         ),
         (TipoComprobante::Factura, "002-010", 1)
     );
+    // The SRI's secuencial has 9 digits.
+    assert_eq!(r.comprobante.numero_completo(), "002-010-000000001");
     assert_eq!(r.venta.total, d("35.70"));
     assert_eq!(r.comprobante.cliente_numero_documento, "9999999999999");
     assert_eq!(r.comprobante.documento["importeTotal"], "35.70");

@@ -1,6 +1,7 @@
 //! Sales under concurrency, on both databases: numbers of one series are 1..N with no gap and no
 //! duplicate; scarce stock is never oversold (and a refused sale gives its number back); racing
-//! retries of one idempotent sale create it once; racing annulments of one sale credit it once.
+//! retries of one idempotent sale create it once; racing annulments of one sale credit it once;
+//! racing credit sales of one customer never exceed the credit limit.
 
 #![allow(clippy::unwrap_used)]
 
@@ -166,11 +167,166 @@ async fn anulaciones_simultaneas(store: AnyStore) {
     assert_eq!(m.stock(e, None, None).await.unwrap()[0].cantidad, d("10"));
 }
 
+/// Twelve credit sales of S/ 23.60 at once for a customer with a limit of S/ 100.00: exactly
+/// four fit (94.40); none reads the debt before another's sale is counted.
+async fn credito_simultaneo(store: AnyStore) {
+    let (m, e, codigo) = preparar(store, "100").await;
+    let producto = m.producto_por_codigo(e, &codigo).await.unwrap().unwrap();
+    let cliente = m
+        .crear_cliente(
+            e,
+            None,
+            erp_core::terceros::NuevoCliente {
+                numero_documento: "20131312955".into(),
+                razon_social: "SUNAT".into(),
+                limite_credito: Some(d("100")),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let tareas: Vec<_> = (0..12)
+        .map(|_| {
+            let m = m.clone();
+            tokio::spawn(async move {
+                m.vender(
+                    e,
+                    None,
+                    erp_core::ventas::NuevaVenta {
+                        cliente_id: Some(cliente),
+                        condicion: erp_core::ventas::CondicionPago::Credito,
+                        lineas: vec![erp_core::ventas::LineaVentaNueva {
+                            producto_id: producto.id,
+                            cantidad: d("1"),
+                            precio: None,
+                            descuento: None,
+                            descuento_porcentaje: None,
+                            series: vec![],
+                            lote: None,
+                            aprobacion: None,
+                        }],
+                        ..Default::default()
+                    },
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut hechas = 0;
+    for t in tareas {
+        match t.await.unwrap() {
+            Ok(r) => {
+                assert_eq!(r.venta.total, d("23.60"));
+                hechas += 1;
+            }
+            Err(err) => assert_eq!(err.codigo(), "limite_credito_excedido", "{err}"),
+        }
+    }
+    assert_eq!(hechas, 4);
+    assert_eq!(m.ventas(e, &Default::default()).await.unwrap().1, 4);
+}
+
+/// Confirmed credit orders completed while direct credit sales of the same customer and product
+/// run: both flows take the stock rows before the customer, so none deadlocks and all finish.
+async fn ordenes_y_ventas_al_credito(store: AnyStore) {
+    use erp_core::ventas::pedidos::{GenerarVenta, LineaPedidoNueva, NuevaOrden};
+    let (m, e, codigo) = preparar(store, "100").await;
+    let producto = m.producto_por_codigo(e, &codigo).await.unwrap().unwrap();
+    let cliente = m
+        .crear_cliente(
+            e,
+            None,
+            erp_core::terceros::NuevoCliente {
+                numero_documento: "20131312955".into(),
+                razon_social: "SUNAT".into(),
+                limite_credito: Some(d("100000")),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let mut ordenes = Vec::new();
+    for _ in 0..6 {
+        let o = m
+            .crear_orden(
+                e,
+                None,
+                NuevaOrden {
+                    cliente_id: cliente,
+                    lineas: vec![LineaPedidoNueva {
+                        producto_id: producto.id,
+                        cantidad: d("1"),
+                        precio: None,
+                        descuento: None,
+                        descuento_porcentaje: None,
+                    }],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        m.confirmar_orden(e, None, o.id).await.unwrap();
+        ordenes.push(o.id);
+    }
+    let mut tareas = Vec::new();
+    for o in ordenes {
+        let m1 = m.clone();
+        tareas.push(tokio::spawn(async move {
+            m1.generar_venta(
+                e,
+                None,
+                o,
+                GenerarVenta {
+                    condicion: erp_core::ventas::CondicionPago::Credito,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|_| ())
+        }));
+        let m = m.clone();
+        let p = producto.id;
+        tareas.push(tokio::spawn(async move {
+            m.vender(
+                e,
+                None,
+                erp_core::ventas::NuevaVenta {
+                    cliente_id: Some(cliente),
+                    condicion: erp_core::ventas::CondicionPago::Credito,
+                    lineas: vec![erp_core::ventas::LineaVentaNueva {
+                        producto_id: p,
+                        cantidad: d("1"),
+                        precio: None,
+                        descuento: None,
+                        descuento_porcentaje: None,
+                        series: vec![],
+                        lote: None,
+                        aprobacion: None,
+                    }],
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|_| ())
+        }));
+    }
+    for t in tareas {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(m.ventas(e, &Default::default()).await.unwrap().1, 12);
+    let s = m.stock(e, None, None).await.unwrap();
+    assert_eq!((s[0].cantidad, s[0].reservado), (d("88"), d("0")));
+}
+
 en_archivo_y_postgres!(
+    ordenes_y_ventas_al_credito,
     numeros_sin_huecos,
     stock_escaso_sin_sobreventa,
     reintentos_simultaneos,
-    anulaciones_simultaneas
+    anulaciones_simultaneas,
+    credito_simultaneo
 );
 
 /// The first sales of a new company, of different products, at once: the "clientes varios" and

@@ -11,10 +11,12 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::calculo::IceLinea;
 use crate::comprobantes::TipoComprobante;
 use crate::dinero::Moneda;
 use crate::entrada;
 use crate::inventario::servicio::Aprobacion;
+use crate::{AfectacionIgv, TarifaIva};
 
 /// Payment methods (contract `enum_metodo_pago`; `yape_plin` is Peru's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -188,8 +190,23 @@ pub struct NuevaVenta {
     pub orden_id: Option<Uuid>,
 }
 
+/// How a line was taxed when it was sold. A note on the sale reverses it this way, even if the
+/// product's tax setting changed since (an exonerated product made taxable must not turn the
+/// credit note of last month's sale into a taxed one SUNAT rejects).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TributoLinea {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub afectacion_igv: Option<AfectacionIgv>,
+    #[serde(default)]
+    pub icbper: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iva: Option<TarifaIva>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ice: Option<IceLinea>,
+}
+
 /// A line of a sale as made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetalleVenta {
     pub numero: i32,
     pub producto_id: Uuid,
@@ -206,10 +223,17 @@ pub struct DetalleVenta {
     /// Cost of sale: the weighted-average value the stock left at.
     pub costo_total: Decimal,
     pub series: Vec<String>,
-    /// Lots drawn (lot id, quantity).
+    /// Lots drawn and not returned yet (lot id, quantity), first-expiry first.
     pub lotes: Vec<(Uuid, Decimal)>,
     /// Quantity returned by credit notes.
     pub cantidad_devuelta: Decimal,
+    /// The line's taxes as sold (absent in sales stored before it was recorded: the product's).
+    #[serde(default)]
+    pub tributo: Option<TributoLinea>,
+    /// Price reductions granted afterwards by credit notes of value (discount, decrease in
+    /// value), on the sale's price basis: a later return credits the units net of them.
+    #[serde(default)]
+    pub rebaja: Decimal,
 }
 
 /// A sale.
@@ -247,6 +271,14 @@ pub struct Venta {
 pub struct VentaEmitida {
     pub venta: Venta,
     pub comprobante: crate::comprobantes::Comprobante,
+}
+
+/// What one credit sale still owes, in its currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeudaVenta {
+    pub moneda: Moneda,
+    pub tipo_de_cambio: Option<Decimal>,
+    pub saldo: Decimal,
 }
 
 /// Filters of the sales list.

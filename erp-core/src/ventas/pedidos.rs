@@ -248,6 +248,13 @@ async fn preciar<U: Uow>(
                     format!("línea {}: el producto {} no existe", i + 1, l.producto_id),
                 )
             })?;
+        if !p.activo {
+            return Err(Error::validacion(
+                Codigo::EstadoInvalido,
+                format!("lineas[{i}].producto_id"),
+                format!("línea {}: el producto {} está inactivo", i + 1, p.codigo),
+            ));
+        }
         productos.push(p);
     }
     let precios: Vec<Option<Decimal>> = lineas.iter().map(|l| l.precio).collect();
@@ -645,7 +652,8 @@ pub async fn cancelar_orden<U: Uow>(uow: &mut U, id: Uuid, motivo: &str) -> Resu
     Ok(o)
 }
 
-/// What completing an order needs besides the order: how it is paid.
+/// What completing an order needs besides the order: how it is paid, and what only the
+/// dispatch knows (which serials leave, from which lot).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GenerarVenta {
@@ -657,6 +665,28 @@ pub struct GenerarVenta {
     pub cuotas: Vec<super::CuotaNueva>,
     #[serde(default)]
     pub tipo_comprobante: Option<crate::comprobantes::TipoComprobante>,
+    #[serde(default)]
+    pub serie: Option<String>,
+    /// For an order in a foreign currency.
+    #[serde(default, deserialize_with = "crate::entrada::decimal_opcional")]
+    pub tipo_de_cambio: Option<Decimal>,
+    /// Serials and lots of the order's lines, by line number.
+    #[serde(default)]
+    pub lineas: Vec<DespachoLinea>,
+    #[serde(default)]
+    pub clave_idempotencia: Option<String>,
+}
+
+/// The serials (serial-tracked products) or the lot (lot-tracked ones) of an order line.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DespachoLinea {
+    /// The order line's number (1-based).
+    pub numero: usize,
+    #[serde(default)]
+    pub series: Vec<String>,
+    #[serde(default)]
+    pub lote: Option<String>,
 }
 
 /// Completes an order with its sale, in one unit of work.
@@ -670,6 +700,45 @@ pub async fn generar_venta<U: Uow>(
         .orden_bloqueada(id)
         .await?
         .ok_or_else(|| Error::no_existe("orden de venta", id))?;
+    // A retry of a completed order returns its sale, as a retried sale does.
+    if let (Some(clave), Some(venta_id)) = (g.clave_idempotencia.as_deref(), o.venta_id)
+        && let Some(v) = uow.venta_por_clave(clave.trim()).await?
+        && v.id == venta_id
+    {
+        let comprobante = uow
+            .comprobante(v.comprobante_id)
+            .await?
+            .ok_or_else(|| Error::no_existe("comprobante", v.comprobante_id))?;
+        return Ok(VentaEmitida {
+            venta: v,
+            comprobante,
+        });
+    }
+    let mut despacho: Vec<Option<DespachoLinea>> = vec![None; o.lineas.len()];
+    for (i, d) in g.lineas.into_iter().enumerate() {
+        match despacho.get_mut(d.numero.wrapping_sub(1)) {
+            Some(hueco @ None) => *hueco = Some(d),
+            Some(Some(_)) => {
+                return Err(Error::validacion(
+                    Codigo::ValorNoPermitido,
+                    format!("lineas[{i}].numero"),
+                    format!("la línea {} figura más de una vez", d.numero),
+                ));
+            }
+            None => {
+                return Err(Error::validacion(
+                    Codigo::NoEncontrado,
+                    format!("lineas[{i}].numero"),
+                    format!(
+                        "la orden {} no tiene la línea {} (tiene {})",
+                        o.numero,
+                        d.numero,
+                        o.lineas.len()
+                    ),
+                ));
+            }
+        }
+    }
     match o.estado {
         EstadoOrden::Pendiente => {}
         EstadoOrden::Confirmada => reservar(uow, &o, -Decimal::ONE).await?,
@@ -690,18 +759,25 @@ pub async fn generar_venta<U: Uow>(
             moneda: Some(o.moneda),
             precios_incluyen_impuesto: Some(o.precios_incluyen_impuesto),
             tipo_comprobante: g.tipo_comprobante,
+            serie: g.serie,
+            tipo_de_cambio: g.tipo_de_cambio,
+            clave_idempotencia: g.clave_idempotencia,
             lineas: o
                 .lineas
                 .iter()
-                .map(|l| LineaVentaNueva {
-                    producto_id: l.producto_id,
-                    cantidad: l.cantidad,
-                    precio: Some(l.precio),
-                    descuento: l.descuento,
-                    descuento_porcentaje: l.descuento_porcentaje,
-                    series: vec![],
-                    lote: None,
-                    aprobacion: None,
+                .zip(despacho)
+                .map(|(l, d)| {
+                    let d = d.unwrap_or_default();
+                    LineaVentaNueva {
+                        producto_id: l.producto_id,
+                        cantidad: l.cantidad,
+                        precio: Some(l.precio),
+                        descuento: l.descuento,
+                        descuento_porcentaje: l.descuento_porcentaje,
+                        series: d.series,
+                        lote: d.lote,
+                        aprobacion: None,
+                    }
                 })
                 .collect(),
             descuento_global: o.descuento_global,
@@ -713,6 +789,19 @@ pub async fn generar_venta<U: Uow>(
         },
     )
     .await?;
+    // The key named another sale (a direct one, another order's): that sale came back, and this
+    // order has none.
+    if venta.venta.orden_id != Some(o.id) {
+        return Err(Error::conflicto(
+            Codigo::Duplicado,
+            Some("clave_idempotencia"),
+            format!(
+                "la clave de idempotencia ya se usó en otra venta ({}): use una clave nueva para la orden {}",
+                venta.comprobante.numero_completo(),
+                o.numero
+            ),
+        ));
+    }
     o.estado = EstadoOrden::Completada;
     o.venta_id = Some(venta.venta.id);
     uow.guardar_orden(&o).await?;

@@ -2,8 +2,9 @@
 //! or instalments, comprobante with its number) or not at all: every check comes before the first
 //! write that could fail for a business reason, and any later failure drops the unit of work.
 //!
-//! Locks: stock rows in product order (so two sales of the same products cannot deadlock), then
-//! the series row, taken last so that it is held as briefly as possible.
+//! Locks, in this order in every flow: the order or sale being changed, stock rows in product
+//! order (so two sales of the same products cannot deadlock) and their lots, the customer (credit
+//! sales), then the series row, taken last so that it is held as briefly as possible.
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -12,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     CondicionPago, Cuota, DetalleVenta, EstadoVenta, MetodoPago, NuevaVenta, Pago, TipoVenta,
-    Venta, VentaEmitida,
+    TributoLinea, Venta, VentaEmitida,
 };
 use crate::calculo::{self, DocumentoCalculado, IceLinea, Linea};
 use crate::comprobantes::{self, Comprobante, EstadoComprobante, TipoComprobante};
@@ -148,6 +149,19 @@ async fn vender_con<U: Uow>(
     let inc = base_de_precios(n.precios_incluyen_impuesto, &productos, &precios)?;
     let hoy = ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date();
     let moneda = n.moneda.unwrap_or(empresa.moneda);
+    // A comprobante in dollars carries the exchange rate (Nubefact's `tipo_de_cambio` is
+    // required for a foreign currency); a draft priced by the engine may leave it out.
+    if empresa.pais == Pais::Peru && moneda != Moneda::Pen && n.tipo_de_cambio.is_none() {
+        return Err(error_campo(
+            Codigo::CampoRequerido,
+            "tipo_de_cambio",
+            format!(
+                "una venta en {} indica el tipo de cambio (soles por {}, hasta 3 decimales)",
+                moneda.codigo(),
+                moneda.codigo()
+            ),
+        ));
+    }
     let doc = calculo::Documento {
         pais: empresa.pais,
         fecha: hoy,
@@ -187,16 +201,14 @@ async fn vender_con<U: Uow>(
     )?;
     let venta_id = ctx.ids.nuevo();
     let (pagos, cuotas, vuelto) = validar_pagos(
-        uow,
         &empresa,
         &cliente,
         n.condicion,
         &n.pagos,
         &n.cuotas,
-        total,
+        (total, moneda, n.tipo_de_cambio),
         hoy,
-    )
-    .await?;
+    )?;
 
     // Stock, in product order.
     let mut orden: Vec<usize> = (0..n.lineas.len()).collect();
@@ -230,6 +242,18 @@ async fn vender_con<U: Uow>(
         costos[i] = (costo, lotes);
     }
 
+    if n.condicion == CondicionPago::Credito {
+        let financiado = cuotas.iter().map(|c| c.importe).sum();
+        verificar_credito(
+            uow,
+            &empresa,
+            &cliente,
+            financiado,
+            moneda,
+            n.tipo_de_cambio,
+        )
+        .await?;
+    }
     let (serie, numero) = tomar_numero(uow, ctx, &empresa, tipo, n.serie.as_deref()).await?;
     let ahora = ctx.reloj.ahora();
     let comprobante = Comprobante {
@@ -253,7 +277,7 @@ async fn vender_con<U: Uow>(
         documento: serde_json::to_value(&calculado).map_err(Error::almacenamiento)?,
         creado_en: ahora,
     };
-    let lineas = detalles(&n, &productos, &calculado, costos);
+    let lineas = detalles(&empresa, &n, &productos, &calculado, costos);
     let costo_total = lineas.iter().map(|l| l.costo_total).sum();
     let venta = Venta {
         id: venta_id,
@@ -297,14 +321,14 @@ async fn tomar_numero<U: Uow>(
 ) -> Result<(String, i64)> {
     if let Some(p) = pedida {
         let s = comprobantes::validar_serie(empresa.pais, tipo, p, None)?;
-        match uow.siguiente_numero(tipo, &s).await {
+        match siguiente_numero(uow, empresa, tipo, &s).await {
             Ok(numero) => return Ok((s, numero)),
             Err(Error::NoEncontrado { .. }) => {}
             Err(e) => return Err(e),
         }
     }
     let serie = comprobantes::elegir_serie(uow, ctx, tipo, None, pedida).await?;
-    let numero = uow.siguiente_numero(tipo, &serie.serie).await?;
+    let numero = siguiente_numero(uow, empresa, tipo, &serie.serie).await?;
     Ok((serie.serie, numero))
 }
 
@@ -383,24 +407,10 @@ fn en_linea(e: Error, i: usize) -> Error {
     }
 }
 
-/// The line the tax engine computes for a product of the company's country.
-pub(crate) fn linea_de_calculo(
-    empresa: &Empresa,
-    p: &Producto,
-    cantidad: Decimal,
-    precio: Decimal,
-    descuento: Option<Decimal>,
-    descuento_porcentaje: Option<Decimal>,
-) -> Linea {
+/// How a product of the company's country is taxed today.
+pub(crate) fn tributo_de(empresa: &Empresa, p: &Producto) -> TributoLinea {
     let peru = empresa.pais == Pais::Peru;
-    Linea {
-        codigo: p.codigo.clone(),
-        descripcion: p.nombre.clone(),
-        unidad: Some(p.unidad_medida.clone()),
-        cantidad,
-        precio,
-        descuento,
-        descuento_porcentaje,
+    TributoLinea {
         afectacion_igv: peru.then_some(p.afectacion_igv),
         icbper: peru && p.icbper,
         iva: (!peru).then_some(p.tarifa_iva),
@@ -415,7 +425,41 @@ pub(crate) fn linea_de_calculo(
     }
 }
 
+/// Taxes a line as `t` says.
+fn aplicar_tributo(l: &mut Linea, t: &TributoLinea) {
+    l.afectacion_igv = t.afectacion_igv;
+    l.icbper = t.icbper;
+    l.iva = t.iva;
+    l.ice = t.ice.clone();
+}
+
+/// The line the tax engine computes for a product of the company's country.
+pub(crate) fn linea_de_calculo(
+    empresa: &Empresa,
+    p: &Producto,
+    cantidad: Decimal,
+    precio: Decimal,
+    descuento: Option<Decimal>,
+    descuento_porcentaje: Option<Decimal>,
+) -> Linea {
+    let t = tributo_de(empresa, p);
+    Linea {
+        codigo: p.codigo.clone(),
+        descripcion: p.nombre.clone(),
+        unidad: Some(p.unidad_medida.clone()),
+        cantidad,
+        precio,
+        descuento,
+        descuento_porcentaje,
+        afectacion_igv: t.afectacion_igv,
+        icbper: t.icbper,
+        iva: t.iva,
+        ice: t.ice,
+    }
+}
+
 fn detalles(
+    empresa: &Empresa,
     n: &NuevaVenta,
     productos: &[Producto],
     calculado: &DocumentoCalculado,
@@ -468,6 +512,8 @@ fn detalles(
                 series: l.series.clone(),
                 lotes,
                 cantidad_devuelta: Decimal::ZERO,
+                tributo: Some(tributo_de(empresa, p)),
+                rebaja: Decimal::ZERO,
             },
         )
         .collect()
@@ -594,15 +640,15 @@ fn tipo_de_comprobante(
     }
 }
 
+/// The sale's payments or instalments and the change, checked against the total.
 #[allow(clippy::too_many_arguments)]
-async fn validar_pagos<U: Uow>(
-    uow: &mut U,
+fn validar_pagos(
     empresa: &Empresa,
     cliente: &Cliente,
     condicion: CondicionPago,
     pagos: &[Pago],
     cuotas: &[super::CuotaNueva],
-    total: Decimal,
+    (total, moneda, tipo_de_cambio): (Decimal, Moneda, Option<Decimal>),
     hoy: time::Date,
 ) -> Result<(Vec<Pago>, Vec<Cuota>, Decimal)> {
     for (i, p) in pagos.iter().enumerate() {
@@ -696,22 +742,9 @@ async fn validar_pagos<U: Uow>(
                 ));
             }
             let financiado = total - pagado;
-            let deuda = uow.deuda_cliente(cliente.id).await?;
-            let disponible = cliente.limite_credito - deuda;
-            if financiado > disponible {
-                return Err(Error::conflicto(
-                    Codigo::LimiteCreditoExcedido,
-                    Some("condicion"),
-                    format!(
-                        "el crédito de {} no alcanza: límite {}, deuda pendiente {}, disponible {}, se necesitan {}",
-                        cliente.razon_social,
-                        cliente.limite_credito,
-                        redondear(deuda),
-                        redondear(disponible.max(Decimal::ZERO)),
-                        redondear(financiado)
-                    ),
-                ));
-            }
+            // Checked here so that a missing rate is refused before any lock; the limit itself
+            // is checked by `verificar_credito` once the stock is taken.
+            en_moneda_de_empresa(empresa, moneda, tipo_de_cambio, financiado)?;
             let cuotas = if cuotas.is_empty() {
                 let dias = if cliente.dias_credito > 0 {
                     cliente.dias_credito
@@ -764,6 +797,73 @@ async fn validar_pagos<U: Uow>(
             };
             Ok((pagos.to_vec(), cuotas, redondear(Decimal::ZERO)))
         }
+    }
+}
+
+/// Whether the customer's credit covers what this sale finances. The customer's row is locked
+/// to the end of the unit of work: a second credit sale of the same customer waits here and then
+/// sees this one's debt. It is taken after the stock rows (orders and sales lock stock first) and
+/// before the series, so that no two flows take these locks in opposite orders.
+async fn verificar_credito<U: Uow>(
+    uow: &mut U,
+    empresa: &Empresa,
+    cliente: &Cliente,
+    financiado: Decimal,
+    moneda: Moneda,
+    tipo_de_cambio: Option<Decimal>,
+) -> Result<()> {
+    let cliente = uow
+        .cliente_bloqueado(cliente.id)
+        .await?
+        .ok_or_else(|| Error::no_existe("cliente", cliente.id))?;
+    let pedido = en_moneda_de_empresa(empresa, moneda, tipo_de_cambio, financiado)?;
+    let mut deuda = Decimal::ZERO;
+    for d in uow.deuda_cliente(cliente.id).await? {
+        let tc = d
+            .tipo_de_cambio
+            .or(tipo_de_cambio.filter(|_| d.moneda == moneda));
+        deuda += en_moneda_de_empresa(empresa, d.moneda, tc, d.saldo)?;
+    }
+    let disponible = cliente.limite_credito - deuda;
+    if pedido > disponible {
+        return Err(Error::conflicto(
+            Codigo::LimiteCreditoExcedido,
+            Some("condicion"),
+            format!(
+                "el crédito de {} no alcanza: límite {}, deuda pendiente {}, disponible {}, se necesitan {}",
+                cliente.razon_social,
+                cliente.limite_credito,
+                redondear(deuda),
+                redondear(disponible.max(Decimal::ZERO)),
+                redondear(pedido)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// An amount in the company's currency, which the credit limit is in: a foreign-currency
+/// amount at its exchange rate (units of the company's currency per unit of the other).
+fn en_moneda_de_empresa(
+    empresa: &Empresa,
+    moneda: Moneda,
+    tipo_de_cambio: Option<Decimal>,
+    monto: Decimal,
+) -> Result<Decimal> {
+    if moneda == empresa.moneda {
+        return Ok(monto);
+    }
+    match tipo_de_cambio {
+        Some(tc) if tc > Decimal::ZERO => Ok(monto * tc),
+        _ => Err(error_campo(
+            Codigo::CampoRequerido,
+            "tipo_de_cambio",
+            format!(
+                "una venta al crédito en {} indica el tipo de cambio: el límite de crédito está en {}",
+                moneda.codigo(),
+                empresa.moneda.codigo()
+            ),
+        )),
     }
 }
 
@@ -958,6 +1058,10 @@ pub struct NotaDebitoNueva {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CargoNotaDebito {
+    /// The sale line the charge belongs to, whose taxes it takes; may be left out when all the
+    /// sale's lines are taxed alike.
+    #[serde(default)]
+    pub numero: Option<i32>,
     pub descripcion: String,
     /// Amount, on the sale's price basis (with or without taxes as the sale was).
     #[serde(deserialize_with = "entrada::decimal")]
@@ -983,6 +1087,25 @@ pub async fn anular<U: Uow>(
             "la venta ya está anulada",
         ));
     }
+    let pais = uow.empresa().await?.pais;
+    let motivo = validar_motivo(
+        pais,
+        UsoNota::Anulacion,
+        a.motivo_codigo.as_deref().unwrap_or("01"),
+        &a.motivo,
+    )?;
+    if motivo.0.as_deref() == Some("06")
+        && venta
+            .lineas
+            .iter()
+            .any(|l| !l.cantidad_devuelta.is_zero() || !l.rebaja.is_zero())
+    {
+        return Err(error_campo(
+            Codigo::ValorNoPermitido,
+            "motivo_codigo",
+            "el motivo 06 (devolución total) es para una venta sin devoluciones ni rebajas previas: use 01",
+        ));
+    }
     let lineas: Vec<LineaDevolucion> = venta
         .lineas
         .iter()
@@ -993,15 +1116,7 @@ pub async fn anular<U: Uow>(
             series: l.series.clone(),
         })
         .collect();
-    nota_de_credito(
-        uow,
-        ctx,
-        venta,
-        lineas,
-        a.motivo_codigo.unwrap_or_else(|| "01".into()),
-        a.motivo,
-    )
-    .await
+    nota_de_credito(uow, ctx, venta, lineas, motivo).await
 }
 
 /// Returns some quantities of a sale: a partial credit note and the stock back.
@@ -1041,20 +1156,59 @@ pub async fn devolver<U: Uow>(
             ),
         ));
     }
-    nota_de_credito(
-        uow,
-        ctx,
-        venta,
-        d.lineas,
-        d.motivo_codigo.unwrap_or_else(|| "07".into()),
-        d.motivo,
-    )
-    .await
+    let pais = uow.empresa().await?.pais;
+    let motivo = validar_motivo(
+        pais,
+        UsoNota::Devolucion,
+        d.motivo_codigo.as_deref().unwrap_or("07"),
+        &d.motivo,
+    )?;
+    nota_de_credito(uow, ctx, venta, d.lineas, motivo).await
 }
+
+/// What a note does, which decides the reasons it may give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UsoNota {
+    /// Credits everything not yet returned, goods back.
+    Anulacion,
+    /// Credits some units, goods back.
+    Devolucion,
+    /// Credits value (a discount, a decrease): no goods move.
+    Valor,
+    Debito,
+}
+
+/// SUNAT catalog 09, the reasons of a credit note.
+const MOTIVOS_NOTA_CREDITO: [(&str, &str); 13] = [
+    ("01", "anulación de la operación"),
+    ("02", "anulación por error en el RUC"),
+    ("03", "corrección por error en la descripción"),
+    ("04", "descuento global"),
+    ("05", "descuento por ítem"),
+    ("06", "devolución total"),
+    ("07", "devolución por ítem"),
+    ("08", "bonificación"),
+    ("09", "disminución en el valor"),
+    ("10", "otros conceptos"),
+    ("11", "ajustes de operaciones de exportación"),
+    ("12", "ajustes afectos al IVAP"),
+    ("13", "ajustes de montos y/o fechas de pago"),
+];
+
+/// The catalog 09 reasons of each use. A reason says what the note does: an annulment code on
+/// a discount would restock goods that never came back; codes 03, 08, 11, 12 and 13 need
+/// documents (corrected descriptions, free goods, export or IVAP adjustments, new payment
+/// dates) and `04` (a discount on the whole document) the engine does not issue yet.
+const MOTIVOS_ANULACION: &[&str] = &["01", "02", "06"];
+const MOTIVOS_DEVOLUCION: &[&str] = &["07"];
+/// `04` (descuento global) is not among them: a value note here reduces named lines.
+const MOTIVOS_VALOR: &[&str] = &["05", "09", "10"];
+/// SUNAT catalog 10, the reasons of a debit note.
+const MOTIVOS_NOTA_DEBITO: &[&str] = &["01", "02", "03", "11", "12"];
 
 fn validar_motivo(
     pais: Pais,
-    tipo: TipoComprobante,
+    uso: UsoNota,
     codigo: &str,
     motivo: &str,
 ) -> Result<(Option<String>, String)> {
@@ -1069,33 +1223,194 @@ fn validar_motivo(
     let codigo = codigo.trim();
     match pais {
         Pais::Peru => {
-            let validos: &[&str] = match tipo {
-                TipoComprobante::NotaCredito => &[
-                    "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13",
-                ],
-                _ => &["01", "02", "03", "11", "12"],
+            let validos = match uso {
+                UsoNota::Anulacion => MOTIVOS_ANULACION,
+                UsoNota::Devolucion => MOTIVOS_DEVOLUCION,
+                UsoNota::Valor => MOTIVOS_VALOR,
+                UsoNota::Debito => MOTIVOS_NOTA_DEBITO,
             };
-            if !validos.contains(&codigo) {
-                return Err(error_campo(
-                    Codigo::ValorNoPermitido,
-                    "motivo_codigo",
-                    format!(
-                        "motivo '{}' inválido: catálogo {} de SUNAT ({})",
-                        entrada::recortar(codigo),
-                        if tipo == TipoComprobante::NotaCredito {
-                            "09"
-                        } else {
-                            "10"
-                        },
+            if validos.contains(&codigo) {
+                return Ok((Some(codigo.to_string()), motivo));
+            }
+            let mensaje = if uso == UsoNota::Debito {
+                format!(
+                    "motivo '{}' inválido para una nota de débito: catálogo 10 de SUNAT ({})",
+                    entrada::recortar(codigo),
+                    validos.join(", ")
+                )
+            } else {
+                let nombre = MOTIVOS_NOTA_CREDITO
+                    .iter()
+                    .find(|(c, _)| *c == codigo)
+                    .map(|(_, n)| *n);
+                let donde = if MOTIVOS_ANULACION.contains(&codigo) {
+                    "se usa al anular la venta"
+                } else if MOTIVOS_DEVOLUCION.contains(&codigo) {
+                    "se usa al devolver líneas de la venta"
+                } else if MOTIVOS_VALOR.contains(&codigo) {
+                    "se usa en una nota de crédito de valor (descuento o disminución), que no mueve stock"
+                } else {
+                    "el sistema aún no emite notas con ese motivo"
+                };
+                match nombre {
+                    Some(n) => format!(
+                        "el motivo {codigo} ({n}) no corresponde aquí: {donde}; aquí valen {}",
                         validos.join(", ")
                     ),
-                ));
-            }
-            Ok((Some(codigo.to_string()), motivo))
+                    None => format!(
+                        "motivo '{}' inválido: catálogo 09 de SUNAT; aquí valen {}",
+                        entrada::recortar(codigo),
+                        validos.join(", ")
+                    ),
+                }
+            };
+            Err(error_campo(
+                Codigo::ValorNoPermitido,
+                "motivo_codigo",
+                mensaje,
+            ))
         }
         // The SRI takes the reason as text.
         Pais::Ecuador => Ok((None, motivo)),
     }
+}
+
+/// The credited part of a line's discounts (its own and later value notes) for `cantidad` of
+/// its units: pro rata, and the last units take what is left, so every cent is credited once.
+fn descuento_devuelto(l: &DetalleVenta, cantidad: Decimal) -> Decimal {
+    let rebajas = l.descuento + l.rebaja;
+    // What the units returned so far and these took, less what the earlier ones took: the
+    // rounded parts add back to the whole over any number of returns.
+    let hasta = |q: Decimal| {
+        if q == l.cantidad {
+            rebajas
+        } else {
+            redondear(rebajas * q / l.cantidad)
+        }
+    };
+    hasta(l.cantidad_devuelta + cantidad) - hasta(l.cantidad_devuelta)
+}
+
+/// A line of a note, taxed as the sale's line was.
+fn linea_de_nota(
+    empresa: &Empresa,
+    p: &Producto,
+    l: &DetalleVenta,
+    cantidad: Decimal,
+    precio: Decimal,
+    descuento: Decimal,
+) -> Linea {
+    let mut linea = linea_de_calculo(empresa, p, cantidad, precio, Some(descuento), None);
+    linea.codigo = l.codigo.clone();
+    linea.descripcion = l.descripcion.clone();
+    if let Some(t) = &l.tributo {
+        aplicar_tributo(&mut linea, t);
+    }
+    linea
+}
+
+/// The computed document of a note on a sale: the rates of the sale's date, not today's (the
+/// IVA that rose from 12 % to 15 %, a year's ICBPER), on the sale's price basis.
+fn calcular_nota(
+    empresa: &Empresa,
+    venta: &Venta,
+    descuento_global: Option<Decimal>,
+    lineas: Vec<Linea>,
+) -> Result<DocumentoCalculado> {
+    calcular_en(empresa, venta, venta.fecha, descuento_global, lineas)
+}
+
+/// The same, at the rates of `fecha`.
+fn calcular_en(
+    empresa: &Empresa,
+    venta: &Venta,
+    fecha: time::Date,
+    descuento_global: Option<Decimal>,
+    lineas: Vec<Linea>,
+) -> Result<DocumentoCalculado> {
+    calculo::calcular_documento(&calculo::Documento {
+        pais: empresa.pais,
+        fecha,
+        moneda: Some(venta.moneda),
+        tipo_de_cambio: venta.tipo_de_cambio,
+        precios_incluyen_impuesto: venta.precios_incluyen_impuesto,
+        descuento_global,
+        descuento_global_porcentaje: None,
+        propina: None,
+        configuracion: empresa.configuracion_tributaria(),
+        retenciones: vec![],
+        lineas,
+    })
+}
+
+/// A credit sale owes less: the latest instalments first.
+fn rebajar_cuotas(venta: &mut Venta, total: Decimal) {
+    let mut resto = total;
+    for c in venta.cuotas.iter_mut().rev() {
+        let baja = c.saldo.min(resto);
+        c.saldo -= baja;
+        resto -= baja;
+    }
+}
+
+/// A note on a sale's comprobante, with the next number of its series, to the same buyer.
+#[allow(clippy::too_many_arguments)]
+async fn emitir_nota<U: Uow>(
+    uow: &mut U,
+    ctx: &Contexto<'_>,
+    empresa: &Empresa,
+    id: Uuid,
+    tipo: TipoComprobante,
+    original: &Comprobante,
+    motivo: (Option<String>, String),
+    calculado: &DocumentoCalculado,
+) -> Result<Comprobante> {
+    let serie = comprobantes::elegir_serie(uow, ctx, tipo, Some(original.tipo), None).await?;
+    let numero = siguiente_numero(uow, empresa, tipo, &serie.serie).await?;
+    Ok(Comprobante {
+        id,
+        tipo,
+        serie: serie.serie,
+        numero,
+        venta_id: original.venta_id,
+        referencia_id: Some(original.id),
+        motivo_codigo: motivo.0,
+        motivo: motivo.1,
+        estado: EstadoComprobante::Pendiente,
+        cliente_id: original.cliente_id,
+        cliente_tipo_documento: original.cliente_tipo_documento,
+        cliente_numero_documento: original.cliente_numero_documento.clone(),
+        cliente_razon_social: original.cliente_razon_social.clone(),
+        cliente_direccion: original.cliente_direccion.clone(),
+        fecha_emision: ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date(),
+        moneda: original.moneda,
+        total: calculado.total(),
+        documento: serde_json::to_value(calculado).map_err(Error::almacenamiento)?,
+        creado_en: ctx.reloj.ahora(),
+    })
+}
+
+/// The next number of a series, refused past the last one the country's format can show
+/// (8 digits in Peru, 9 in Ecuador): the unit of work drops, and the series stays as it was.
+async fn siguiente_numero<U: Uow>(
+    uow: &mut U,
+    empresa: &Empresa,
+    tipo: TipoComprobante,
+    serie: &str,
+) -> Result<i64> {
+    let numero = uow.siguiente_numero(tipo, serie).await?;
+    let maximo = comprobantes::numero_maximo(empresa.pais);
+    if numero > maximo {
+        return Err(Error::conflicto(
+            Codigo::EstadoInvalido,
+            Some("serie"),
+            format!(
+                "la serie {serie} llegó a su último número ({maximo}): cree otra serie para {}",
+                tipo.codigo()
+            ),
+        ));
+    }
+    Ok(numero)
 }
 
 async fn nota_de_credito<U: Uow>(
@@ -1103,16 +1418,9 @@ async fn nota_de_credito<U: Uow>(
     ctx: &Contexto<'_>,
     mut venta: Venta,
     lineas: Vec<LineaDevolucion>,
-    motivo_codigo: String,
-    motivo: String,
+    motivo: (Option<String>, String),
 ) -> Result<Comprobante> {
     let empresa = uow.empresa().await?;
-    let (motivo_codigo, motivo) = validar_motivo(
-        empresa.pais,
-        TipoComprobante::NotaCredito,
-        &motivo_codigo,
-        &motivo,
-    )?;
     let original = uow
         .comprobante(venta.comprobante_id)
         .await?
@@ -1134,6 +1442,7 @@ async fn nota_de_credito<U: Uow>(
             "la venta tiene descuento global: solo admite la anulación completa (una devolución parcial no sabría qué parte del descuento devolver)",
         ));
     }
+    let nota_id = ctx.ids.nuevo();
     let mut calc_lineas = Vec::with_capacity(lineas.len());
     let mut productos = Vec::with_capacity(lineas.len());
     for (i, d) in lineas.iter().enumerate() {
@@ -1161,40 +1470,28 @@ async fn nota_de_credito<U: Uow>(
             .producto(l.producto_id)
             .await?
             .ok_or_else(|| Error::no_existe("producto", l.producto_id))?;
-        let descuento = if d.cantidad == l.cantidad {
-            l.descuento
-        } else {
-            redondear(l.descuento * d.cantidad / l.cantidad)
-        };
-        calc_lineas.push(linea_de_calculo(
-            &empresa,
-            &p,
-            d.cantidad,
-            l.precio,
-            Some(descuento),
-            None,
+        let descuento = descuento_devuelto(l, d.cantidad);
+        calc_lineas.push(linea_de_nota(
+            &empresa, &p, l, d.cantidad, l.precio, descuento,
         ));
         productos.push(p);
     }
-    // A credit note reverses the sale's taxes: the rates of the sale's date, not today's (the
-    // IVA that rose from 12 % to 15 %, a year's ICBPER).
-    let doc = calculo::Documento {
-        pais: empresa.pais,
-        fecha: venta.fecha,
-        moneda: Some(venta.moneda),
-        tipo_de_cambio: venta.tipo_de_cambio,
-        precios_incluyen_impuesto: venta.precios_incluyen_impuesto,
-        descuento_global: venta
+    let calculado = calcular_nota(
+        &empresa,
+        &venta,
+        venta
             .descuento_global
             .filter(|_| completa && sin_devoluciones),
-        descuento_global_porcentaje: None,
-        propina: None,
-        configuracion: empresa.configuracion_tributaria(),
-        retenciones: vec![],
-        lineas: calc_lineas,
-    };
-    let calculado = calculo::calcular_documento(&doc)?;
-    // Stock back, at the cost it left at, in product order.
+        calc_lineas,
+    )?;
+    // Stock back, at the cost it left at, in product order; the ledger names the note. The stock
+    // rows are locked before any lot, as a sale locks them.
+    let pares: Vec<(Uuid, Uuid)> = productos
+        .iter()
+        .filter(|p| !p.es_servicio)
+        .map(|p| (p.id, venta.almacen_id))
+        .collect();
+    uow.bloquear_stocks(&pares).await?;
     let mut orden: Vec<usize> = (0..lineas.len()).collect();
     orden.sort_by_key(|&i| productos[i].id);
     for i in orden {
@@ -1216,7 +1513,7 @@ async fn nota_de_credito<U: Uow>(
             );
             m.costo_unitario = Some(costo_unitario.round_dp(10));
             m.referencia_tipo = Some(ReferenciaMovimiento::NotaCredito);
-            m.referencia_id = Some(venta.id);
+            m.referencia_id = Some(nota_id);
             if p.requiere_serie {
                 let series =
                     if d.series.is_empty() && d.cantidad == l.cantidad - l.cantidad_devuelta {
@@ -1234,33 +1531,46 @@ async fn nota_de_credito<U: Uow>(
                 l.series.retain(|s| !series.contains(s));
                 m.series = series;
             }
+            let mut partes = Vec::new();
             if p.requiere_lote {
-                // Back into the lot it came from (the first one drawn that still owes units).
+                // Back into the lots they came from, in the order they were drawn.
                 let lotes = uow.lotes_bloqueados(p.id, venta.almacen_id).await?;
-                let numero = l
-                    .lotes
-                    .first()
-                    .and_then(|(id, _)| lotes.iter().find(|x| x.id == *id))
-                    .map(|x| (x.numero_lote.clone(), x.fecha_vencimiento));
-                if let Some((numero, vence)) = numero {
-                    m.lote = Some(numero);
-                    m.vencimiento = vence;
+                let mut resto = d.cantidad;
+                for (id, q) in l.lotes.iter_mut() {
+                    let toma = (*q).min(resto);
+                    let Some(lote) = lotes.iter().find(|x| x.id == *id) else {
+                        continue;
+                    };
+                    if toma <= Decimal::ZERO {
+                        continue;
+                    }
+                    *q -= toma;
+                    resto -= toma;
+                    let mut parte = m.clone();
+                    parte.cantidad = toma;
+                    parte.lote = Some(lote.numero_lote.clone());
+                    parte.vencimiento = lote.fecha_vencimiento;
+                    partes.push(parte);
                 }
+                l.lotes.retain(|(_, q)| !q.is_zero());
+                if resto > Decimal::ZERO {
+                    // Units whose lot is not known (a sale stored before lots were recorded):
+                    // the ledger asks for a lot and says so.
+                    m.cantidad = resto;
+                    partes.push(m);
+                }
+            } else {
+                partes.push(m);
             }
-            inventario::registrar_movimiento(uow, ctx, m)
-                .await
-                .map_err(|e| en_linea(e, i))?;
+            for m in partes {
+                inventario::registrar_movimiento(uow, ctx, m)
+                    .await
+                    .map_err(|e| en_linea(e, i))?;
+            }
         }
         l.cantidad_devuelta += d.cantidad;
     }
-    let total = calculado.total();
-    // A credit sale owes less: the latest instalments first.
-    let mut resto = total;
-    for c in venta.cuotas.iter_mut().rev() {
-        let baja = c.saldo.min(resto);
-        c.saldo -= baja;
-        resto -= baja;
-    }
+    rebajar_cuotas(&mut venta, calculado.total());
     if venta
         .lineas
         .iter()
@@ -1268,37 +1578,210 @@ async fn nota_de_credito<U: Uow>(
     {
         venta.estado = EstadoVenta::Anulada;
     }
-    let afectado = original.tipo;
-    let serie =
-        comprobantes::elegir_serie(uow, ctx, TipoComprobante::NotaCredito, Some(afectado), None)
-            .await?;
-    let numero = uow
-        .siguiente_numero(TipoComprobante::NotaCredito, &serie.serie)
-        .await?;
-    let nota = Comprobante {
-        id: ctx.ids.nuevo(),
-        tipo: TipoComprobante::NotaCredito,
-        serie: serie.serie,
-        numero,
-        venta_id: venta.id,
-        referencia_id: Some(original.id),
-        motivo_codigo,
+    let nota = emitir_nota(
+        uow,
+        ctx,
+        &empresa,
+        nota_id,
+        TipoComprobante::NotaCredito,
+        &original,
         motivo,
-        estado: EstadoComprobante::Pendiente,
-        cliente_id: original.cliente_id,
-        cliente_tipo_documento: original.cliente_tipo_documento,
-        cliente_numero_documento: original.cliente_numero_documento.clone(),
-        cliente_razon_social: original.cliente_razon_social.clone(),
-        cliente_direccion: original.cliente_direccion.clone(),
-        fecha_emision: ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date(),
-        moneda: venta.moneda,
-        total,
-        documento: serde_json::to_value(&calculado).map_err(Error::almacenamiento)?,
-        creado_en: ctx.reloj.ahora(),
-    };
+        &calculado,
+    )
+    .await?;
     uow.actualizar_venta(&venta).await?;
     uow.insertar_comprobante(&nota).await?;
     Ok(nota)
+}
+
+/// A credit note of value on a sale: a discount or a decrease in the price of some lines after
+/// the sale (catalog 09 codes 05, 09, 10). No goods come back; a credit sale owes less, and a
+/// later return of those units credits them net of it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotaCreditoValor {
+    pub items: Vec<RebajaLinea>,
+    /// Peru: catalog 09 (`09` disminución en el valor by default).
+    #[serde(default)]
+    pub motivo_codigo: Option<String>,
+    pub motivo: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RebajaLinea {
+    /// The sale line's number (1-based).
+    pub numero: i32,
+    /// The reduction of the line's amount, on the sale's price basis (with or without taxes as
+    /// the sale was).
+    #[serde(deserialize_with = "entrada::decimal")]
+    pub monto: Decimal,
+}
+
+/// Issues a credit note of value on a sale.
+pub async fn nota_credito_valor<U: Uow>(
+    uow: &mut U,
+    ctx: &Contexto<'_>,
+    venta_id: Uuid,
+    n: NotaCreditoValor,
+) -> Result<Comprobante> {
+    let empresa = uow.empresa().await?;
+    let mut venta = uow
+        .venta_bloqueada(venta_id)
+        .await?
+        .ok_or_else(|| Error::no_existe("venta", venta_id))?;
+    if venta.estado == EstadoVenta::Anulada {
+        return Err(Error::conflicto(
+            Codigo::EstadoInvalido,
+            None,
+            "la venta está anulada: no admite notas de crédito",
+        ));
+    }
+    let motivo = validar_motivo(
+        empresa.pais,
+        UsoNota::Valor,
+        n.motivo_codigo.as_deref().unwrap_or("09"),
+        &n.motivo,
+    )?;
+    if n.items.is_empty() {
+        return Err(error_campo(
+            Codigo::DocumentoSinLineas,
+            "items",
+            "indique qué líneas se rebajan y en cuánto",
+        ));
+    }
+    if venta.descuento_global.is_some_and(|d| !d.is_zero()) {
+        return Err(error_campo(
+            Codigo::ValorNoPermitido,
+            "items",
+            "la venta tiene descuento global: una rebaja por línea no sabría cómo repartirlo; anule la venta y emita otra",
+        ));
+    }
+    let mut vistas = std::collections::HashSet::new();
+    let mut calc_lineas = Vec::with_capacity(n.items.len());
+    for (i, r) in n.items.iter().enumerate() {
+        let campo = |c: &str| format!("items[{i}].{c}");
+        if !vistas.insert(r.numero) {
+            return Err(error_campo(
+                Codigo::ValorNoPermitido,
+                campo("numero"),
+                format!("la línea {} figura más de una vez", r.numero),
+            ));
+        }
+        let Some(l) = venta.lineas.iter().find(|l| l.numero == r.numero) else {
+            return Err(error_campo(
+                Codigo::NoEncontrado,
+                campo("numero"),
+                format!("la venta no tiene la línea {}", r.numero),
+            ));
+        };
+        if !l.cantidad_devuelta.is_zero() {
+            return Err(error_campo(
+                Codigo::ValorNoPermitido,
+                campo("numero"),
+                format!(
+                    "la línea {} ya tiene unidades devueltas: una rebaja se aplica a líneas completas",
+                    l.numero
+                ),
+            ));
+        }
+        let neto = l.cantidad * l.precio - l.descuento - l.rebaja;
+        if r.monto <= Decimal::ZERO || !entrada::max_decimales(r.monto, 2) || r.monto > neto {
+            return Err(error_campo(
+                Codigo::ValorNoPermitido,
+                campo("monto"),
+                format!(
+                    "línea {}: la rebaja debe ser positiva, con hasta 2 decimales y de hasta {} (lo que queda de la línea)",
+                    l.numero,
+                    redondear(neto.max(Decimal::ZERO))
+                ),
+            ));
+        }
+        let p = uow
+            .producto(l.producto_id)
+            .await?
+            .ok_or_else(|| Error::no_existe("producto", l.producto_id))?;
+        // One unit of the reduction, taxed as the line was.
+        let mut linea = linea_de_nota(&empresa, &p, l, Decimal::ONE, r.monto, Decimal::ZERO);
+        linea.descuento = None;
+        // The bag tax is per bag: a lower price returns none of it (a return does).
+        linea.icbper = false;
+        calc_lineas.push(linea);
+    }
+    let calculado = calcular_nota(&empresa, &venta, None, calc_lineas)?;
+    for r in &n.items {
+        if let Some(l) = venta.lineas.iter_mut().find(|l| l.numero == r.numero) {
+            l.rebaja += r.monto;
+        }
+    }
+    rebajar_cuotas(&mut venta, calculado.total());
+    let original = uow
+        .comprobante(venta.comprobante_id)
+        .await?
+        .ok_or_else(|| Error::no_existe("comprobante", venta.comprobante_id))?;
+    let nota = emitir_nota(
+        uow,
+        ctx,
+        &empresa,
+        ctx.ids.nuevo(),
+        TipoComprobante::NotaCredito,
+        &original,
+        motivo,
+        &calculado,
+    )
+    .await?;
+    uow.actualizar_venta(&venta).await?;
+    uow.insertar_comprobante(&nota).await?;
+    Ok(nota)
+}
+
+/// How a debit note's charge is taxed: as the sale line it names, or as all the sale's lines
+/// when they agree. The charge carries the line's IGV or IVA treatment, not its bag tax or ICE
+/// (those are per unit of goods; interest or a penalty is not a good).
+fn tributo_de_cargo(
+    venta: &Venta,
+    tributos: &[TributoLinea],
+    numero: Option<i32>,
+    i: usize,
+) -> Result<TributoLinea> {
+    let t = match numero {
+        Some(n) => match venta.lineas.iter().position(|l| l.numero == n) {
+            Some(k) => tributos[k].clone(),
+            None => {
+                return Err(error_campo(
+                    Codigo::NoEncontrado,
+                    format!("items[{i}].numero"),
+                    format!("la venta no tiene la línea {n}"),
+                ));
+            }
+        },
+        None => {
+            let igual = |a: &TributoLinea, b: &TributoLinea| {
+                a.afectacion_igv == b.afectacion_igv && a.iva == b.iva
+            };
+            match tributos.split_first() {
+                Some((primero, resto)) if resto.iter().all(|t| igual(t, primero)) => {
+                    primero.clone()
+                }
+                _ => {
+                    return Err(error_campo(
+                        Codigo::CampoRequerido,
+                        format!("items[{i}].numero"),
+                        format!(
+                            "cargo {}: las líneas de la venta tienen distintos impuestos: indique a qué línea corresponde el cargo (numero)",
+                            i + 1
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    Ok(TributoLinea {
+        afectacion_igv: t.afectacion_igv,
+        icbper: false,
+        iva: t.iva,
+        ice: None,
+    })
 }
 
 /// Issues a debit note on a sale's comprobante. It moves no stock.
@@ -1320,9 +1803,9 @@ pub async fn nota_debito<U: Uow>(
             "la venta está anulada: no admite notas de débito",
         ));
     }
-    let (motivo_codigo, motivo) = validar_motivo(
+    let motivo = validar_motivo(
         empresa.pais,
-        TipoComprobante::NotaDebito,
+        UsoNota::Debito,
         n.motivo_codigo.as_deref().unwrap_or("01"),
         &n.motivo,
     )?;
@@ -1337,18 +1820,38 @@ pub async fn nota_debito<U: Uow>(
         .comprobante(venta.comprobante_id)
         .await?
         .ok_or_else(|| Error::no_existe("comprobante", venta.comprobante_id))?;
+    let mut tributos = Vec::with_capacity(venta.lineas.len());
+    for l in &venta.lineas {
+        tributos.push(match &l.tributo {
+            Some(t) => t.clone(),
+            None => {
+                let p = uow
+                    .producto(l.producto_id)
+                    .await?
+                    .ok_or_else(|| Error::no_existe("producto", l.producto_id))?;
+                tributo_de(&empresa, &p)
+            }
+        });
+    }
     let mut lineas = Vec::with_capacity(n.items.len());
     for (i, c) in n.items.iter().enumerate() {
         let descripcion = crate::empresa::texto_requerido("descripcion", &c.descripcion, 250)
             .map_err(|e| en_linea(e, i))?;
-        if c.monto <= Decimal::ZERO {
+        if c.monto <= Decimal::ZERO
+            || !entrada::max_decimales(c.monto, 2)
+            || !entrada::max_enteros(c.monto, 12)
+        {
             return Err(error_campo(
                 Codigo::PrecioInvalido,
                 format!("items[{i}].monto"),
-                format!("cargo {}: el monto debe ser positivo", i + 1),
+                format!(
+                    "cargo {}: el monto debe ser positivo con hasta 2 decimales",
+                    i + 1
+                ),
             ));
         }
-        lineas.push(Linea {
+        let tributo = tributo_de_cargo(&venta, &tributos, c.numero, i)?;
+        let mut linea = Linea {
             codigo: format!("ND{}", i + 1),
             descripcion,
             unidad: Some("ZZ".into()),
@@ -1356,27 +1859,17 @@ pub async fn nota_debito<U: Uow>(
             precio: c.monto,
             descuento: None,
             descuento_porcentaje: None,
-            afectacion_igv: (empresa.pais == Pais::Peru)
-                .then_some(crate::AfectacionIgv::GravadoOneroso),
+            afectacion_igv: None,
             icbper: false,
-            iva: (empresa.pais == Pais::Ecuador).then_some(crate::TarifaIva::General),
+            iva: None,
             ice: None,
-        });
+        };
+        aplicar_tributo(&mut linea, &tributo);
+        lineas.push(linea);
     }
-    let doc = calculo::Documento {
-        pais: empresa.pais,
-        fecha: ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date(),
-        moneda: Some(venta.moneda),
-        tipo_de_cambio: venta.tipo_de_cambio,
-        precios_incluyen_impuesto: venta.precios_incluyen_impuesto,
-        descuento_global: None,
-        descuento_global_porcentaje: None,
-        propina: None,
-        configuracion: empresa.configuracion_tributaria(),
-        retenciones: vec![],
-        lineas,
-    };
-    let calculado = calculo::calcular_documento(&doc).map_err(|e| match e {
+    // A charge made today (interest, a penalty) is taxed at today's rates.
+    let hoy = ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date();
+    let calculado = calcular_en(&empresa, &venta, hoy, None, lineas).map_err(|e| match e {
         Error::Validacion {
             codigo,
             campo,
@@ -1388,38 +1881,17 @@ pub async fn nota_debito<U: Uow>(
         },
         otro => otro,
     })?;
-    let serie = comprobantes::elegir_serie(
+    let nota = emitir_nota(
         uow,
         ctx,
+        &empresa,
+        ctx.ids.nuevo(),
         TipoComprobante::NotaDebito,
-        Some(original.tipo),
-        None,
+        &original,
+        motivo,
+        &calculado,
     )
     .await?;
-    let numero = uow
-        .siguiente_numero(TipoComprobante::NotaDebito, &serie.serie)
-        .await?;
-    let nota = Comprobante {
-        id: ctx.ids.nuevo(),
-        tipo: TipoComprobante::NotaDebito,
-        serie: serie.serie,
-        numero,
-        venta_id: venta.id,
-        referencia_id: Some(original.id),
-        motivo_codigo,
-        motivo,
-        estado: EstadoComprobante::Pendiente,
-        cliente_id: original.cliente_id,
-        cliente_tipo_documento: original.cliente_tipo_documento,
-        cliente_numero_documento: original.cliente_numero_documento.clone(),
-        cliente_razon_social: original.cliente_razon_social.clone(),
-        cliente_direccion: original.cliente_direccion.clone(),
-        fecha_emision: doc.fecha,
-        moneda: venta.moneda,
-        total: calculado.total(),
-        documento: serde_json::to_value(&calculado).map_err(Error::almacenamiento)?,
-        creado_en: ctx.reloj.ahora(),
-    };
     uow.insertar_comprobante(&nota).await?;
     Ok(nota)
 }
