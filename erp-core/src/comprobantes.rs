@@ -146,6 +146,9 @@ pub struct Comprobante {
     pub documento: serde_json::Value,
     #[serde(with = "time::serde::rfc3339")]
     pub creado_en: OffsetDateTime,
+    /// A note's idempotency key (a sale's is on the sale).
+    #[serde(default)]
+    pub clave_idempotencia: Option<String>,
 }
 
 impl Comprobante {

@@ -60,7 +60,7 @@ pub fn error_sql<E: ErrorDriver>(e: E) -> Error {
         } else if que.contains("clave") {
             (
                 "clave_idempotencia",
-                "ya existe una venta con esa clave de idempotencia",
+                "ya existe una venta o nota con esa clave de idempotencia",
             )
         } else if que.contains("documento") {
             (
@@ -238,7 +238,7 @@ macro_rules! impl_uow {
         }
         macro_rules! columnas_comprobantes {
             () => {
-                "id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us"
+                "id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us, clave_idempotencia"
             };
         }
         macro_rules! columnas_cotizaciones {
@@ -1035,9 +1035,9 @@ macro_rules! impl_uow {
                 $drv::query(
                     "INSERT INTO comprobantes (empresa_id, id, tipo, serie, numero, venta_id, referencia_id, \
                      motivo_codigo, motivo, estado, cliente_id, cliente_tipo_documento, cliente_numero_documento, \
-                     cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-                     $19, $20)",
+                     cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us, \
+                     clave_idempotencia) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                     $16, $17, $18, $19, $20, $21)",
                 )
                 .bind(self.empresa)
                 .bind(c.id)
@@ -1059,6 +1059,7 @@ macro_rules! impl_uow {
                 .bind(dec(c.total))
                 .bind(c.documento.to_string())
                 .bind(a_microsegundos(c.creado_en))
+                .bind(&c.clave_idempotencia)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(error_sql)?;
@@ -2084,6 +2085,7 @@ macro_rules! impl_uow {
                 total: leer_dec(r, "total")?,
                 documento: desde_json(r, "documento")?,
                 creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+                clave_idempotencia: r.try_get("clave_idempotencia").map_err(error_sql)?,
             })
         }
 

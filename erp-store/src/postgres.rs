@@ -106,6 +106,10 @@ const MIGRACIONES: &[(&str, &str)] = &[
         "0003_pedidos",
         include_str!("../migrations/postgres/0003_pedidos.sql"),
     ),
+    (
+        "0004_notas",
+        include_str!("../migrations/postgres/0004_notas.sql"),
+    ),
 ];
 
 impl PgStore {

@@ -28,6 +28,7 @@ en_ambos!(
     rebaja_sin_impuesto_a_las_bolsas,
     nota_de_debito_con_el_tributo_de_la_linea,
     credito_en_otra_moneda,
+    notas_idempotentes,
 );
 
 struct Tienda {
@@ -112,6 +113,7 @@ fn devolucion(numero: i32, cantidad: &str, codigo: Option<&str>) -> Devolucion {
         }],
         motivo_codigo: codigo.map(Into::into),
         motivo: "devolución".into(),
+        clave_idempotencia: None,
     }
 }
 
@@ -123,6 +125,7 @@ fn rebaja(numero: i32, monto: &str, codigo: Option<&str>) -> NotaCreditoValor {
         }],
         motivo_codigo: codigo.map(Into::into),
         motivo: "descuento acordado".into(),
+        clave_idempotencia: None,
     }
 }
 
@@ -135,6 +138,7 @@ async fn cada_motivo_en_su_nota(store: AnyStore) {
     let anular = |codigo: &str| Anulacion {
         motivo_codigo: Some(codigo.into()),
         motivo: "x".into(),
+        clave_idempotencia: None,
     };
     let err =
         t.m.anular_venta(t.e, None, r.venta.id, anular("05"))
@@ -389,6 +393,7 @@ async fn nota_de_debito_con_el_tributo_de_la_linea(store: AnyStore) {
         }],
         motivo_codigo: None,
         motivo: "pago fuera de plazo".into(),
+        clave_idempotencia: None,
     };
     let err =
         t.m.nota_debito(t.e, None, r.venta.id, cargo(None, "5"))
@@ -494,4 +499,73 @@ async fn rebaja_sin_impuesto_a_las_bolsas(store: AnyStore) {
         .unwrap();
     assert_eq!(dev.documento["total_impuestos_bolsas"], "5.00");
     assert_eq!(nc.total + dev.total, r.venta.total);
+}
+
+/// A till that retries a return or an annulment after a timeout gets the first note back: the
+/// stock comes back once. The same key on another kind of note, or on another sale, is refused.
+async fn notas_idempotentes(store: AnyStore) {
+    let t = tienda(store).await;
+    let r = vender(&t, vec![linea(t.chompa.id, "3")]).await;
+    let dev = || Devolucion {
+        clave_idempotencia: Some("caja1-dev-77".into()),
+        ..devolucion(1, "1", None)
+    };
+    let a = t.m.devolver(t.e, None, r.venta.id, dev()).await.unwrap();
+    let b = t.m.devolver(t.e, None, r.venta.id, dev()).await.unwrap();
+    assert_eq!((a.id, a.numero), (b.id, b.numero));
+    assert_eq!(cantidad(&t, t.chompa.id).await, d("18"));
+    let err =
+        t.m.nota_debito(
+            t.e,
+            None,
+            r.venta.id,
+            NotaDebitoNueva {
+                items: vec![CargoNotaDebito {
+                    numero: None,
+                    descripcion: "flete".into(),
+                    monto: d("5"),
+                }],
+                motivo: "flete".into(),
+                clave_idempotencia: Some("caja1-dev-77".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.codigo(), err.campo()),
+        ("duplicado", Some("clave_idempotencia"))
+    );
+    let otra = vender(&t, vec![linea(t.chompa.id, "1")]).await;
+    let err =
+        t.m.devolver(t.e, None, otra.venta.id, dev())
+            .await
+            .unwrap_err();
+    assert_eq!(
+        (err.codigo(), err.campo()),
+        ("duplicado", Some("clave_idempotencia"))
+    );
+    let anular = || Anulacion {
+        motivo: "desiste".into(),
+        clave_idempotencia: Some("caja1-anula-78".into()),
+        ..Default::default()
+    };
+    let x =
+        t.m.anular_venta(t.e, None, r.venta.id, anular())
+            .await
+            .unwrap();
+    let y =
+        t.m.anular_venta(t.e, None, r.venta.id, anular())
+            .await
+            .unwrap();
+    assert_eq!(x.id, y.id);
+    assert_eq!(x.total, d("49.98"));
+    assert_eq!(cantidad(&t, t.chompa.id).await, d("19"));
+    assert_eq!(
+        t.m.comprobantes_de_venta(t.e, r.venta.id)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
 }

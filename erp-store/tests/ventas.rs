@@ -833,6 +833,7 @@ async fn anulacion_con_nota_de_credito(store: AnyStore) {
             Anulacion {
                 motivo_codigo: Some("99".into()),
                 motivo: "x".into(),
+                clave_idempotencia: None,
             },
         )
         .await
@@ -874,6 +875,7 @@ async fn devolucion_parcial(store: AnyStore) {
         }],
         motivo_codigo: None,
         motivo: "talla".into(),
+        clave_idempotencia: None,
     };
     let nc = t.m.devolver(t.e, None, r.venta.id, dev("1")).await.unwrap();
     assert_eq!(nc.total, d("24.99"));
@@ -952,6 +954,7 @@ async fn nota_de_debito(store: AnyStore) {
                 }],
                 motivo_codigo: None,
                 motivo: "pago fuera de plazo".into(),
+                clave_idempotencia: None,
             },
         )
         .await

@@ -54,17 +54,9 @@ async fn vender_con<U: Uow>(
     n: NuevaVenta,
     mut leidos: Vec<Producto>,
 ) -> Result<VentaEmitida> {
-    let clave = match &n.clave_idempotencia {
+    let clave = match clave_valida(n.clave_idempotencia.as_deref())? {
         Some(c) => {
-            let c = c.trim();
-            if c.is_empty() || c.chars().count() > 100 {
-                return Err(error_campo(
-                    Codigo::ValorNoPermitido,
-                    "clave_idempotencia",
-                    "la clave de idempotencia tiene de 1 a 100 caracteres",
-                ));
-            }
-            if let Some(v) = uow.venta_por_clave(c).await? {
+            if let Some(v) = uow.venta_por_clave(&c).await? {
                 let comprobante = uow
                     .comprobante(v.comprobante_id)
                     .await?
@@ -74,7 +66,7 @@ async fn vender_con<U: Uow>(
                     comprobante,
                 });
             }
-            Some(c.to_string())
+            Some(c)
         }
         None => None,
     };
@@ -276,6 +268,7 @@ async fn vender_con<U: Uow>(
         total,
         documento: serde_json::to_value(&calculado).map_err(Error::almacenamiento)?,
         creado_en: ahora,
+        clave_idempotencia: None,
     };
     let lineas = detalles(&empresa, &n, &productos, &calculado, costos);
     let costo_total = lineas.iter().map(|l| l.costo_total).sum();
@@ -307,6 +300,49 @@ async fn vender_con<U: Uow>(
     uow.insertar_venta(&venta).await?;
     uow.insertar_comprobante(&comprobante).await?;
     Ok(VentaEmitida { venta, comprobante })
+}
+
+/// A client's idempotency key, trimmed: 1 to 100 characters.
+fn clave_valida(clave: Option<&str>) -> Result<Option<String>> {
+    match clave.map(str::trim) {
+        None => Ok(None),
+        Some(c) if c.is_empty() || c.chars().count() > 100 => Err(error_campo(
+            Codigo::ValorNoPermitido,
+            "clave_idempotencia",
+            "la clave de idempotencia tiene de 1 a 100 caracteres",
+        )),
+        Some(c) => Ok(Some(c.to_string())),
+    }
+}
+
+/// The note a retry with this key already issued on this sale. Read after the sale is locked, so
+/// a retry racing the first attempt waits for it and then finds its note.
+async fn nota_repetida<U: Uow>(
+    uow: &mut U,
+    venta_id: Uuid,
+    clave: Option<&str>,
+    tipo: TipoComprobante,
+) -> Result<Option<Comprobante>> {
+    let Some(clave) = clave else {
+        return Ok(None);
+    };
+    let previa = uow
+        .comprobantes_de_venta(venta_id)
+        .await?
+        .into_iter()
+        .find(|c| c.clave_idempotencia.as_deref() == Some(clave));
+    match previa {
+        Some(c) if c.tipo == tipo => Ok(Some(c)),
+        Some(c) => Err(Error::conflicto(
+            Codigo::Duplicado,
+            Some("clave_idempotencia"),
+            format!(
+                "la clave de idempotencia ya se usó en {}: use una clave nueva",
+                c.numero_completo()
+            ),
+        )),
+        None => Ok(None),
+    }
 }
 
 /// The series and the next number of a sale's comprobante. A till names its series: then the
@@ -1019,10 +1055,13 @@ pub struct Anulacion {
     #[serde(default)]
     pub motivo_codigo: Option<String>,
     pub motivo: String,
+    /// A retry with the same key returns the first note and issues nothing.
+    #[serde(default)]
+    pub clave_idempotencia: Option<String>,
 }
 
 /// A partial return: some quantities of some lines.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Devolucion {
     pub lineas: Vec<LineaDevolucion>,
@@ -1030,6 +1069,9 @@ pub struct Devolucion {
     #[serde(default)]
     pub motivo_codigo: Option<String>,
     pub motivo: String,
+    /// A retry with the same key returns the first note and issues nothing.
+    #[serde(default)]
+    pub clave_idempotencia: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1045,7 +1087,7 @@ pub struct LineaDevolucion {
 }
 
 /// A debit note on a sale: charges added after it (interest, penalties, price increases).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotaDebitoNueva {
     pub items: Vec<CargoNotaDebito>,
@@ -1053,6 +1095,9 @@ pub struct NotaDebitoNueva {
     #[serde(default)]
     pub motivo_codigo: Option<String>,
     pub motivo: String,
+    /// A retry with the same key returns the first note and issues nothing.
+    #[serde(default)]
+    pub clave_idempotencia: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1076,10 +1121,21 @@ pub async fn anular<U: Uow>(
     venta_id: Uuid,
     a: Anulacion,
 ) -> Result<Comprobante> {
+    let clave = clave_valida(a.clave_idempotencia.as_deref())?;
     let venta = uow
         .venta_bloqueada(venta_id)
         .await?
         .ok_or_else(|| Error::no_existe("venta", venta_id))?;
+    if let Some(n) = nota_repetida(
+        uow,
+        venta.id,
+        clave.as_deref(),
+        TipoComprobante::NotaCredito,
+    )
+    .await?
+    {
+        return Ok(n);
+    }
     if venta.estado == EstadoVenta::Anulada {
         return Err(Error::conflicto(
             Codigo::EstadoInvalido,
@@ -1116,7 +1172,7 @@ pub async fn anular<U: Uow>(
             series: l.series.clone(),
         })
         .collect();
-    nota_de_credito(uow, ctx, venta, lineas, motivo).await
+    nota_de_credito(uow, ctx, venta, lineas, motivo, clave).await
 }
 
 /// Returns some quantities of a sale: a partial credit note and the stock back.
@@ -1126,10 +1182,21 @@ pub async fn devolver<U: Uow>(
     venta_id: Uuid,
     d: Devolucion,
 ) -> Result<Comprobante> {
+    let clave = clave_valida(d.clave_idempotencia.as_deref())?;
     let venta = uow
         .venta_bloqueada(venta_id)
         .await?
         .ok_or_else(|| Error::no_existe("venta", venta_id))?;
+    if let Some(n) = nota_repetida(
+        uow,
+        venta.id,
+        clave.as_deref(),
+        TipoComprobante::NotaCredito,
+    )
+    .await?
+    {
+        return Ok(n);
+    }
     if venta.estado == EstadoVenta::Anulada {
         return Err(Error::conflicto(
             Codigo::EstadoInvalido,
@@ -1163,7 +1230,7 @@ pub async fn devolver<U: Uow>(
         d.motivo_codigo.as_deref().unwrap_or("07"),
         &d.motivo,
     )?;
-    nota_de_credito(uow, ctx, venta, d.lineas, motivo).await
+    nota_de_credito(uow, ctx, venta, d.lineas, motivo, clave).await
 }
 
 /// What a note does, which decides the reasons it may give.
@@ -1362,7 +1429,7 @@ async fn emitir_nota<U: Uow>(
     id: Uuid,
     tipo: TipoComprobante,
     original: &Comprobante,
-    motivo: (Option<String>, String),
+    (motivo, clave): ((Option<String>, String), Option<String>),
     calculado: &DocumentoCalculado,
 ) -> Result<Comprobante> {
     let serie = comprobantes::elegir_serie(uow, ctx, tipo, Some(original.tipo), None).await?;
@@ -1387,6 +1454,7 @@ async fn emitir_nota<U: Uow>(
         total: calculado.total(),
         documento: serde_json::to_value(calculado).map_err(Error::almacenamiento)?,
         creado_en: ctx.reloj.ahora(),
+        clave_idempotencia: clave,
     })
 }
 
@@ -1419,6 +1487,7 @@ async fn nota_de_credito<U: Uow>(
     mut venta: Venta,
     lineas: Vec<LineaDevolucion>,
     motivo: (Option<String>, String),
+    clave: Option<String>,
 ) -> Result<Comprobante> {
     let empresa = uow.empresa().await?;
     let original = uow
@@ -1585,7 +1654,7 @@ async fn nota_de_credito<U: Uow>(
         nota_id,
         TipoComprobante::NotaCredito,
         &original,
-        motivo,
+        (motivo, clave),
         &calculado,
     )
     .await?;
@@ -1597,7 +1666,7 @@ async fn nota_de_credito<U: Uow>(
 /// A credit note of value on a sale: a discount or a decrease in the price of some lines after
 /// the sale (catalog 09 codes 05, 09, 10). No goods come back; a credit sale owes less, and a
 /// later return of those units credits them net of it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotaCreditoValor {
     pub items: Vec<RebajaLinea>,
@@ -1605,6 +1674,9 @@ pub struct NotaCreditoValor {
     #[serde(default)]
     pub motivo_codigo: Option<String>,
     pub motivo: String,
+    /// A retry with the same key returns the first note and issues nothing.
+    #[serde(default)]
+    pub clave_idempotencia: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1625,11 +1697,22 @@ pub async fn nota_credito_valor<U: Uow>(
     venta_id: Uuid,
     n: NotaCreditoValor,
 ) -> Result<Comprobante> {
+    let clave = clave_valida(n.clave_idempotencia.as_deref())?;
     let empresa = uow.empresa().await?;
     let mut venta = uow
         .venta_bloqueada(venta_id)
         .await?
         .ok_or_else(|| Error::no_existe("venta", venta_id))?;
+    if let Some(n) = nota_repetida(
+        uow,
+        venta.id,
+        clave.as_deref(),
+        TipoComprobante::NotaCredito,
+    )
+    .await?
+    {
+        return Ok(n);
+    }
     if venta.estado == EstadoVenta::Anulada {
         return Err(Error::conflicto(
             Codigo::EstadoInvalido,
@@ -1726,7 +1809,7 @@ pub async fn nota_credito_valor<U: Uow>(
         ctx.ids.nuevo(),
         TipoComprobante::NotaCredito,
         &original,
-        motivo,
+        (motivo, clave),
         &calculado,
     )
     .await?;
@@ -1791,11 +1874,17 @@ pub async fn nota_debito<U: Uow>(
     venta_id: Uuid,
     n: NotaDebitoNueva,
 ) -> Result<Comprobante> {
+    let clave = clave_valida(n.clave_idempotencia.as_deref())?;
     let empresa = uow.empresa().await?;
     let venta = uow
         .venta_bloqueada(venta_id)
         .await?
         .ok_or_else(|| Error::no_existe("venta", venta_id))?;
+    if let Some(n) =
+        nota_repetida(uow, venta.id, clave.as_deref(), TipoComprobante::NotaDebito).await?
+    {
+        return Ok(n);
+    }
     if venta.estado == EstadoVenta::Anulada {
         return Err(Error::conflicto(
             Codigo::EstadoInvalido,
@@ -1888,7 +1977,7 @@ pub async fn nota_debito<U: Uow>(
         ctx.ids.nuevo(),
         TipoComprobante::NotaDebito,
         &original,
-        motivo,
+        (motivo, clave),
         &calculado,
     )
     .await?;

@@ -162,6 +162,10 @@ const MIGRACIONES: &[(&str, &str)] = &[
         "0003_pedidos",
         include_str!("../../migrations/sqlite/0003_pedidos.sql"),
     ),
+    (
+        "0004_notas",
+        include_str!("../../migrations/sqlite/0004_notas.sql"),
+    ),
 ];
 
 impl SqliteStore {
