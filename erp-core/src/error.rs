@@ -69,6 +69,12 @@ pub enum Codigo {
     LimiteCreditoExcedido,
     /// An expired quotation: it can only be duplicated.
     CotizacionVencida,
+    /// Wrong credentials, or a token that is missing, expired, forged or revoked.
+    AuthFailed,
+    /// Too many failed logins: the account waits before the next attempt.
+    CuentaBloqueada,
+    /// The user's role lacks the permission the operation needs.
+    PermisoInsuficiente,
 }
 
 impl Codigo {
@@ -112,6 +118,9 @@ impl Codigo {
             Self::ErrorAlmacenamiento => "error_almacenamiento",
             Self::LimiteCreditoExcedido => "limite_credito_excedido",
             Self::CotizacionVencida => "cotizacion_vencida",
+            Self::AuthFailed => "auth_failed",
+            Self::CuentaBloqueada => "cuenta_bloqueada",
+            Self::PermisoInsuficiente => "permiso_insuficiente",
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod impuestos;
 pub mod inventario;
 pub mod motor;
 pub mod pais;
+pub mod seguridad;
 pub mod store;
 pub mod terceros;
 pub mod ventas;

@@ -21,6 +21,8 @@ use crate::inventario::{
     Almacen, Categoria, EstadoSerie, FiltroMovimientos, FiltroProductos, Marca, MovimientoStock,
     Producto, SerieProducto, Stock,
 };
+use crate::seguridad::servicio::{self as seguridad, CambiosUsuario, NuevoRol, NuevoUsuario};
+use crate::seguridad::{EventoAuditoria, FiltroAuditoria, Rol, Sesion, Usuario};
 use crate::store::{GeneradorIds, Reloj, Store, Uow};
 use crate::terceros::{self, CambiosCliente, Cliente, NuevoCliente, NuevoProveedor, Proveedor};
 use crate::ventas::pedidos::{
@@ -735,5 +737,194 @@ impl<S: Store> Motor<S> {
     ) -> Result<(Vec<OrdenVenta>, u64)> {
         leer!(self, empresa, |uow| uow
             .listar_ordenes(cliente, pagina, tamanio))
+    }
+}
+
+/// Security: users, roles, sessions and the audit log.
+impl<S: Store> Motor<S> {
+    /// Creates the seeded roles, or brings them up to date (`erp seed-permisos`).
+    pub async fn seed_permisos(&self, empresa: Uuid) -> Result<Vec<Rol>> {
+        en_uow!(self, empresa, None, |uow, ctx| seguridad::seed_permisos(
+            &mut uow, &ctx
+        ))
+    }
+
+    pub async fn crear_usuario(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        n: NuevoUsuario,
+    ) -> Result<Usuario> {
+        en_uow!(self, empresa, usuario, |uow, ctx| seguridad::crear_usuario(
+            &mut uow, &ctx, n
+        ))
+    }
+
+    pub async fn actualizar_usuario(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        id: Uuid,
+        c: CambiosUsuario,
+    ) -> Result<Usuario> {
+        en_uow!(self, empresa, usuario, |uow, ctx| {
+            seguridad::actualizar_usuario(&mut uow, &ctx, id, c)
+        })
+    }
+
+    pub async fn eliminar_usuario(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        id: Uuid,
+    ) -> Result<()> {
+        en_uow!(self, empresa, usuario, |uow, ctx| {
+            seguridad::eliminar_usuario(&mut uow, &ctx, id)
+        })
+    }
+
+    pub async fn usuario(&self, empresa: Uuid, id: Uuid) -> Result<Usuario> {
+        leer!(self, empresa, |uow| seguridad::usuario_vigente(
+            &mut uow, id
+        ))
+    }
+
+    pub async fn usuarios(
+        &self,
+        empresa: Uuid,
+        texto: Option<&str>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<Usuario>, u64)> {
+        leer!(self, empresa, |uow| uow
+            .listar_usuarios(texto, pagina, tamanio))
+    }
+
+    /// The live user with this email, for a login to check the password against.
+    pub async fn usuario_por_email(&self, empresa: Uuid, email: &str) -> Result<Option<Usuario>> {
+        leer!(self, empresa, |uow| uow.usuario_por_email(email))
+    }
+
+    /// What a request's token stands for: the user (live and active) and the role.
+    pub async fn acceso(&self, empresa: Uuid, usuario: Uuid) -> Result<(Usuario, Rol)> {
+        let mut uow = self.store.begin_lectura(empresa).await?;
+        let u = match uow.usuario(usuario).await? {
+            Some(u) if u.activo && u.eliminado_en.is_none() => u,
+            _ => return Err(seguridad::credenciales_invalidas()),
+        };
+        let rol = uow
+            .rol(u.rol_id)
+            .await?
+            .ok_or_else(seguridad::credenciales_invalidas)?;
+        Ok((u, rol))
+    }
+
+    /// Records a login attempt whose password the caller checked (outside any transaction: a
+    /// password hash takes tens of milliseconds, and SQLite has one writer). A correct one opens
+    /// a session; both are audited.
+    pub async fn registrar_login(
+        &self,
+        empresa: Uuid,
+        usuario: Uuid,
+        correcto: bool,
+        vida: time::Duration,
+        origen: (&str, &str),
+    ) -> Result<Option<Sesion>> {
+        en_uow!(self, empresa, Some(usuario), |uow, ctx| async {
+            let u = seguridad::usuario_vigente(&mut uow, usuario).await?;
+            seguridad::puede_ingresar(&u, ctx.reloj.ahora())?;
+            seguridad::registrar_intento(&mut uow, &ctx, u, correcto).await?;
+            if correcto {
+                let s = seguridad::abrir_sesion(&mut uow, &ctx, usuario, vida, origen).await?;
+                seguridad::auditar(&mut uow, &ctx, "login", "auth", "", origen.0).await?;
+                Ok(Some(s))
+            } else {
+                seguridad::auditar(&mut uow, &ctx, "login_fallido", "auth", "", origen.0).await?;
+                Ok(None)
+            }
+        })
+    }
+
+    /// Refresh with rotation: the old session ends, a new one starts.
+    pub async fn refrescar_sesion(
+        &self,
+        empresa: Uuid,
+        sesion: Uuid,
+        vida: time::Duration,
+        origen: (&str, &str),
+    ) -> Result<(Usuario, Sesion)> {
+        en_uow!(self, empresa, None, |uow, ctx| seguridad::rotar_sesion(
+            &mut uow, &ctx, sesion, vida, origen
+        ))?
+        .ok_or_else(seguridad::sesion_invalida)
+    }
+
+    pub async fn cerrar_sesion(
+        &self,
+        empresa: Uuid,
+        usuario: Uuid,
+        sesion: Uuid,
+        ip: &str,
+    ) -> Result<()> {
+        en_uow!(self, empresa, Some(usuario), |uow, ctx| async {
+            seguridad::cerrar_sesion(&mut uow, &ctx, sesion).await?;
+            seguridad::auditar(&mut uow, &ctx, "logout", "auth", "", ip).await
+        })
+    }
+
+    pub async fn roles(&self, empresa: Uuid) -> Result<Vec<Rol>> {
+        leer!(self, empresa, |uow| uow.roles())
+    }
+
+    pub async fn rol(&self, empresa: Uuid, id: Uuid) -> Result<Rol> {
+        leer!(self, empresa, |uow| uow.rol(id))?.ok_or_else(|| Error::no_existe("rol", id))
+    }
+
+    pub async fn crear_rol(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        n: NuevoRol,
+    ) -> Result<Rol> {
+        en_uow!(self, empresa, usuario, |uow, ctx| seguridad::crear_rol(
+            &mut uow, &ctx, n
+        ))
+    }
+
+    pub async fn asignar_permisos(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        id: Uuid,
+        permisos: Vec<String>,
+    ) -> Result<Rol> {
+        en_uow!(self, empresa, usuario, |uow, _ctx| {
+            seguridad::asignar_permisos(&mut uow, id, &permisos)
+        })
+    }
+
+    /// Writes an audit entry in its own unit of work.
+    pub async fn auditar(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        (accion, modulo, detalle, ip): (&str, &str, &str, &str),
+    ) -> Result<()> {
+        en_uow!(self, empresa, usuario, |uow, ctx| seguridad::auditar(
+            &mut uow, &ctx, accion, modulo, detalle, ip
+        ))
+    }
+
+    pub async fn auditoria(
+        &self,
+        empresa: Uuid,
+        f: &FiltroAuditoria,
+    ) -> Result<(Vec<EventoAuditoria>, u64)> {
+        leer!(self, empresa, |uow| uow.eventos(f))
+    }
+
+    /// The companies where a live user has this email.
+    pub async fn empresas_de_email(&self, email: &str) -> Result<Vec<Uuid>> {
+        self.store.empresas_de_email(email).await
     }
 }

@@ -23,6 +23,7 @@ use crate::inventario::{
     Almacen, Categoria, FilaKardex, FiltroMovimientos, FiltroProductos, Lote, Marca,
     MovimientoStock, Producto, SaldoMovimiento, SerieProducto, Stock,
 };
+use crate::seguridad::{EventoAuditoria, FiltroAuditoria, Rol, Sesion, Usuario};
 use crate::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
 use crate::ventas::pedidos::{Cotizacion, OrdenVenta};
 use crate::ventas::{DeudaVenta, FiltroVentas, Venta};
@@ -54,6 +55,10 @@ pub trait Store: Send + Sync + 'static {
     /// Opens a unit of work that may write, for one company. Fails with `no_encontrado` when the
     /// company does not exist.
     fn begin(&self, empresa_id: Uuid) -> impl Future<Output = Result<Self::Uow>> + Send;
+
+    /// The active companies where a live user has this email: login opens the one (or asks
+    /// which, by subdomain).
+    fn empresas_de_email(&self, email: &str) -> impl Future<Output = Result<Vec<Uuid>>> + Send;
 
     /// Opens a read-only unit of work: it does not block writers.
     fn begin_lectura(&self, empresa_id: Uuid) -> impl Future<Output = Result<Self::Uow>> + Send;
@@ -341,4 +346,45 @@ pub trait Uow: Send {
         pagina: u32,
         tamanio: u32,
     ) -> impl Future<Output = Result<(Vec<OrdenVenta>, u64)>> + Send;
+
+    // --- Security ------------------------------------------------------------------------------
+
+    /// Inserts or updates a role.
+    fn guardar_rol(&mut self, r: &Rol) -> impl Future<Output = Result<()>> + Send;
+    fn rol(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Rol>>> + Send;
+    fn rol_por_codigo(&mut self, codigo: &str) -> impl Future<Output = Result<Option<Rol>>> + Send;
+    fn roles(&mut self) -> impl Future<Output = Result<Vec<Rol>>> + Send;
+    /// Inserts or updates a user.
+    fn guardar_usuario(&mut self, u: &Usuario) -> impl Future<Output = Result<()>> + Send;
+    fn usuario(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Usuario>>> + Send;
+    /// The live (not deleted) user with this email.
+    fn usuario_por_email(
+        &mut self,
+        email: &str,
+    ) -> impl Future<Output = Result<Option<Usuario>>> + Send;
+    /// Live users whose name or email contains `texto`, a page and the total.
+    fn listar_usuarios(
+        &mut self,
+        texto: Option<&str>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> impl Future<Output = Result<(Vec<Usuario>, u64)>> + Send;
+    /// Inserts or updates a session.
+    fn guardar_sesion(&mut self, s: &Sesion) -> impl Future<Output = Result<()>> + Send;
+    /// A session, its row locked: two refreshes of one token wait for each other, and the second
+    /// sees it revoked.
+    fn sesion_bloqueada(&mut self, id: Uuid)
+    -> impl Future<Output = Result<Option<Sesion>>> + Send;
+    /// Ends every open session of a user.
+    fn revocar_sesiones(
+        &mut self,
+        usuario: Uuid,
+        ahora: OffsetDateTime,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn registrar_evento(&mut self, e: &EventoAuditoria) -> impl Future<Output = Result<()>> + Send;
+    /// The audit log, newest first, a page and the total.
+    fn eventos(
+        &mut self,
+        f: &FiltroAuditoria,
+    ) -> impl Future<Output = Result<(Vec<EventoAuditoria>, u64)>> + Send;
 }

@@ -175,7 +175,7 @@ pub struct NuevoProveedor {
     pub dias_credito: Option<i32>,
 }
 
-fn validar_email(e: &str) -> Result<String> {
+pub(crate) fn validar_email(e: &str) -> Result<String> {
     let e = texto_opcional("email", e, 254)?;
     if !e.is_empty() {
         let bien = e.split_once('@').is_some_and(|(u, d)| {

@@ -1,7 +1,10 @@
-//! `erp`: the command line of the ERP engine. Today it computes documents and validates identity
-//! numbers; the server (`erp serve`) and the setup commands join it with the server issue.
+//! `erp`: the command line of the ERP engine: the REST server (`erp serve`), the setup commands
+//! of seed 000 (`setup-empresa`, `seed-permisos`), document computation, identity validation and
+//! the benchmarks.
 
 mod bench;
+
+use erp_server::servidor;
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -22,6 +25,51 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Comando {
+    /// Sirve la API REST (/api/v1/) sobre SQLite (un archivo) o PostgreSQL.
+    Serve {
+        /// Base de datos: una ruta o URL de SQLite, o postgres://…
+        #[arg(long, env = "ERP_DB", default_value = "sqlite://erp.db")]
+        db: String,
+        /// Dirección de escucha.
+        #[arg(long, env = "ERP_DIRECCION", default_value = "127.0.0.1:8000")]
+        direccion: std::net::SocketAddr,
+        /// Crea (una vez) una empresa de demostración y su administrador, e imprime la
+        /// contraseña.
+        #[arg(long)]
+        demo: bool,
+        /// Secreto de los JWT (32+ caracteres); uno aleatorio si falta.
+        #[arg(long, env = "ERP_JWT_SECRET", hide_env_values = true)]
+        secreto_jwt: Option<String>,
+    },
+    /// Crea la empresa y su primer administrador (idempotente).
+    SetupEmpresa {
+        #[arg(long, env = "ERP_DB", default_value = "sqlite://erp.db")]
+        db: String,
+        /// PE o EC.
+        #[arg(long)]
+        pais: String,
+        /// RUC de la empresa.
+        #[arg(long)]
+        ruc: String,
+        #[arg(long)]
+        razon_social: String,
+        #[arg(long, default_value = "")]
+        direccion: String,
+        /// Subdominio (modo SaaS).
+        #[arg(long)]
+        subdominio: Option<String>,
+        /// Correo del administrador.
+        #[arg(long)]
+        email: String,
+        /// Contraseña del administrador; una aleatoria (impresa) si falta.
+        #[arg(long, env = "ERP_ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Crea o actualiza los roles y permisos base de todas las empresas (idempotente).
+    SeedPermisos {
+        #[arg(long, env = "ERP_DB", default_value = "sqlite://erp.db")]
+        db: String,
+    },
     /// Benchmarks of the engine.
     Bench {
         #[command(subcommand)]
@@ -77,7 +125,93 @@ enum Bench {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ERP_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     match cli.comando {
+        Comando::Serve {
+            db,
+            direccion,
+            demo,
+            secreto_jwt,
+        } => en_runtime(servidor::servir(servidor::Configuracion {
+            db,
+            direccion,
+            demo,
+            secreto_jwt,
+        })),
+        Comando::SetupEmpresa {
+            db,
+            pais,
+            ruc,
+            razon_social,
+            direccion,
+            subdominio,
+            email,
+            password,
+        } => en_runtime(async move {
+            let Some(pais) = Pais::desde_codigo(&pais) else {
+                return Err(format!("país '{pais}' desconocido; use PE o EC"));
+            };
+            let store = erp_store::AnyStore::abrir(&db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let estado = servidor::Estado::new(store, servidor::auth::Claves::aleatorias())
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            let (empresa, creada) = servidor::asegurar_empresa(
+                &estado,
+                erp_core::empresa::NuevaEmpresa {
+                    pais,
+                    tipo_identificacion: None,
+                    identificacion: ruc,
+                    razon_social,
+                    nombre_comercial: String::new(),
+                    direccion,
+                    moneda: None,
+                    subdominio,
+                    ajustes: Default::default(),
+                },
+            )
+            .await
+            .map_err(mensaje)?;
+            println!(
+                "empresa {} ({}): {}",
+                empresa.razon_social,
+                empresa.id,
+                if creada { "creada" } else { "ya existía" }
+            );
+            match servidor::asegurar_admin(&estado, empresa.id, &email, password, "Administrador")
+                .await
+                .map_err(mensaje)?
+            {
+                Some(clave) => println!("administrador {email} creado; contraseña: {clave}"),
+                None => println!("administrador {email}: ya existía"),
+            }
+            Ok(())
+        }),
+        Comando::SeedPermisos { db } => en_runtime(async move {
+            let store = erp_store::AnyStore::abrir(&db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let m = erp_core::Motor::new(
+                store.clone(),
+                std::sync::Arc::new(erp_store::RelojSistema),
+                std::sync::Arc::new(erp_store::IdsV7),
+            );
+            for e in erp_core::Store::listar_empresas(&store)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                let roles = m.seed_permisos(e.id).await.map_err(|e| e.to_string())?;
+                println!("{}: {} roles al día", e.razon_social, roles.len());
+            }
+            Ok(())
+        }),
         Comando::Bench {
             cual:
                 Bench::Ventas {
@@ -125,6 +259,34 @@ fn main() -> ExitCode {
             numero,
             json,
         } => validar_documento(&pais, &tipo, &numero, json),
+    }
+}
+
+/// Runs a command's future on a multi-threaded runtime; an error is printed, exit code 1.
+fn en_runtime(f: impl std::future::Future<Output = Result<(), String>>) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: no se pudo iniciar el runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(f) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn mensaje(e: servidor::respuesta::ErrorApi) -> String {
+    match e {
+        servidor::respuesta::ErrorApi::Motor(e) => e.mensaje().into_owned(),
+        servidor::respuesta::ErrorApi::Http(_, _, m) => m,
     }
 }
 

@@ -241,6 +241,16 @@ macro_rules! impl_uow {
                 "id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us, clave_idempotencia"
             };
         }
+        macro_rules! columnas_roles {
+            () => {
+                "id, codigo, nombre, descripcion, permisos, de_sistema, activo"
+            };
+        }
+        macro_rules! columnas_usuarios {
+            () => {
+                "id, email, nombre, apellido, clave_hash, rol_id, activo, intentos_fallidos, bloqueado_hasta_us, ultimo_acceso_us, eliminado_en_us, creado_en_us"
+            };
+        }
         macro_rules! columnas_cotizaciones {
             () => {
                 "id, numero, cliente_id, fecha_emision, fecha_validez, estado, moneda, precios_incluyen_impuesto, descuento_global, lineas, total, documento, notas, condiciones, origen_id, orden_id, motivo_rechazo, usuario_id, creado_en_us"
@@ -490,6 +500,24 @@ macro_rules! impl_uow {
             .map_err(error_sql)?
             .iter()
             .map(fila_empresa)
+            .collect()
+        }
+
+        /// The active companies with a live user of this email.
+        pub(crate) async fn empresas_de_email<'e, E>(ejecutor: E, email: &str) -> Result<Vec<Uuid>>
+        where
+            E: $drv::Executor<'e, Database = Db>,
+        {
+            $drv::query(
+                "SELECT u.empresa_id FROM usuarios u JOIN empresas e ON e.id = u.empresa_id \
+                 WHERE u.email = $1 AND u.eliminado_en_us IS NULL AND e.activa ORDER BY u.empresa_id",
+            )
+            .bind(email)
+            .fetch_all(ejecutor)
+            .await
+            .map_err(error_sql)?
+            .iter()
+            .map(|r| r.try_get::<Uuid, _>(0).map_err(error_sql))
             .collect()
         }
 
@@ -1213,6 +1241,225 @@ macro_rules! impl_uow {
                     " ORDER BY creado_en_us DESC, id",
                     (pagina, tamanio),
                     fila_orden,
+                )
+                .await
+            }
+
+            // --- Security ----------------------------------------------------------------------
+
+            async fn guardar_rol(&mut self, r: &erp_core::seguridad::Rol) -> Result<()> {
+                $drv::query(
+                    "INSERT INTO roles (empresa_id, id, codigo, nombre, descripcion, permisos, de_sistema, activo) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (empresa_id, id) DO UPDATE SET \
+                     nombre = excluded.nombre, descripcion = excluded.descripcion, permisos = excluded.permisos, \
+                     de_sistema = excluded.de_sistema, activo = excluded.activo",
+                )
+                .bind(self.empresa)
+                .bind(r.id)
+                .bind(&r.codigo)
+                .bind(&r.nombre)
+                .bind(&r.descripcion)
+                .bind(a_json(&r.permisos)?)
+                .bind(r.de_sistema)
+                .bind(r.activo)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn rol(&mut self, id: Uuid) -> Result<Option<erp_core::seguridad::Rol>> {
+                $drv::query(concat!("SELECT ", columnas_roles!(), " FROM roles WHERE empresa_id = $1 AND id = $2"))
+                    .bind(self.empresa)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?
+                    .map(|r| fila_rol(&r))
+                    .transpose()
+            }
+
+            async fn rol_por_codigo(&mut self, codigo: &str) -> Result<Option<erp_core::seguridad::Rol>> {
+                $drv::query(concat!("SELECT ", columnas_roles!(), " FROM roles WHERE empresa_id = $1 AND codigo = $2"))
+                    .bind(self.empresa)
+                    .bind(codigo)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?
+                    .map(|r| fila_rol(&r))
+                    .transpose()
+            }
+
+            async fn roles(&mut self) -> Result<Vec<erp_core::seguridad::Rol>> {
+                $drv::query(concat!("SELECT ", columnas_roles!(), " FROM roles WHERE empresa_id = $1 ORDER BY codigo"))
+                    .bind(self.empresa)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?
+                    .iter()
+                    .map(fila_rol)
+                    .collect()
+            }
+
+            async fn guardar_usuario(&mut self, u: &erp_core::seguridad::Usuario) -> Result<()> {
+                $drv::query(
+                    "INSERT INTO usuarios (empresa_id, id, email, nombre, apellido, clave_hash, rol_id, activo, \
+                     intentos_fallidos, bloqueado_hasta_us, ultimo_acceso_us, eliminado_en_us, creado_en_us) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                     ON CONFLICT (empresa_id, id) DO UPDATE SET nombre = excluded.nombre, \
+                     apellido = excluded.apellido, clave_hash = excluded.clave_hash, rol_id = excluded.rol_id, \
+                     activo = excluded.activo, intentos_fallidos = excluded.intentos_fallidos, \
+                     bloqueado_hasta_us = excluded.bloqueado_hasta_us, ultimo_acceso_us = excluded.ultimo_acceso_us, \
+                     eliminado_en_us = excluded.eliminado_en_us",
+                )
+                .bind(self.empresa)
+                .bind(u.id)
+                .bind(&u.email)
+                .bind(&u.nombre)
+                .bind(&u.apellido)
+                .bind(&u.clave_hash)
+                .bind(u.rol_id)
+                .bind(u.activo)
+                .bind(u.intentos_fallidos)
+                .bind(u.bloqueado_hasta.map(a_microsegundos))
+                .bind(u.ultimo_acceso.map(a_microsegundos))
+                .bind(u.eliminado_en.map(a_microsegundos))
+                .bind(a_microsegundos(u.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn usuario(&mut self, id: Uuid) -> Result<Option<erp_core::seguridad::Usuario>> {
+                $drv::query(concat!("SELECT ", columnas_usuarios!(), " FROM usuarios WHERE empresa_id = $1 AND id = $2"))
+                    .bind(self.empresa)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?
+                    .map(|r| fila_usuario(&r))
+                    .transpose()
+            }
+
+            async fn usuario_por_email(&mut self, email: &str) -> Result<Option<erp_core::seguridad::Usuario>> {
+                $drv::query(concat!("SELECT ", columnas_usuarios!(), " FROM usuarios WHERE empresa_id = $1 \
+                     AND email = $2 AND eliminado_en_us IS NULL"))
+                    .bind(self.empresa)
+                    .bind(email)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?
+                    .map(|r| fila_usuario(&r))
+                    .transpose()
+            }
+
+            async fn listar_usuarios(&mut self, texto: Option<&str>, pagina: u32, tamanio: u32) -> Result<(Vec<erp_core::seguridad::Usuario>, u64)> {
+                let empresa = self.empresa;
+                let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
+                    qb.push(" FROM usuarios WHERE empresa_id = ");
+                    qb.push_bind(empresa);
+                    qb.push(" AND eliminado_en_us IS NULL");
+                    filtro_texto(qb, texto, &["email", "nombre", "apellido"]);
+                };
+                paginar(&mut *self.tx, columnas_usuarios!(), filtros, " ORDER BY email, id", (pagina, tamanio), fila_usuario).await
+            }
+
+            async fn guardar_sesion(&mut self, x: &erp_core::seguridad::Sesion) -> Result<()> {
+                $drv::query(
+                    "INSERT INTO sesiones (empresa_id, id, usuario_id, ip, agente, creada_en_us, expira_en_us, \
+                     revocada_en_us, reemplazada_por) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (empresa_id, id) DO UPDATE SET revocada_en_us = excluded.revocada_en_us, \
+                     reemplazada_por = excluded.reemplazada_por",
+                )
+                .bind(self.empresa)
+                .bind(x.id)
+                .bind(x.usuario_id)
+                .bind(&x.ip)
+                .bind(&x.agente)
+                .bind(a_microsegundos(x.creada_en))
+                .bind(a_microsegundos(x.expira_en))
+                .bind(x.revocada_en.map(a_microsegundos))
+                .bind(x.reemplazada_por)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn sesion_bloqueada(&mut self, id: Uuid) -> Result<Option<erp_core::seguridad::Sesion>> {
+                $drv::query(concat!(
+                    "SELECT id, usuario_id, ip, agente, creada_en_us, expira_en_us, revocada_en_us, reemplazada_por \
+                     FROM sesiones WHERE empresa_id = $1 AND id = $2",
+                    $fu
+                ))
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .map(|r| fila_sesion(&r))
+                .transpose()
+            }
+
+            async fn revocar_sesiones(&mut self, usuario: Uuid, ahora: time::OffsetDateTime) -> Result<()> {
+                $drv::query(
+                    "UPDATE sesiones SET revocada_en_us = $3 WHERE empresa_id = $1 AND usuario_id = $2 \
+                     AND revocada_en_us IS NULL",
+                )
+                .bind(self.empresa)
+                .bind(usuario)
+                .bind(a_microsegundos(ahora))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn registrar_evento(&mut self, e: &erp_core::seguridad::EventoAuditoria) -> Result<()> {
+                $drv::query(
+                    "INSERT INTO auditoria (empresa_id, id, usuario_id, accion, modulo, detalle, ip, creado_en_us) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(self.empresa)
+                .bind(e.id)
+                .bind(e.usuario_id)
+                .bind(&e.accion)
+                .bind(&e.modulo)
+                .bind(&e.detalle)
+                .bind(&e.ip)
+                .bind(a_microsegundos(e.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn eventos(&mut self, f: &erp_core::seguridad::FiltroAuditoria) -> Result<(Vec<erp_core::seguridad::EventoAuditoria>, u64)> {
+                let empresa = self.empresa;
+                let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
+                    qb.push(" FROM auditoria WHERE empresa_id = ");
+                    qb.push_bind(empresa);
+                    if let Some(u) = f.usuario_id {
+                        qb.push(" AND usuario_id = ");
+                        qb.push_bind(u);
+                    }
+                    if let Some(a) = &f.accion {
+                        qb.push(" AND accion = ");
+                        qb.push_bind(a.clone());
+                    }
+                    if let Some(m) = &f.modulo {
+                        qb.push(" AND modulo = ");
+                        qb.push_bind(m.clone());
+                    }
+                };
+                paginar(
+                    &mut *self.tx,
+                    "id, usuario_id, accion, modulo, detalle, ip, creado_en_us",
+                    filtros,
+                    " ORDER BY creado_en_us DESC, id DESC",
+                    (f.pagina, f.tamanio_pagina),
+                    fila_evento,
                 )
                 .await
             }
@@ -2095,6 +2342,63 @@ macro_rules! impl_uow {
                 return rust_decimal::Decimal::ZERO;
             }
             v.cuotas.iter().map(|c| c.saldo).sum()
+        }
+
+        fn fila_rol(r: &Fila) -> Result<erp_core::seguridad::Rol> {
+            Ok(erp_core::seguridad::Rol {
+                id: r.try_get("id").map_err(error_sql)?,
+                codigo: r.try_get("codigo").map_err(error_sql)?,
+                nombre: r.try_get("nombre").map_err(error_sql)?,
+                descripcion: r.try_get("descripcion").map_err(error_sql)?,
+                permisos: desde_json(r, "permisos")?,
+                de_sistema: r.try_get("de_sistema").map_err(error_sql)?,
+                activo: r.try_get("activo").map_err(error_sql)?,
+            })
+        }
+
+        fn fila_usuario(r: &Fila) -> Result<erp_core::seguridad::Usuario> {
+            let instante = |c: &str| -> Result<Option<time::OffsetDateTime>> {
+                Ok(r.try_get::<Option<i64>, _>(c).map_err(error_sql)?.map(desde_microsegundos))
+            };
+            Ok(erp_core::seguridad::Usuario {
+                id: r.try_get("id").map_err(error_sql)?,
+                email: r.try_get("email").map_err(error_sql)?,
+                nombre: r.try_get("nombre").map_err(error_sql)?,
+                apellido: r.try_get("apellido").map_err(error_sql)?,
+                clave_hash: r.try_get("clave_hash").map_err(error_sql)?,
+                rol_id: r.try_get("rol_id").map_err(error_sql)?,
+                activo: r.try_get("activo").map_err(error_sql)?,
+                intentos_fallidos: r.try_get("intentos_fallidos").map_err(error_sql)?,
+                bloqueado_hasta: instante("bloqueado_hasta_us")?,
+                ultimo_acceso: instante("ultimo_acceso_us")?,
+                eliminado_en: instante("eliminado_en_us")?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
+        }
+
+        fn fila_sesion(r: &Fila) -> Result<erp_core::seguridad::Sesion> {
+            Ok(erp_core::seguridad::Sesion {
+                id: r.try_get("id").map_err(error_sql)?,
+                usuario_id: r.try_get("usuario_id").map_err(error_sql)?,
+                ip: r.try_get("ip").map_err(error_sql)?,
+                agente: r.try_get("agente").map_err(error_sql)?,
+                creada_en: desde_microsegundos(r.try_get("creada_en_us").map_err(error_sql)?),
+                expira_en: desde_microsegundos(r.try_get("expira_en_us").map_err(error_sql)?),
+                revocada_en: r.try_get::<Option<i64>, _>("revocada_en_us").map_err(error_sql)?.map(desde_microsegundos),
+                reemplazada_por: r.try_get("reemplazada_por").map_err(error_sql)?,
+            })
+        }
+
+        fn fila_evento(r: &Fila) -> Result<erp_core::seguridad::EventoAuditoria> {
+            Ok(erp_core::seguridad::EventoAuditoria {
+                id: r.try_get("id").map_err(error_sql)?,
+                usuario_id: r.try_get("usuario_id").map_err(error_sql)?,
+                accion: r.try_get("accion").map_err(error_sql)?,
+                modulo: r.try_get("modulo").map_err(error_sql)?,
+                detalle: r.try_get("detalle").map_err(error_sql)?,
+                ip: r.try_get("ip").map_err(error_sql)?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
         }
 
         /// Serializes a sale's parts to the JSON their columns hold.

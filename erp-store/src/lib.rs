@@ -17,6 +17,7 @@ use erp_core::inventario::{
     Almacen, Categoria, FilaKardex, FiltroMovimientos, FiltroProductos, Lote, Marca,
     MovimientoStock, Producto, SaldoMovimiento, SerieProducto, Stock,
 };
+use erp_core::seguridad::{EventoAuditoria, FiltroAuditoria, Rol, Sesion, Usuario};
 use erp_core::store::{GeneradorIds, Reloj, Store, Uow};
 use erp_core::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
 use erp_core::ventas::pedidos::{Cotizacion, OrdenVenta};
@@ -93,6 +94,13 @@ impl Store for AnyStore {
         match self {
             Self::Sqlite(s) => s.listar_empresas().await,
             Self::Postgres(s) => s.listar_empresas().await,
+        }
+    }
+
+    async fn empresas_de_email(&self, email: &str) -> Result<Vec<Uuid>> {
+        match self {
+            Self::Sqlite(s) => s.empresas_de_email(email).await,
+            Self::Postgres(s) => s.empresas_de_email(email).await,
         }
     }
 
@@ -454,6 +462,63 @@ impl Uow for AnyUow {
         tamanio: u32,
     ) -> Result<(Vec<OrdenVenta>, u64)> {
         delegar!(self, listar_ordenes(cliente, pagina, tamanio))
+    }
+
+    async fn guardar_rol(&mut self, r: &Rol) -> Result<()> {
+        delegar!(self, guardar_rol(r))
+    }
+
+    async fn rol(&mut self, id: Uuid) -> Result<Option<Rol>> {
+        delegar!(self, rol(id))
+    }
+
+    async fn rol_por_codigo(&mut self, codigo: &str) -> Result<Option<Rol>> {
+        delegar!(self, rol_por_codigo(codigo))
+    }
+
+    async fn roles(&mut self) -> Result<Vec<Rol>> {
+        delegar!(self, roles())
+    }
+
+    async fn guardar_usuario(&mut self, u: &Usuario) -> Result<()> {
+        delegar!(self, guardar_usuario(u))
+    }
+
+    async fn usuario(&mut self, id: Uuid) -> Result<Option<Usuario>> {
+        delegar!(self, usuario(id))
+    }
+
+    async fn usuario_por_email(&mut self, email: &str) -> Result<Option<Usuario>> {
+        delegar!(self, usuario_por_email(email))
+    }
+
+    async fn listar_usuarios(
+        &mut self,
+        texto: Option<&str>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<Usuario>, u64)> {
+        delegar!(self, listar_usuarios(texto, pagina, tamanio))
+    }
+
+    async fn guardar_sesion(&mut self, s: &Sesion) -> Result<()> {
+        delegar!(self, guardar_sesion(s))
+    }
+
+    async fn sesion_bloqueada(&mut self, id: Uuid) -> Result<Option<Sesion>> {
+        delegar!(self, sesion_bloqueada(id))
+    }
+
+    async fn revocar_sesiones(&mut self, usuario: Uuid, ahora: time::OffsetDateTime) -> Result<()> {
+        delegar!(self, revocar_sesiones(usuario, ahora))
+    }
+
+    async fn registrar_evento(&mut self, e: &EventoAuditoria) -> Result<()> {
+        delegar!(self, registrar_evento(e))
+    }
+
+    async fn eventos(&mut self, f: &FiltroAuditoria) -> Result<(Vec<EventoAuditoria>, u64)> {
+        delegar!(self, eventos(f))
     }
 }
 

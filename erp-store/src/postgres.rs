@@ -110,6 +110,10 @@ const MIGRACIONES: &[(&str, &str)] = &[
         "0004_notas",
         include_str!("../migrations/postgres/0004_notas.sql"),
     ),
+    (
+        "0005_seguridad",
+        include_str!("../migrations/postgres/0005_seguridad.sql"),
+    ),
 ];
 
 impl PgStore {
@@ -192,6 +196,10 @@ impl erp_core::store::Store for PgStore {
 
     async fn listar_empresas(&self) -> Result<Vec<Empresa>> {
         todas_las_empresas(&self.pool).await
+    }
+
+    async fn empresas_de_email(&self, email: &str) -> Result<Vec<Uuid>> {
+        empresas_de_email(&self.pool, email).await
     }
 
     async fn begin(&self, empresa_id: Uuid) -> Result<PgUow> {

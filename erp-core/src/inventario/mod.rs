@@ -81,8 +81,11 @@ pub struct Producto {
     /// A service moves no stock.
     pub es_servicio: bool,
     pub activo: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub eliminado_en: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
     pub creado_en: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub actualizado_en: OffsetDateTime,
 }
 

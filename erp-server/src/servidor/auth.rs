@@ -1,0 +1,407 @@
+//! Authentication (seed 000 process 2): argon2 password hashes, HS256 JWTs (access 60 min,
+//! refresh 7 days with rotation; the refresh token's `jti` is the engine's session), the
+//! `Acceso` extractor every protected route takes, and the auth endpoints.
+//!
+//! Only HS256 is accepted: a token with `alg: none` or any other algorithm, a forged signature,
+//! an expired one, or a refresh token used as an access token is refused with 401.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use erp_core::seguridad::servicio::{credenciales_invalidas, normalizar_email, puede_ingresar};
+use erp_core::seguridad::{Rol, Usuario};
+use erp_core::{Codigo, Error, Store};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::Duration;
+use uuid::Uuid;
+
+use super::Estado;
+use super::respuesta::{Cuerpo, ErrorApi, Exito, Resultado};
+
+pub const VIDA_ACCESO: Duration = Duration::minutes(60);
+pub const VIDA_REFRESCO: Duration = Duration::days(7);
+
+/// The signing keys (one HS256 secret).
+pub struct Claves {
+    codificar: EncodingKey,
+    decodificar: DecodingKey,
+}
+
+impl Claves {
+    pub fn new(secreto: &[u8]) -> Self {
+        Self {
+            codificar: EncodingKey::from_secret(secreto),
+            decodificar: DecodingKey::from_secret(secreto),
+        }
+    }
+
+    /// A random secret: tokens do not survive a restart (the demo's choice).
+    pub fn aleatorias() -> Self {
+        let mut s = [0u8; 32];
+        OsRng.fill_bytes(&mut s);
+        Self::new(&s)
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Reclamos {
+    /// The user.
+    pub sub: Uuid,
+    /// The company.
+    pub emp: Uuid,
+    /// The token's id; for a refresh token, the engine's session.
+    pub jti: Uuid,
+    /// `access` or `refresh`.
+    pub typ: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+fn firmar(claves: &Claves, r: &Reclamos) -> Result<String, ErrorApi> {
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), r, &claves.codificar)
+        .map_err(|e| ErrorApi::Motor(Error::almacenamiento(format!("firma JWT: {e}"))))
+}
+
+/// Reads a token of the given kind: signature, algorithm, expiry and kind checked.
+pub fn leer_token(claves: &Claves, token: &str, tipo: &str) -> Result<Reclamos, ErrorApi> {
+    let mut v = Validation::new(Algorithm::HS256);
+    v.leeway = 0;
+    v.set_required_spec_claims(&["exp", "sub", "iat"]);
+    let datos = jsonwebtoken::decode::<Reclamos>(token, &claves.decodificar, &v).map_err(|_| {
+        ErrorApi::no_autenticado("token inválido o expirado: inicie sesión de nuevo")
+    })?;
+    if datos.claims.typ != tipo {
+        return Err(ErrorApi::no_autenticado(format!(
+            "se esperaba un token de tipo {tipo}"
+        )));
+    }
+    Ok(datos.claims)
+}
+
+/// Hashes a password (argon2id, random salt), off the async threads.
+pub async fn hashear(clave: String) -> Result<String, ErrorApi> {
+    tokio::task::spawn_blocking(move || {
+        let sal = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(clave.as_bytes(), &sal)
+            .map(|h| h.to_string())
+            .map_err(|e| ErrorApi::Motor(Error::almacenamiento(format!("argon2: {e}"))))
+    })
+    .await
+    .map_err(|e| ErrorApi::Motor(Error::almacenamiento(format!("argon2: {e}"))))?
+}
+
+/// Checks a password against a stored hash, off the async threads.
+async fn verificar(clave: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|h| {
+            Argon2::default()
+                .verify_password(clave.as_bytes(), &h)
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// The caller of a protected route: a live, active user of the token's company, and the role.
+pub struct Acceso {
+    pub empresa: Uuid,
+    pub usuario: Usuario,
+    pub rol: Rol,
+    pub ip: String,
+}
+
+impl Acceso {
+    /// Refuses with 403 unless the role allows `permiso`.
+    pub fn exigir(&self, permiso: &str) -> Result<(), ErrorApi> {
+        if self.rol.permite(permiso) {
+            return Ok(());
+        }
+        tracing::warn!(usuario = %self.usuario.id, permiso, "permiso denegado");
+        Err(ErrorApi::Motor(Error::conflicto(
+            Codigo::PermisoInsuficiente,
+            None,
+            format!(
+                "su rol ({}) no tiene el permiso {permiso}: pídalo a un administrador",
+                self.rol.nombre
+            ),
+        )))
+    }
+
+    pub fn id(&self) -> Option<Uuid> {
+        Some(self.usuario.id)
+    }
+}
+
+fn bearer(h: &HeaderMap) -> Option<&str> {
+    let v = h.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (esquema, token) = v.split_once(' ')?;
+    esquema.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn ip_de(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default()
+}
+
+impl FromRequestParts<Arc<Estado>> for Acceso {
+    type Rejection = ErrorApi;
+
+    async fn from_request_parts(parts: &mut Parts, e: &Arc<Estado>) -> Result<Self, ErrorApi> {
+        let token = bearer(&parts.headers).ok_or_else(|| {
+            ErrorApi::no_autenticado("falta el token: envíe Authorization: Bearer <access>")
+        })?;
+        let r = leer_token(&e.claves, token, "access")?;
+        let (usuario, rol) = e
+            .motor
+            .acceso(r.emp, r.sub)
+            .await
+            .map_err(|err| match err {
+                Error::Almacenamiento { .. } => ErrorApi::Motor(err),
+                _ => ErrorApi::no_autenticado("la sesión ya no es válida: inicie sesión de nuevo"),
+            })?;
+        Ok(Self {
+            empresa: r.emp,
+            usuario,
+            rol,
+            ip: ip_de(parts),
+        })
+    }
+}
+
+/// The caller's address and user agent, for sessions and the audit log.
+pub struct Origen {
+    pub ip: String,
+    pub agente: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Origen {
+    type Rejection = ErrorApi;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ErrorApi> {
+        Ok(Self {
+            ip: ip_de(parts),
+            agente: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .chars()
+                .take(300)
+                .collect(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    email: String,
+    password: String,
+    /// SaaS mode: the company's subdomain, when the Host header does not carry it.
+    #[serde(default)]
+    subdominio: Option<String>,
+}
+
+/// The company a login is for: by subdomain (body or Host), or the only one the email has.
+async fn empresa_de_login(
+    e: &Estado,
+    email: &str,
+    subdominio: Option<String>,
+    h: &HeaderMap,
+) -> Result<Option<Uuid>, ErrorApi> {
+    let candidatas = e.motor.empresas_de_email(email).await?;
+    let sub = subdominio.or_else(|| {
+        let host = h.get(header::HOST)?.to_str().ok()?;
+        let host = host.split(':').next()?;
+        let (primero, resto) = host.split_once('.')?;
+        // `tienda.erp.pe` names `tienda`; an address or `localhost` names nothing.
+        (resto.contains('.') && !primero.chars().all(|c| c.is_ascii_digit()))
+            .then(|| primero.to_string())
+    });
+    if let Some(sub) = sub {
+        let sub = sub.trim().to_lowercase();
+        let empresas = e.motor.store().listar_empresas().await?;
+        if let Some(emp) = empresas
+            .iter()
+            .find(|x| x.subdominio.as_deref() == Some(sub.as_str()))
+        {
+            return Ok(candidatas.contains(&emp.id).then_some(emp.id));
+        }
+    }
+    match candidatas.as_slice() {
+        [] => Ok(None),
+        [una] => Ok(Some(*una)),
+        _ => Err(ErrorApi::Motor(Error::validacion(
+            Codigo::CampoRequerido,
+            "subdominio",
+            "ese correo pertenece a varias empresas: indique el subdominio de la suya",
+        ))),
+    }
+}
+
+pub async fn login(
+    State(e): State<Arc<Estado>>,
+    origen: Origen,
+    h: HeaderMap,
+    Cuerpo(l): Cuerpo<Login>,
+) -> Resultado {
+    let email = normalizar_email(&l.email)?;
+    let Some(empresa) = empresa_de_login(&e, &email, l.subdominio, &h).await? else {
+        verificar(l.password, e.senuelo.clone()).await;
+        return Err(credenciales_invalidas().into());
+    };
+    let Some(u) = e.motor.usuario_por_email(empresa, &email).await? else {
+        verificar(l.password, e.senuelo.clone()).await;
+        return Err(credenciales_invalidas().into());
+    };
+    puede_ingresar(&u, time::OffsetDateTime::now_utc())?;
+    let correcto = verificar(l.password, u.clave_hash.clone()).await;
+    let sesion = e
+        .motor
+        .registrar_login(
+            empresa,
+            u.id,
+            correcto,
+            VIDA_REFRESCO,
+            (&origen.ip, &origen.agente),
+        )
+        .await?;
+    let Some(sesion) = sesion else {
+        return Err(credenciales_invalidas().into());
+    };
+    let tokens = emitir(&e, empresa, u.id, sesion.id)?;
+    let (usuario, rol) = e.motor.acceso(empresa, u.id).await?;
+    let mut data = tokens;
+    data["usuario"] = perfil(&e, empresa, &usuario, &rol).await?;
+    Ok(Exito::ok(data).con_mensaje("sesión iniciada"))
+}
+
+/// A new token pair for a session.
+fn emitir(
+    e: &Estado,
+    empresa: Uuid,
+    usuario: Uuid,
+    sesion: Uuid,
+) -> Result<serde_json::Value, ErrorApi> {
+    let ahora = time::OffsetDateTime::now_utc().unix_timestamp();
+    let acceso = firmar(
+        &e.claves,
+        &Reclamos {
+            sub: usuario,
+            emp: empresa,
+            jti: Uuid::now_v7(),
+            typ: "access".into(),
+            iat: ahora,
+            exp: ahora + VIDA_ACCESO.whole_seconds(),
+        },
+    )?;
+    let refresco = firmar(
+        &e.claves,
+        &Reclamos {
+            sub: usuario,
+            emp: empresa,
+            jti: sesion,
+            typ: "refresh".into(),
+            iat: ahora,
+            exp: ahora + VIDA_REFRESCO.whole_seconds(),
+        },
+    )?;
+    // Both spellings: the contract's acceptance check says `access_token`, the Django library
+    // its frontend was written against answers `access`.
+    Ok(json!({
+        "access": acceso,
+        "refresh": refresco,
+        "access_token": acceso,
+        "refresh_token": refresco,
+        "token_type": "Bearer",
+        "expires_in": VIDA_ACCESO.whole_seconds(),
+    }))
+}
+
+/// `me`: the user, the role and its permissions, the company.
+async fn perfil(
+    e: &Estado,
+    empresa: Uuid,
+    u: &Usuario,
+    rol: &Rol,
+) -> Result<serde_json::Value, ErrorApi> {
+    let emp = e.motor.empresa(empresa).await?;
+    let permisos: Vec<&str> = if rol.codigo == "admin" {
+        erp_core::seguridad::PERMISOS
+            .iter()
+            .map(|(c, _)| *c)
+            .collect()
+    } else {
+        rol.permisos.iter().map(String::as_str).collect()
+    };
+    Ok(json!({
+        "id": u.id,
+        "email": u.email,
+        "nombre": u.nombre,
+        "apellido": u.apellido,
+        "rol": {"id": rol.id, "codigo": rol.codigo, "nombre": rol.nombre},
+        "permisos": permisos,
+        "empresa": {
+            "id": emp.id,
+            "pais": emp.pais,
+            "ruc": emp.identificacion,
+            "razon_social": emp.razon_social,
+            "nombre_comercial": emp.nombre_comercial,
+        },
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refresco {
+    refresh: String,
+}
+
+pub async fn refrescar(
+    State(e): State<Arc<Estado>>,
+    origen: Origen,
+    Cuerpo(r): Cuerpo<Refresco>,
+) -> Resultado {
+    let t = leer_token(&e.claves, &r.refresh, "refresh")?;
+    let (u, sesion) = e
+        .motor
+        .refrescar_sesion(t.emp, t.jti, VIDA_REFRESCO, (&origen.ip, &origen.agente))
+        .await?;
+    Ok(Exito::ok(emitir(&e, t.emp, u.id, sesion.id)?))
+}
+
+pub async fn logout(
+    State(e): State<Arc<Estado>>,
+    acceso: Acceso,
+    Cuerpo(r): Cuerpo<Refresco>,
+) -> Resultado {
+    let t = leer_token(&e.claves, &r.refresh, "refresh")?;
+    if t.sub != acceso.usuario.id || t.emp != acceso.empresa {
+        return Err(ErrorApi::no_autenticado(
+            "el token de refresco no es de este usuario",
+        ));
+    }
+    e.motor
+        .cerrar_sesion(acceso.empresa, acceso.usuario.id, t.jti, &acceso.ip)
+        .await?;
+    Ok(Exito::ok(serde_json::Value::Null).con_mensaje("sesión cerrada"))
+}
+
+pub async fn me(State(e): State<Arc<Estado>>, acceso: Acceso) -> Resultado {
+    Ok(Exito::ok(
+        perfil(&e, acceso.empresa, &acceso.usuario, &acceso.rol).await?,
+    ))
+}

@@ -1,0 +1,241 @@
+//! The envelope of seed 002 on every response, errors included:
+//! `{success, data, mensaje, error, info}`, and on errors a stable `codigo` and per-field
+//! `errores`. Engine errors map to HTTP statuses here and nowhere else; storage details go to the
+//! logs, never into a response.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use erp_core::{Codigo, Error};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// A successful answer.
+pub struct Exito {
+    pub estado: StatusCode,
+    pub data: Value,
+    pub mensaje: Option<String>,
+}
+
+impl Exito {
+    pub fn ok(data: impl Serialize) -> Self {
+        Self {
+            estado: StatusCode::OK,
+            data: serde_json::to_value(data).unwrap_or(Value::Null),
+            mensaje: None,
+        }
+    }
+
+    pub fn creado(data: impl Serialize, mensaje: &str) -> Self {
+        Self {
+            estado: StatusCode::CREATED,
+            data: serde_json::to_value(data).unwrap_or(Value::Null),
+            mensaje: Some(mensaje.to_string()),
+        }
+    }
+
+    pub fn con_mensaje(mut self, mensaje: &str) -> Self {
+        self.mensaje = Some(mensaje.to_string());
+        self
+    }
+}
+
+impl IntoResponse for Exito {
+    fn into_response(self) -> Response {
+        (
+            self.estado,
+            Json(json!({
+                "success": true,
+                "data": self.data,
+                "mensaje": self.mensaje,
+                "error": null,
+                "info": null,
+            })),
+        )
+            .into_response()
+    }
+}
+
+/// A page of a list, as every list answers.
+pub fn pagina<T: Serialize>(filas: Vec<T>, total: u64, p: &Paginacion) -> Exito {
+    Exito::ok(json!({
+        "results": filas,
+        "count": total,
+        "page": p.page,
+        "page_size": p.page_size,
+    }))
+}
+
+/// `?page=&page_size=`: 20 by default, 100 at most.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct Paginacion {
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl Default for Paginacion {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            page_size: 20,
+        }
+    }
+}
+
+impl Paginacion {
+    pub fn validar(self) -> Result<Self, ErrorApi> {
+        if self.page == 0 {
+            return Err(campo("page", "page empieza en 1"));
+        }
+        if !(1..=100).contains(&self.page_size) {
+            return Err(campo("page_size", "page_size va de 1 a 100"));
+        }
+        Ok(self)
+    }
+}
+
+fn campo(c: &str, m: &str) -> ErrorApi {
+    ErrorApi::Motor(Error::validacion(Codigo::ValorNoPermitido, c, m))
+}
+
+/// An error answer.
+#[derive(Debug)]
+pub enum ErrorApi {
+    Motor(Error),
+    /// A status the engine does not produce (404 of a route, 405, 413, 415), with its code.
+    Http(StatusCode, &'static str, String),
+}
+
+impl From<Error> for ErrorApi {
+    fn from(e: Error) -> Self {
+        Self::Motor(e)
+    }
+}
+
+impl ErrorApi {
+    pub fn http(estado: StatusCode, codigo: &'static str, mensaje: impl Into<String>) -> Self {
+        Self::Http(estado, codigo, mensaje.into())
+    }
+
+    pub fn no_autenticado(mensaje: impl Into<String>) -> Self {
+        Self::Motor(Error::conflicto(Codigo::AuthFailed, None, mensaje))
+    }
+}
+
+/// The HTTP status of an engine error.
+pub fn estado_de(e: &Error) -> StatusCode {
+    match e {
+        Error::Validacion {
+            codigo: Codigo::JsonInvalido,
+            ..
+        } => StatusCode::BAD_REQUEST,
+        Error::Validacion { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::NoEncontrado { .. } => StatusCode::NOT_FOUND,
+        Error::StockInsuficiente { .. } => StatusCode::CONFLICT,
+        Error::Conflicto { codigo, .. } => match codigo {
+            Codigo::AuthFailed => StatusCode::UNAUTHORIZED,
+            Codigo::PermisoInsuficiente => StatusCode::FORBIDDEN,
+            Codigo::CuentaBloqueada => StatusCode::TOO_MANY_REQUESTS,
+            _ => StatusCode::CONFLICT,
+        },
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for ErrorApi {
+    fn into_response(self) -> Response {
+        let (estado, codigo, mensaje, errores) = match &self {
+            Self::Motor(e) => {
+                let estado = estado_de(e);
+                if let Error::Almacenamiento { detalle, .. } = e {
+                    tracing::error!(codigo = e.codigo(), detalle = %detalle, "error de almacenamiento");
+                } else if estado.is_server_error() {
+                    tracing::error!(codigo = e.codigo(), error = %e, "error interno");
+                }
+                let errores = match e.campo() {
+                    Some(c) => json!({ c: [e.mensaje()] }),
+                    None => json!({}),
+                };
+                (estado, e.codigo(), e.mensaje().into_owned(), errores)
+            }
+            Self::Http(estado, codigo, mensaje) => (*estado, *codigo, mensaje.clone(), json!({})),
+        };
+        let mut r = (
+            estado,
+            Json(json!({
+                "success": false,
+                "data": null,
+                "mensaje": null,
+                "error": mensaje,
+                "info": null,
+                "codigo": codigo,
+                "errores": errores,
+            })),
+        )
+            .into_response();
+        if estado == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        r
+    }
+}
+
+pub type Resultado = Result<Exito, ErrorApi>;
+
+/// A JSON body read with the engine's own error messages (the field path, the expected type),
+/// after checking its media type; its size is bounded by the router's body limit.
+pub struct Cuerpo<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Cuerpo<T> {
+    type Rejection = ErrorApi;
+
+    async fn from_request(req: Request, estado: &S) -> Result<Self, Self::Rejection> {
+        if !es_json(req.headers()) {
+            return Err(ErrorApi::http(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "tipo_no_soportado",
+                "el cuerpo debe ser JSON: envíe Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, estado).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ErrorApi::http(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "cuerpo_demasiado_grande",
+                    "el cuerpo de la solicitud es demasiado grande",
+                )
+            } else {
+                ErrorApi::http(
+                    StatusCode::BAD_REQUEST,
+                    "cuerpo_ilegible",
+                    "no se pudo leer el cuerpo de la solicitud",
+                )
+            }
+        })?;
+        let texto = std::str::from_utf8(&bytes).map_err(|_| {
+            ErrorApi::Motor(Error::sin_campo(
+                Codigo::JsonInvalido,
+                "el cuerpo no es texto UTF-8",
+            ))
+        })?;
+        Ok(Self(erp_core::entrada::desde_json(texto)?))
+    }
+}
+
+fn es_json(h: &HeaderMap) -> bool {
+    h.get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| {
+            let t = t.trim();
+            t.eq_ignore_ascii_case("application/json")
+                || (t.starts_with("application/") && t.ends_with("+json"))
+        })
+}
