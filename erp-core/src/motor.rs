@@ -805,9 +805,29 @@ impl<S: Store> Motor<S> {
         leer!(self, empresa, |uow| uow.usuario_por_email(email))
     }
 
-    /// What a request's token stands for: the user (live and active) and the role.
-    pub async fn acceso(&self, empresa: Uuid, usuario: Uuid) -> Result<(Usuario, Rol)> {
+    /// What a request's token stands for: the user (live and active) of an active company, the
+    /// role, and, when the token names one, a session still open (an access token dies with the
+    /// session it came from: logout, a replayed refresh token, a new password).
+    pub async fn acceso(
+        &self,
+        empresa: Uuid,
+        usuario: Uuid,
+        sesion: Option<Uuid>,
+    ) -> Result<(Usuario, Rol)> {
         let mut uow = self.store.begin_lectura(empresa).await?;
+        if !uow.empresa().await?.activa {
+            return Err(seguridad::credenciales_invalidas());
+        }
+        if let Some(s) = sesion {
+            let ahora = self.reloj.ahora();
+            match uow.sesion(s).await? {
+                Some(s)
+                    if s.revocada_en.is_none()
+                        && s.expira_en > ahora
+                        && s.usuario_id == usuario => {}
+                _ => return Err(seguridad::sesion_invalida()),
+            }
+        }
         let u = match uow.usuario(usuario).await? {
             Some(u) if u.activo && u.eliminado_en.is_none() => u,
             _ => return Err(seguridad::credenciales_invalidas()),
@@ -831,8 +851,23 @@ impl<S: Store> Motor<S> {
         origen: (&str, &str),
     ) -> Result<Option<Sesion>> {
         en_uow!(self, empresa, Some(usuario), |uow, ctx| async {
-            let u = seguridad::usuario_vigente(&mut uow, usuario).await?;
-            seguridad::puede_ingresar(&u, ctx.reloj.ahora())?;
+            // Locked: concurrent attempts of one user count one by one.
+            let u = match uow.usuario_bloqueado(usuario).await? {
+                Some(u) if u.activo && u.eliminado_en.is_none() => u,
+                _ => {
+                    seguridad::auditar(&mut uow, &ctx, "login_fallido", "auth", "", origen.0)
+                        .await?;
+                    return Ok(None);
+                }
+            };
+            if let Err(bloqueo) = seguridad::puede_ingresar(&u, ctx.reloj.ahora()) {
+                // Only who knows the password learns that the account is locked.
+                if correcto {
+                    return Err(bloqueo);
+                }
+                seguridad::auditar(&mut uow, &ctx, "login_fallido", "auth", "", origen.0).await?;
+                return Ok(None);
+            }
             seguridad::registrar_intento(&mut uow, &ctx, u, correcto).await?;
             if correcto {
                 let s = seguridad::abrir_sesion(&mut uow, &ctx, usuario, vida, origen).await?;

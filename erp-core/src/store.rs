@@ -357,6 +357,11 @@ pub trait Uow: Send {
     /// Inserts or updates a user.
     fn guardar_usuario(&mut self, u: &Usuario) -> impl Future<Output = Result<()>> + Send;
     fn usuario(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Usuario>>> + Send;
+    /// The same, its row locked: concurrent login attempts of one user count one by one.
+    fn usuario_bloqueado(
+        &mut self,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Usuario>>> + Send;
     /// The live (not deleted) user with this email.
     fn usuario_por_email(
         &mut self,
@@ -371,6 +376,7 @@ pub trait Uow: Send {
     ) -> impl Future<Output = Result<(Vec<Usuario>, u64)>> + Send;
     /// Inserts or updates a session.
     fn guardar_sesion(&mut self, s: &Sesion) -> impl Future<Output = Result<()>> + Send;
+    fn sesion(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Sesion>>> + Send;
     /// A session, its row locked: two refreshes of one token wait for each other, and the second
     /// sees it revoked.
     fn sesion_bloqueada(&mut self, id: Uuid)

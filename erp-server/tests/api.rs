@@ -393,10 +393,19 @@ async fn tokens_y_sesiones(api: Api) {
     let (_, v) = api.login(&email, &clave).await;
     let acceso = v["data"]["access"].as_str().unwrap().to_string();
     let refresco = v["data"]["refresh"].as_str().unwrap().to_string();
+    // Logout takes the refresh token alone (the access token may have expired), and the access
+    // tokens of that session stop with it.
     let (st, v) = api
-        .post("/auth/logout/", &acceso, json!({"refresh": refresco}))
+        .pedir(
+            "POST",
+            "/auth/logout/",
+            None,
+            Some(json!({"refresh": refresco})),
+        )
         .await;
     assert_eq!(st, 200, "{v}");
+    assert_eq!(api.get("/auth/me/", &acceso).await.0, 401);
+    let acceso = api.entrar(&email, &clave).await;
     let (st, _) = api
         .pedir(
             "POST",
@@ -474,6 +483,50 @@ async fn permisos_por_rol(api: Api) {
         )
         .await;
     assert_eq!(st, 403);
+    // A custom role that manages users cannot hand out more than it has.
+    let (st, v) = api
+        .post(
+            "/roles/",
+            &admin,
+            json!({"codigo": "jefe_personal", "nombre": "Jefe de personal",
+                   "permisos": ["usuarios.ver", "usuarios.crear", "usuarios.editar"]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let (jefe_id, jefe) = usuario_con_rol(&api, &admin, "jefe_personal").await;
+    let (st, v) = api
+        .post(
+            "/usuarios/",
+            &jefe,
+            json!({"email": correo("x"), "nombre": "X", "password": "abcdefgh1", "rol": "admin"}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["codigo"].clone()),
+        (403, json!("permiso_insuficiente")),
+        "{v}"
+    );
+    let (_, v) = api.get("/auth/me/", &admin).await;
+    let admin_id = v["data"]["id"].as_str().unwrap().to_string();
+    let (st, _) = api
+        .pedir(
+            "PATCH",
+            &format!("/usuarios/{admin_id}/"),
+            Some(&jefe),
+            Some(json!({"password": "me-la-quedo-1"})),
+        )
+        .await;
+    assert_eq!(st, 403);
+    let (st, _) = api
+        .pedir(
+            "PATCH",
+            &format!("/usuarios/{jefe_id}/"),
+            Some(&jefe),
+            Some(json!({"rol": "gerente"})),
+        )
+        .await;
+    assert_eq!(st, 403);
+    assert_eq!(api.login(&email, &clave).await.0, 200);
     // The admin deletes the vendedor: its token stops at once.
     let (st, v) = api
         .pedir(
@@ -629,6 +682,10 @@ async fn bloqueo_por_intentos(api: Api) {
         let (st, v) = api.login(&email, "no-es-la-clave").await;
         assert_eq!((st, v["codigo"].clone()), (401, json!("auth_failed")));
     }
+    // Locked: a wrong password still gets the plain answer (the lock is no oracle for emails);
+    // the right one learns that the account is locked.
+    let (st, v) = api.login(&email, "no-es-la-clave").await;
+    assert_eq!((st, v["codigo"].clone()), (401, json!("auth_failed")));
     let (st, v) = api.login(&email, &clave).await;
     assert_eq!(
         (st, v["codigo"].clone()),

@@ -1342,6 +1342,31 @@ macro_rules! impl_uow {
                     .transpose()
             }
 
+            async fn usuario_bloqueado(&mut self, id: Uuid) -> Result<Option<erp_core::seguridad::Usuario>> {
+                $drv::query(concat!("SELECT ", columnas_usuarios!(), " FROM usuarios WHERE empresa_id = $1 AND id = $2", $fu))
+                    .bind(self.empresa)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?
+                    .map(|r| fila_usuario(&r))
+                    .transpose()
+            }
+
+            async fn sesion(&mut self, id: Uuid) -> Result<Option<erp_core::seguridad::Sesion>> {
+                $drv::query(
+                    "SELECT id, usuario_id, ip, agente, creada_en_us, expira_en_us, revocada_en_us, reemplazada_por \
+                     FROM sesiones WHERE empresa_id = $1 AND id = $2",
+                )
+                .bind(self.empresa)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .map(|r| fila_sesion(&r))
+                .transpose()
+            }
+
             async fn usuario_por_email(&mut self, email: &str) -> Result<Option<erp_core::seguridad::Usuario>> {
                 $drv::query(concat!("SELECT ", columnas_usuarios!(), " FROM usuarios WHERE empresa_id = $1 \
                      AND email = $2 AND eliminado_en_us IS NULL"))

@@ -488,6 +488,14 @@ impl Uow for AnyUow {
         delegar!(self, usuario(id))
     }
 
+    async fn usuario_bloqueado(&mut self, id: Uuid) -> Result<Option<Usuario>> {
+        delegar!(self, usuario_bloqueado(id))
+    }
+
+    async fn sesion(&mut self, id: Uuid) -> Result<Option<Sesion>> {
+        delegar!(self, sesion(id))
+    }
+
     async fn usuario_por_email(&mut self, email: &str) -> Result<Option<Usuario>> {
         delegar!(self, usuario_por_email(email))
     }

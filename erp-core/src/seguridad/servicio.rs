@@ -167,6 +167,13 @@ pub async fn actualizar_usuario<U: Uow>(
     c: CambiosUsuario,
 ) -> Result<Usuario> {
     let mut u = usuario_vigente(uow, id).await?;
+    if ctx.usuario_id == Some(id) && (c.activo == Some(false) || c.rol.is_some()) {
+        return Err(Error::conflicto(
+            Codigo::EstadoInvalido,
+            None,
+            "un usuario no puede desactivarse ni cambiar su propio rol: pídalo a otro administrador",
+        ));
+    }
     if let Some(n) = &c.nombre {
         u.nombre = texto_requerido("nombre", n, 150)?;
     }
@@ -222,10 +229,14 @@ pub async fn usuario_vigente<U: Uow>(uow: &mut U, id: Uuid) -> Result<Usuario> {
 
 /// The one answer to bad credentials, whatever was wrong: it must not tell which emails exist.
 pub fn credenciales_invalidas() -> Error {
-    Error::conflicto(Codigo::AuthFailed, None, "correo o contraseña incorrectos")
+    Error::conflicto(
+        Codigo::AuthFailed,
+        None,
+        "correo o contraseña incorrectos (si su correo está en varias empresas, indique el subdominio de la suya)",
+    )
 }
 
-/// Whether the user may try to log in now (active, not locked). Checked before the password.
+/// Whether the user may log in now (active, not locked).
 pub fn puede_ingresar(u: &Usuario, ahora: OffsetDateTime) -> Result<()> {
     if !u.activo || u.eliminado_en.is_some() {
         return Err(credenciales_invalidas());
@@ -318,6 +329,9 @@ pub async fn rotar_sesion<U: Uow>(
         Some(u) if u.activo && u.eliminado_en.is_none() => u,
         _ => return Ok(None),
     };
+    if !uow.empresa().await?.activa {
+        return Ok(None);
+    }
     let nueva = abrir_sesion(uow, ctx, u.id, vida, origen).await?;
     vieja.revocada_en = Some(ahora);
     vieja.reemplazada_por = Some(nueva.id);

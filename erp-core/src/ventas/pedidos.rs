@@ -705,14 +705,7 @@ pub async fn generar_venta<U: Uow>(
         && let Some(v) = uow.venta_por_clave(clave.trim()).await?
         && v.id == venta_id
     {
-        let comprobante = uow
-            .comprobante(v.comprobante_id)
-            .await?
-            .ok_or_else(|| Error::no_existe("comprobante", v.comprobante_id))?;
-        return Ok(VentaEmitida {
-            venta: v,
-            comprobante,
-        });
+        return super::servicio::emitida(uow, v).await;
     }
     let mut despacho: Vec<Option<DespachoLinea>> = vec![None; o.lineas.len()];
     for (i, d) in g.lineas.into_iter().enumerate() {

@@ -57,14 +57,7 @@ async fn vender_con<U: Uow>(
     let clave = match clave_valida(n.clave_idempotencia.as_deref())? {
         Some(c) => {
             if let Some(v) = uow.venta_por_clave(&c).await? {
-                let comprobante = uow
-                    .comprobante(v.comprobante_id)
-                    .await?
-                    .ok_or_else(|| Error::no_existe("comprobante", v.comprobante_id))?;
-                return Ok(VentaEmitida {
-                    venta: v,
-                    comprobante,
-                });
+                return emitida(uow, v).await;
             }
             Some(c)
         }
@@ -302,6 +295,15 @@ async fn vender_con<U: Uow>(
     Ok(VentaEmitida { venta, comprobante })
 }
 
+/// A stored sale with its comprobante (what a retry gets back).
+pub(crate) async fn emitida<U: Uow>(uow: &mut U, venta: Venta) -> Result<VentaEmitida> {
+    let comprobante = uow
+        .comprobante(venta.comprobante_id)
+        .await?
+        .ok_or_else(|| Error::no_existe("comprobante", venta.comprobante_id))?;
+    Ok(VentaEmitida { venta, comprobante })
+}
+
 /// A client's idempotency key, trimmed: 1 to 100 characters.
 fn clave_valida(clave: Option<&str>) -> Result<Option<String>> {
     match clave.map(str::trim) {
@@ -343,6 +345,34 @@ async fn nota_repetida<U: Uow>(
         )),
         None => Ok(None),
     }
+}
+
+/// Where a note goes: the sale, locked and open to notes, or the note a retry already got.
+enum Destino {
+    Venta(Venta),
+    Repetida(Comprobante),
+}
+
+/// The sale a note is issued on, locked (so that a retry racing the first attempt waits for it
+/// and then finds its note), refused with `si_anulada` when it is annulled.
+async fn venta_para_nota<U: Uow>(
+    uow: &mut U,
+    venta_id: Uuid,
+    clave: Option<&str>,
+    tipo: TipoComprobante,
+    si_anulada: &str,
+) -> Result<Destino> {
+    let venta = uow
+        .venta_bloqueada(venta_id)
+        .await?
+        .ok_or_else(|| Error::no_existe("venta", venta_id))?;
+    if let Some(n) = nota_repetida(uow, venta.id, clave, tipo).await? {
+        return Ok(Destino::Repetida(n));
+    }
+    if venta.estado == EstadoVenta::Anulada {
+        return Err(Error::conflicto(Codigo::EstadoInvalido, None, si_anulada));
+    }
+    Ok(Destino::Venta(venta))
 }
 
 /// The series and the next number of a sale's comprobante. A till names its series: then the
@@ -950,11 +980,7 @@ pub async fn venta_pos<U: Uow>(
     if let Some(c) = v.clave_idempotencia.as_deref()
         && let Some(venta) = uow.venta_por_clave(c.trim()).await?
     {
-        let comprobante = uow
-            .comprobante(venta.comprobante_id)
-            .await?
-            .ok_or_else(|| Error::no_existe("comprobante", venta.comprobante_id))?;
-        return Ok(VentaEmitida { venta, comprobante });
+        return emitida(uow, venta).await;
     }
     let codigos: Vec<String> = v
         .items
@@ -1122,27 +1148,18 @@ pub async fn anular<U: Uow>(
     a: Anulacion,
 ) -> Result<Comprobante> {
     let clave = clave_valida(a.clave_idempotencia.as_deref())?;
-    let venta = uow
-        .venta_bloqueada(venta_id)
-        .await?
-        .ok_or_else(|| Error::no_existe("venta", venta_id))?;
-    if let Some(n) = nota_repetida(
+    let venta = match venta_para_nota(
         uow,
-        venta.id,
+        venta_id,
         clave.as_deref(),
         TipoComprobante::NotaCredito,
+        "la venta ya está anulada",
     )
     .await?
     {
-        return Ok(n);
-    }
-    if venta.estado == EstadoVenta::Anulada {
-        return Err(Error::conflicto(
-            Codigo::EstadoInvalido,
-            None,
-            "la venta ya está anulada",
-        ));
-    }
+        Destino::Venta(v) => v,
+        Destino::Repetida(n) => return Ok(n),
+    };
     let pais = uow.empresa().await?.pais;
     let motivo = validar_motivo(
         pais,
@@ -1183,27 +1200,18 @@ pub async fn devolver<U: Uow>(
     d: Devolucion,
 ) -> Result<Comprobante> {
     let clave = clave_valida(d.clave_idempotencia.as_deref())?;
-    let venta = uow
-        .venta_bloqueada(venta_id)
-        .await?
-        .ok_or_else(|| Error::no_existe("venta", venta_id))?;
-    if let Some(n) = nota_repetida(
+    let venta = match venta_para_nota(
         uow,
-        venta.id,
+        venta_id,
         clave.as_deref(),
         TipoComprobante::NotaCredito,
+        "la venta está anulada: no admite devoluciones",
     )
     .await?
     {
-        return Ok(n);
-    }
-    if venta.estado == EstadoVenta::Anulada {
-        return Err(Error::conflicto(
-            Codigo::EstadoInvalido,
-            None,
-            "la venta está anulada: no admite devoluciones",
-        ));
-    }
+        Destino::Venta(v) => v,
+        Destino::Repetida(n) => return Ok(n),
+    };
     if d.lineas.is_empty() {
         return Err(error_campo(
             Codigo::DocumentoSinLineas,
@@ -1699,27 +1707,18 @@ pub async fn nota_credito_valor<U: Uow>(
 ) -> Result<Comprobante> {
     let clave = clave_valida(n.clave_idempotencia.as_deref())?;
     let empresa = uow.empresa().await?;
-    let mut venta = uow
-        .venta_bloqueada(venta_id)
-        .await?
-        .ok_or_else(|| Error::no_existe("venta", venta_id))?;
-    if let Some(n) = nota_repetida(
+    let mut venta = match venta_para_nota(
         uow,
-        venta.id,
+        venta_id,
         clave.as_deref(),
         TipoComprobante::NotaCredito,
+        "la venta está anulada: no admite notas de crédito",
     )
     .await?
     {
-        return Ok(n);
-    }
-    if venta.estado == EstadoVenta::Anulada {
-        return Err(Error::conflicto(
-            Codigo::EstadoInvalido,
-            None,
-            "la venta está anulada: no admite notas de crédito",
-        ));
-    }
+        Destino::Venta(v) => v,
+        Destino::Repetida(n) => return Ok(n),
+    };
     let motivo = validar_motivo(
         empresa.pais,
         UsoNota::Valor,
@@ -1876,22 +1875,18 @@ pub async fn nota_debito<U: Uow>(
 ) -> Result<Comprobante> {
     let clave = clave_valida(n.clave_idempotencia.as_deref())?;
     let empresa = uow.empresa().await?;
-    let venta = uow
-        .venta_bloqueada(venta_id)
-        .await?
-        .ok_or_else(|| Error::no_existe("venta", venta_id))?;
-    if let Some(n) =
-        nota_repetida(uow, venta.id, clave.as_deref(), TipoComprobante::NotaDebito).await?
+    let venta = match venta_para_nota(
+        uow,
+        venta_id,
+        clave.as_deref(),
+        TipoComprobante::NotaDebito,
+        "la venta está anulada: no admite notas de débito",
+    )
+    .await?
     {
-        return Ok(n);
-    }
-    if venta.estado == EstadoVenta::Anulada {
-        return Err(Error::conflicto(
-            Codigo::EstadoInvalido,
-            None,
-            "la venta está anulada: no admite notas de débito",
-        ));
-    }
+        Destino::Venta(v) => v,
+        Destino::Repetida(n) => return Ok(n),
+    };
     let motivo = validar_motivo(
         empresa.pais,
         UsoNota::Debito,

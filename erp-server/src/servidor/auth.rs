@@ -14,7 +14,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use erp_core::seguridad::servicio::{credenciales_invalidas, normalizar_email, puede_ingresar};
+use erp_core::seguridad::servicio::{credenciales_invalidas, normalizar_email};
 use erp_core::seguridad::{Rol, Usuario};
 use erp_core::{Codigo, Error, Store};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -61,6 +61,9 @@ pub struct Reclamos {
     pub jti: Uuid,
     /// `access` or `refresh`.
     pub typ: String,
+    /// For an access token, the session it was issued for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
     pub iat: i64,
     pub exp: i64,
 }
@@ -164,14 +167,16 @@ impl FromRequestParts<Arc<Estado>> for Acceso {
             ErrorApi::no_autenticado("falta el token: envíe Authorization: Bearer <access>")
         })?;
         let r = leer_token(&e.claves, token, "access")?;
-        let (usuario, rol) = e
-            .motor
-            .acceso(r.emp, r.sub)
-            .await
-            .map_err(|err| match err {
-                Error::Almacenamiento { .. } => ErrorApi::Motor(err),
-                _ => ErrorApi::no_autenticado("la sesión ya no es válida: inicie sesión de nuevo"),
-            })?;
+        let (usuario, rol) =
+            e.motor
+                .acceso(r.emp, r.sub, r.sid)
+                .await
+                .map_err(|err| match err {
+                    Error::Almacenamiento { .. } => ErrorApi::Motor(err),
+                    _ => ErrorApi::no_autenticado(
+                        "la sesión ya no es válida: inicie sesión de nuevo",
+                    ),
+                })?;
         Ok(Self {
             empresa: r.emp,
             usuario,
@@ -223,32 +228,38 @@ async fn empresa_de_login(
     h: &HeaderMap,
 ) -> Result<Option<Uuid>, ErrorApi> {
     let candidatas = e.motor.empresas_de_email(email).await?;
-    let sub = subdominio.or_else(|| {
-        let host = h.get(header::HOST)?.to_str().ok()?;
-        let host = host.split(':').next()?;
-        let (primero, resto) = host.split_once('.')?;
-        // `tienda.erp.pe` names `tienda`; an address or `localhost` names nothing.
-        (resto.contains('.') && !primero.chars().all(|c| c.is_ascii_digit()))
-            .then(|| primero.to_string())
-    });
-    if let Some(sub) = sub {
-        let sub = sub.trim().to_lowercase();
+    // `tienda.erp.pe` names `tienda`; an address or `localhost` names nothing, and a host whose
+    // first label is no company's (a single company at its own domain) names nothing either.
+    let del_host = h
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|host| host.split(':').next())
+        .and_then(|host| host.split_once('.'))
+        .filter(|(primero, resto)| {
+            resto.contains('.') && !primero.chars().all(|c| c.is_ascii_digit())
+        })
+        .map(|(primero, _)| primero.to_lowercase());
+    if subdominio.is_some() || del_host.is_some() {
         let empresas = e.motor.store().listar_empresas().await?;
-        if let Some(emp) = empresas
-            .iter()
-            .find(|x| x.subdominio.as_deref() == Some(sub.as_str()))
-        {
-            return Ok(candidatas.contains(&emp.id).then_some(emp.id));
+        let buscar = |sub: &str| {
+            empresas
+                .iter()
+                .find(|x| x.subdominio.as_deref() == Some(sub))
+                .map(|x| x.id)
+        };
+        // A subdomain given in the body names one company: an unknown one names none.
+        if let Some(sub) = subdominio {
+            return Ok(buscar(&sub.trim().to_lowercase()).filter(|id| candidatas.contains(id)));
+        }
+        if let Some(id) = del_host.as_deref().and_then(buscar) {
+            return Ok(candidatas.contains(&id).then_some(id));
         }
     }
+    // Several companies and no subdomain: the same answer as a wrong password, whose message
+    // says to give the subdomain (it must not tell that this email exists).
     match candidatas.as_slice() {
-        [] => Ok(None),
         [una] => Ok(Some(*una)),
-        _ => Err(ErrorApi::Motor(Error::validacion(
-            Codigo::CampoRequerido,
-            "subdominio",
-            "ese correo pertenece a varias empresas: indique el subdominio de la suya",
-        ))),
+        _ => Ok(None),
     }
 }
 
@@ -267,7 +278,8 @@ pub async fn login(
         verificar(l.password, e.senuelo.clone()).await;
         return Err(credenciales_invalidas().into());
     };
-    puede_ingresar(&u, time::OffsetDateTime::now_utc())?;
+    // The password first, always: a locked or inactive account answers only after the same
+    // work, and says it is locked only to who knows the password (`registrar_login`).
     let correcto = verificar(l.password, u.clave_hash.clone()).await;
     let sesion = e
         .motor
@@ -283,7 +295,7 @@ pub async fn login(
         return Err(credenciales_invalidas().into());
     };
     let tokens = emitir(&e, empresa, u.id, sesion.id)?;
-    let (usuario, rol) = e.motor.acceso(empresa, u.id).await?;
+    let (usuario, rol) = e.motor.acceso(empresa, u.id, Some(sesion.id)).await?;
     let mut data = tokens;
     data["usuario"] = perfil(&e, empresa, &usuario, &rol).await?;
     Ok(Exito::ok(data).con_mensaje("sesión iniciada"))
@@ -304,6 +316,7 @@ fn emitir(
             emp: empresa,
             jti: Uuid::now_v7(),
             typ: "access".into(),
+            sid: Some(sesion),
             iat: ahora,
             exp: ahora + VIDA_ACCESO.whole_seconds(),
         },
@@ -315,6 +328,7 @@ fn emitir(
             emp: empresa,
             jti: sesion,
             typ: "refresh".into(),
+            sid: None,
             iat: ahora,
             exp: ahora + VIDA_REFRESCO.whole_seconds(),
         },
@@ -383,19 +397,16 @@ pub async fn refrescar(
     Ok(Exito::ok(emitir(&e, t.emp, u.id, sesion.id)?))
 }
 
+/// Logout takes the refresh token alone: a client whose access token expired can still end its
+/// session. The access tokens of that session stop with it.
 pub async fn logout(
     State(e): State<Arc<Estado>>,
-    acceso: Acceso,
+    origen: Origen,
     Cuerpo(r): Cuerpo<Refresco>,
 ) -> Resultado {
     let t = leer_token(&e.claves, &r.refresh, "refresh")?;
-    if t.sub != acceso.usuario.id || t.emp != acceso.empresa {
-        return Err(ErrorApi::no_autenticado(
-            "el token de refresco no es de este usuario",
-        ));
-    }
     e.motor
-        .cerrar_sesion(acceso.empresa, acceso.usuario.id, t.jti, &acceso.ip)
+        .cerrar_sesion(t.emp, t.sub, t.jti, &origen.ip)
         .await?;
     Ok(Exito::ok(serde_json::Value::Null).con_mensaje("sesión cerrada"))
 }

@@ -237,7 +237,8 @@ pub async fn asegurar_admin(
     clave: Option<String>,
     nombre: &str,
 ) -> Result<Option<String>, ErrorApi> {
-    if e.motor.usuario_por_email(empresa, email).await?.is_some() {
+    let email = erp_core::seguridad::servicio::normalizar_email(email)?;
+    if e.motor.usuario_por_email(empresa, &email).await?.is_some() {
         return Ok(None);
     }
     let clave = match clave {
@@ -252,7 +253,7 @@ pub async fn asegurar_admin(
             empresa,
             None,
             NuevoUsuario {
-                email: email.into(),
+                email,
                 nombre: nombre.into(),
                 apellido: String::new(),
                 rol: "admin".into(),
