@@ -1269,14 +1269,7 @@ macro_rules! impl_uow {
             }
 
             async fn rol(&mut self, id: Uuid) -> Result<Option<erp_core::seguridad::Rol>> {
-                $drv::query(concat!("SELECT ", columnas_roles!(), " FROM roles WHERE empresa_id = $1 AND id = $2"))
-                    .bind(self.empresa)
-                    .bind(id)
-                    .fetch_optional(&mut *self.tx)
-                    .await
-                    .map_err(error_sql)?
-                    .map(|r| fila_rol(&r))
-                    .transpose()
+                self.por_id(concat!("SELECT ", columnas_roles!(), " FROM roles WHERE empresa_id = $1 AND id = $2"), id, fila_rol).await
             }
 
             async fn rol_por_codigo(&mut self, codigo: &str) -> Result<Option<erp_core::seguridad::Rol>> {
@@ -1332,39 +1325,16 @@ macro_rules! impl_uow {
             }
 
             async fn usuario(&mut self, id: Uuid) -> Result<Option<erp_core::seguridad::Usuario>> {
-                $drv::query(concat!("SELECT ", columnas_usuarios!(), " FROM usuarios WHERE empresa_id = $1 AND id = $2"))
-                    .bind(self.empresa)
-                    .bind(id)
-                    .fetch_optional(&mut *self.tx)
-                    .await
-                    .map_err(error_sql)?
-                    .map(|r| fila_usuario(&r))
-                    .transpose()
+                self.por_id(concat!("SELECT ", columnas_usuarios!(), " FROM usuarios WHERE empresa_id = $1 AND id = $2"), id, fila_usuario).await
             }
 
             async fn usuario_bloqueado(&mut self, id: Uuid) -> Result<Option<erp_core::seguridad::Usuario>> {
-                $drv::query(concat!("SELECT ", columnas_usuarios!(), " FROM usuarios WHERE empresa_id = $1 AND id = $2", $fu))
-                    .bind(self.empresa)
-                    .bind(id)
-                    .fetch_optional(&mut *self.tx)
-                    .await
-                    .map_err(error_sql)?
-                    .map(|r| fila_usuario(&r))
-                    .transpose()
+                self.por_id(concat!("SELECT ", columnas_usuarios!(), " FROM usuarios WHERE empresa_id = $1 AND id = $2", $fu), id, fila_usuario).await
             }
 
             async fn sesion(&mut self, id: Uuid) -> Result<Option<erp_core::seguridad::Sesion>> {
-                $drv::query(
-                    "SELECT id, usuario_id, ip, agente, creada_en_us, expira_en_us, revocada_en_us, reemplazada_por \
-                     FROM sesiones WHERE empresa_id = $1 AND id = $2",
-                )
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?
-                .map(|r| fila_sesion(&r))
-                .transpose()
+                self.por_id("SELECT id, usuario_id, ip, agente, creada_en_us, expira_en_us, revocada_en_us, reemplazada_por \
+                     FROM sesiones WHERE empresa_id = $1 AND id = $2", id, fila_sesion).await
             }
 
             async fn usuario_por_email(&mut self, email: &str) -> Result<Option<erp_core::seguridad::Usuario>> {
@@ -1413,18 +1383,11 @@ macro_rules! impl_uow {
             }
 
             async fn sesion_bloqueada(&mut self, id: Uuid) -> Result<Option<erp_core::seguridad::Sesion>> {
-                $drv::query(concat!(
+                self.por_id(concat!(
                     "SELECT id, usuario_id, ip, agente, creada_en_us, expira_en_us, revocada_en_us, reemplazada_por \
                      FROM sesiones WHERE empresa_id = $1 AND id = $2",
                     $fu
-                ))
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?
-                .map(|r| fila_sesion(&r))
-                .transpose()
+                ), id, fila_sesion).await
             }
 
             async fn revocar_sesiones(&mut self, usuario: Uuid, ahora: time::OffsetDateTime) -> Result<()> {
