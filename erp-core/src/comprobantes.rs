@@ -197,8 +197,8 @@ pub fn validar_serie(
             };
             let bien = s.len() == 4
                 && s.starts_with(letra)
-                && s.bytes()
-                    .skip(1)
+                && s.as_bytes()[1..]
+                    .iter()
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
             if !bien {
                 return error(format!(

@@ -157,12 +157,7 @@ fn main() -> ExitCode {
             let Some(pais) = Pais::desde_codigo(&pais) else {
                 return Err(format!("país '{pais}' desconocido; use PE o EC"));
             };
-            let store = erp_store::AnyStore::abrir(&db)
-                .await
-                .map_err(|e| e.to_string())?;
-            let estado = servidor::Estado::new(store, servidor::auth::Claves::aleatorias())
-                .await
-                .map_err(|e| format!("{e:?}"))?;
+            let estado = servidor::Estado::abrir(&db).await?;
             let (empresa, creada) = servidor::asegurar_empresa(
                 &estado,
                 erp_core::empresa::NuevaEmpresa {
@@ -178,7 +173,7 @@ fn main() -> ExitCode {
                 },
             )
             .await
-            .map_err(mensaje)?;
+            .map_err(|e| e.to_string())?;
             println!(
                 "empresa {} ({}): {}",
                 empresa.razon_social,
@@ -187,7 +182,7 @@ fn main() -> ExitCode {
             );
             match servidor::asegurar_admin(&estado, empresa.id, &email, password, "Administrador")
                 .await
-                .map_err(mensaje)?
+                .map_err(|e| e.to_string())?
             {
                 Some(clave) => println!("administrador {email} creado; contraseña: {clave}"),
                 None => println!("administrador {email}: ya existía"),
@@ -195,19 +190,16 @@ fn main() -> ExitCode {
             Ok(())
         }),
         Comando::SeedPermisos { db } => en_runtime(async move {
-            let store = erp_store::AnyStore::abrir(&db)
-                .await
-                .map_err(|e| e.to_string())?;
-            let m = erp_core::Motor::new(
-                store.clone(),
-                std::sync::Arc::new(erp_store::RelojSistema),
-                std::sync::Arc::new(erp_store::IdsV7),
-            );
-            for e in erp_core::Store::listar_empresas(&store)
+            let estado = servidor::Estado::abrir(&db).await?;
+            for e in erp_core::Store::listar_empresas(estado.motor.store())
                 .await
                 .map_err(|e| e.to_string())?
             {
-                let roles = m.seed_permisos(e.id).await.map_err(|e| e.to_string())?;
+                let roles = estado
+                    .motor
+                    .seed_permisos(e.id)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 println!("{}: {} roles al día", e.razon_social, roles.len());
             }
             Ok(())
@@ -280,13 +272,6 @@ fn en_runtime(f: impl std::future::Future<Output = Result<(), String>>) -> ExitC
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-fn mensaje(e: servidor::respuesta::ErrorApi) -> String {
-    match e {
-        servidor::respuesta::ErrorApi::Motor(e) => e.mensaje().into_owned(),
-        servidor::respuesta::ErrorApi::Http(_, _, m) => m,
     }
 }
 

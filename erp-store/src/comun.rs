@@ -584,6 +584,18 @@ macro_rules! impl_uow {
                 r.map(|r| fila(&r)).transpose()
             }
 
+            /// Every row of this company read by `sql` (`$1` the company).
+            async fn todas<T>(&mut self, sql: &'static str, fila: fn(&Fila) -> Result<T>) -> Result<Vec<T>> {
+                $drv::query(sql)
+                    .bind(self.empresa)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?
+                    .iter()
+                    .map(fila)
+                    .collect()
+            }
+
             /// Writes the movements held back by `insertar_movimiento`: one multi-row INSERT into
             /// `movimientos_stock`, one into `kardex`.
             async fn escribir_pendientes(&mut self) -> Result<()> {
@@ -716,16 +728,8 @@ macro_rules! impl_uow {
             }
 
             async fn cliente(&mut self, id: Uuid) -> Result<Option<Cliente>> {
-                let r = $drv::query(
-                    concat!("SELECT ", columnas_clientes!(), " FROM clientes \
-                     WHERE empresa_id = $1 AND id = $2"),
-                )
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
-                r.map(|r| fila_cliente(&r)).transpose()
+                self.por_id(concat!("SELECT ", columnas_clientes!(), " FROM clientes \
+                     WHERE empresa_id = $1 AND id = $2"), id, fila_cliente).await
             }
 
             async fn cliente_por_documento(&mut self, tipo: TipoDocumentoCliente, numero: &str) -> Result<Option<Cliente>> {
@@ -764,16 +768,8 @@ macro_rules! impl_uow {
             }
 
             async fn cliente_bloqueado(&mut self, id: Uuid) -> Result<Option<Cliente>> {
-                let r = $drv::query(
-                    concat!("SELECT ", columnas_clientes!(), " FROM clientes \
-                     WHERE empresa_id = $1 AND id = $2", $fu),
-                )
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
-                r.map(|r| fila_cliente(&r)).transpose()
+                self.por_id(concat!("SELECT ", columnas_clientes!(), " FROM clientes \
+                     WHERE empresa_id = $1 AND id = $2", $fu), id, fila_cliente).await
             }
 
             async fn deuda_cliente(&mut self, cliente: Uuid) -> Result<Vec<erp_core::ventas::DeudaVenta>> {
@@ -829,15 +825,7 @@ macro_rules! impl_uow {
             }
 
             async fn proveedor(&mut self, id: Uuid) -> Result<Option<Proveedor>> {
-                let r = $drv::query(
-                    concat!("SELECT ", columnas_proveedores!(), " FROM proveedores WHERE empresa_id = $1 AND id = $2"),
-                )
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
-                r.map(|r| fila_proveedor(&r)).transpose()
+                self.por_id(concat!("SELECT ", columnas_proveedores!(), " FROM proveedores WHERE empresa_id = $1 AND id = $2"), id, fila_proveedor).await
             }
 
             async fn proveedor_por_ruc(&mut self, ruc: &str) -> Result<Option<Proveedor>> {
@@ -926,17 +914,8 @@ macro_rules! impl_uow {
             }
 
             async fn series_comprobante(&mut self) -> Result<Vec<SerieComprobante>> {
-                $drv::query(
-                    concat!("SELECT ", columnas_series_comprobante!(), " FROM series_comprobante \
-                     WHERE empresa_id = $1 ORDER BY tipo, serie"),
-                )
-                .bind(self.empresa)
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(error_sql)?
-                .iter()
-                .map(fila_serie_comprobante)
-                .collect()
+                self.todas(concat!("SELECT ", columnas_series_comprobante!(), " FROM series_comprobante \
+                     WHERE empresa_id = $1 ORDER BY tipo, serie"), fila_serie_comprobante).await
             }
 
             async fn siguiente_numero(&mut self, tipo: TipoComprobante, serie: &str) -> Result<i64> {
@@ -1095,14 +1074,8 @@ macro_rules! impl_uow {
             }
 
             async fn comprobante(&mut self, id: Uuid) -> Result<Option<Comprobante>> {
-                let r = $drv::query(concat!("SELECT ", columnas_comprobantes!(), " FROM comprobantes \
-                     WHERE empresa_id = $1 AND id = $2"))
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
-                r.map(|r| fila_comprobante(&r)).transpose()
+                self.por_id(concat!("SELECT ", columnas_comprobantes!(), " FROM comprobantes \
+                     WHERE empresa_id = $1 AND id = $2"), id, fila_comprobante).await
             }
 
             async fn comprobantes_de_venta(&mut self, venta: Uuid) -> Result<Vec<Comprobante>> {
@@ -1284,14 +1257,7 @@ macro_rules! impl_uow {
             }
 
             async fn roles(&mut self) -> Result<Vec<erp_core::seguridad::Rol>> {
-                $drv::query(concat!("SELECT ", columnas_roles!(), " FROM roles WHERE empresa_id = $1 ORDER BY codigo"))
-                    .bind(self.empresa)
-                    .fetch_all(&mut *self.tx)
-                    .await
-                    .map_err(error_sql)?
-                    .iter()
-                    .map(fila_rol)
-                    .collect()
+                self.todas(concat!("SELECT ", columnas_roles!(), " FROM roles WHERE empresa_id = $1 ORDER BY codigo"), fila_rol).await
             }
 
             async fn guardar_usuario(&mut self, u: &erp_core::seguridad::Usuario) -> Result<()> {
@@ -1499,17 +1465,8 @@ macro_rules! impl_uow {
             }
 
             async fn listar_configuracion(&mut self) -> Result<Vec<ConfiguracionEmpresa>> {
-                $drv::query(
-                    concat!("SELECT ", columnas_configuracion_empresa!(), " FROM configuracion_empresa \
-                     WHERE empresa_id = $1 ORDER BY clave"),
-                )
-                .bind(self.empresa)
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(error_sql)?
-                .iter()
-                .map(fila_configuracion)
-                .collect()
+                self.todas(concat!("SELECT ", columnas_configuracion_empresa!(), " FROM configuracion_empresa \
+                     WHERE empresa_id = $1 ORDER BY clave"), fila_configuracion).await
             }
 
             async fn guardar_configuracion(&mut self, c: &ConfiguracionEmpresa) -> Result<()> {
@@ -1563,30 +1520,13 @@ macro_rules! impl_uow {
             }
 
             async fn categoria(&mut self, id: Uuid) -> Result<Option<Categoria>> {
-                let r = $drv::query(
-                    concat!("SELECT ", columnas_categorias!(), " FROM categorias \
-                     WHERE empresa_id = $1 AND id = $2"),
-                )
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
-                r.map(|r| fila_categoria(&r)).transpose()
+                self.por_id(concat!("SELECT ", columnas_categorias!(), " FROM categorias \
+                     WHERE empresa_id = $1 AND id = $2"), id, fila_categoria).await
             }
 
             async fn listar_categorias(&mut self) -> Result<Vec<Categoria>> {
-                $drv::query(
-                    concat!("SELECT ", columnas_categorias!(), " FROM categorias \
-                     WHERE empresa_id = $1 ORDER BY nombre, id"),
-                )
-                .bind(self.empresa)
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(error_sql)?
-                .iter()
-                .map(fila_categoria)
-                .collect()
+                self.todas(concat!("SELECT ", columnas_categorias!(), " FROM categorias \
+                     WHERE empresa_id = $1 ORDER BY nombre, id"), fila_categoria).await
             }
 
             async fn guardar_marca(&mut self, m: &Marca) -> Result<()> {
@@ -1606,28 +1546,11 @@ macro_rules! impl_uow {
             }
 
             async fn marca(&mut self, id: Uuid) -> Result<Option<Marca>> {
-                let r = $drv::query(
-                    concat!("SELECT ", columnas_marcas!(), " FROM marcas WHERE empresa_id = $1 AND id = $2"),
-                )
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
-                r.map(|r| fila_marca(&r)).transpose()
+                self.por_id(concat!("SELECT ", columnas_marcas!(), " FROM marcas WHERE empresa_id = $1 AND id = $2"), id, fila_marca).await
             }
 
             async fn listar_marcas(&mut self) -> Result<Vec<Marca>> {
-                $drv::query(
-                    concat!("SELECT ", columnas_marcas!(), " FROM marcas WHERE empresa_id = $1 ORDER BY nombre, id"),
-                )
-                .bind(self.empresa)
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(error_sql)?
-                .iter()
-                .map(fila_marca)
-                .collect()
+                self.todas(concat!("SELECT ", columnas_marcas!(), " FROM marcas WHERE empresa_id = $1 ORDER BY nombre, id"), fila_marca).await
             }
 
             async fn guardar_almacen(&mut self, a: &Almacen) -> Result<()> {
@@ -1652,30 +1575,13 @@ macro_rules! impl_uow {
             }
 
             async fn almacen(&mut self, id: Uuid) -> Result<Option<Almacen>> {
-                let r = $drv::query(
-                    concat!("SELECT ", columnas_almacenes!(), " FROM almacenes \
-                     WHERE empresa_id = $1 AND id = $2"),
-                )
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
-                r.map(|r| fila_almacen(&r)).transpose()
+                self.por_id(concat!("SELECT ", columnas_almacenes!(), " FROM almacenes \
+                     WHERE empresa_id = $1 AND id = $2"), id, fila_almacen).await
             }
 
             async fn listar_almacenes(&mut self) -> Result<Vec<Almacen>> {
-                $drv::query(
-                    concat!("SELECT ", columnas_almacenes!(), " FROM almacenes \
-                     WHERE empresa_id = $1 ORDER BY nombre, id"),
-                )
-                .bind(self.empresa)
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(error_sql)?
-                .iter()
-                .map(fila_almacen)
-                .collect()
+                self.todas(concat!("SELECT ", columnas_almacenes!(), " FROM almacenes \
+                     WHERE empresa_id = $1 ORDER BY nombre, id"), fila_almacen).await
             }
 
             async fn guardar_producto(&mut self, p: &Producto) -> Result<()> {
@@ -1734,13 +1640,7 @@ macro_rules! impl_uow {
             }
 
             async fn producto(&mut self, id: Uuid) -> Result<Option<Producto>> {
-                let r = $drv::query(concat!("SELECT ", columnas_productos!(), " FROM productos WHERE empresa_id = $1 AND id = $2"))
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
-                r.map(|r| fila_producto(&r)).transpose()
+                self.por_id(concat!("SELECT ", columnas_productos!(), " FROM productos WHERE empresa_id = $1 AND id = $2"), id, fila_producto).await
             }
 
             async fn producto_por_codigo(&mut self, codigo: &str) -> Result<Option<Producto>> {
@@ -1952,17 +1852,11 @@ macro_rules! impl_uow {
 
             async fn movimiento(&mut self, id: Uuid) -> Result<Option<MovimientoStock>> {
                 self.escribir_pendientes().await?;
-                let r = $drv::query(concat!(
+                self.por_id(concat!(
                     concat!("SELECT ", columnas_movimiento!(), " FROM movimientos_stock m JOIN kardex k ON k.empresa_id = m.empresa_id \
                      AND k.movimiento_id = m.id "),
                     "WHERE m.empresa_id = $1 AND m.id = $2"
-                ))
-                .bind(self.empresa)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
-                r.map(|r| fila_movimiento(&r)).transpose()
+                ), id, fila_movimiento).await
             }
 
             async fn movimiento_anterior(

@@ -9,8 +9,7 @@ mod comun;
 
 use comun::*;
 use erp_core::inventario::servicio::CambiosProducto;
-use erp_core::inventario::{FiltroMovimientos, Producto, TipoMovimiento};
-use erp_core::terceros::NuevoCliente;
+use erp_core::inventario::{FiltroMovimientos, TipoMovimiento};
 use erp_core::ventas::servicio::{
     Anulacion, CargoNotaDebito, Devolucion, LineaDevolucion, NotaCreditoValor, NotaDebitoNueva,
     RebajaLinea,
@@ -31,45 +30,6 @@ en_ambos!(
     notas_idempotentes,
 );
 
-struct Tienda {
-    m: M,
-    e: Uuid,
-    almacen: Uuid,
-    chompa: Producto,
-}
-
-/// A Peruvian shop with a sweater at 24.99 with IGV, 20 in stock at 10.00.
-async fn tienda(store: AnyStore) -> Tienda {
-    let m = motor(store);
-    let e = empresa_pe(&m).await.id;
-    let almacen = almacen(&m, e, "Tienda").await.id;
-    let mut n = nuevo_producto("Chompa de alpaca", "24.99", "10");
-    n.precio_incluye_impuesto = true;
-    let chompa = m.crear_producto(e, None, n).await.unwrap();
-    m.registrar_movimiento(e, None, entrada(chompa.id, almacen, "20", "10"))
-        .await
-        .unwrap();
-    Tienda {
-        m,
-        e,
-        almacen,
-        chompa,
-    }
-}
-
-fn linea(p: Uuid, cantidad: &str) -> LineaVentaNueva {
-    LineaVentaNueva {
-        producto_id: p,
-        cantidad: d(cantidad),
-        precio: None,
-        descuento: None,
-        descuento_porcentaje: None,
-        series: vec![],
-        lote: None,
-        aprobacion: None,
-    }
-}
-
 async fn vender(t: &Tienda, lineas: Vec<LineaVentaNueva>) -> erp_core::ventas::VentaEmitida {
     t.m.vender(
         t.e,
@@ -81,23 +41,6 @@ async fn vender(t: &Tienda, lineas: Vec<LineaVentaNueva>) -> erp_core::ventas::V
     )
     .await
     .unwrap()
-}
-
-async fn cliente_ruc(t: &Tienda, limite: &str) -> Uuid {
-    t.m.crear_cliente(
-        t.e,
-        None,
-        NuevoCliente {
-            numero_documento: "20131312955".into(),
-            razon_social: "SUNAT".into(),
-            limite_credito: Some(d(limite)),
-            dias_credito: Some(30),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .id
 }
 
 async fn cantidad(t: &Tienda, p: Uuid) -> erp_core::Decimal {

@@ -10,7 +10,7 @@ mod comun;
 use comun::*;
 use erp_core::comprobantes::{EstadoComprobante, NuevaSerie, TipoComprobante};
 use erp_core::empresa::{AjustesEmpresa, NuevaEmpresa};
-use erp_core::inventario::{EstadoSerie, FiltroMovimientos, Producto};
+use erp_core::inventario::{EstadoSerie, FiltroMovimientos};
 use erp_core::terceros::{NuevoCliente, NuevoProveedor, TipoDocumentoCliente};
 use erp_core::ventas::servicio::{
     Anulacion, CargoNotaDebito, Devolucion, ItemPos, LineaDevolucion, NotaDebitoNueva, VentaPos,
@@ -82,58 +82,6 @@ async fn serie_agotada(store: AnyStore) {
     assert_eq!(b009.correlativo, 99_999_999);
 }
 
-struct Tienda {
-    m: M,
-    e: Uuid,
-    almacen: Uuid,
-    chompa: Producto,
-}
-
-/// A Peruvian shop with a warehouse and a sweater at 24.99 with IGV, 20 in stock at 10.00.
-async fn tienda(store: AnyStore) -> Tienda {
-    let m = motor(store);
-    let e = empresa_pe(&m).await.id;
-    let almacen = m
-        .crear_almacen(
-            e,
-            None,
-            erp_core::inventario::servicio::NuevoAlmacen {
-                nombre: "Tienda".into(),
-                es_principal: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .id;
-    let mut n = nuevo_producto("Chompa de alpaca", "24.99", "10");
-    n.precio_incluye_impuesto = true;
-    n.codigo_barras = "7750000000017".into();
-    let chompa = m.crear_producto(e, None, n).await.unwrap();
-    m.registrar_movimiento(e, None, entrada(chompa.id, almacen, "20", "10"))
-        .await
-        .unwrap();
-    Tienda {
-        m,
-        e,
-        almacen,
-        chompa,
-    }
-}
-
-fn linea(p: Uuid, cantidad: &str) -> LineaVentaNueva {
-    LineaVentaNueva {
-        producto_id: p,
-        cantidad: d(cantidad),
-        precio: None,
-        descuento: None,
-        descuento_porcentaje: None,
-        series: vec![],
-        lote: None,
-        aprobacion: None,
-    }
-}
-
 async fn cliente_dni(t: &Tienda) -> Uuid {
     t.m.crear_cliente(
         t.e,
@@ -141,23 +89,6 @@ async fn cliente_dni(t: &Tienda) -> Uuid {
         NuevoCliente {
             numero_documento: "10117410".into(),
             razon_social: "Rosa Quispe".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .id
-}
-
-async fn cliente_ruc(t: &Tienda, limite: &str) -> Uuid {
-    t.m.crear_cliente(
-        t.e,
-        None,
-        NuevoCliente {
-            numero_documento: "20131312955".into(),
-            razon_social: "SUNAT".into(),
-            limite_credito: Some(d(limite)),
-            dias_credito: Some(30),
             ..Default::default()
         },
     )

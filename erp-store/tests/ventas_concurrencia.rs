@@ -196,16 +196,7 @@ async fn credito_simultaneo(store: AnyStore) {
                     erp_core::ventas::NuevaVenta {
                         cliente_id: Some(cliente),
                         condicion: erp_core::ventas::CondicionPago::Credito,
-                        lineas: vec![erp_core::ventas::LineaVentaNueva {
-                            producto_id: producto.id,
-                            cantidad: d("1"),
-                            precio: None,
-                            descuento: None,
-                            descuento_porcentaje: None,
-                            series: vec![],
-                            lote: None,
-                            aprobacion: None,
-                        }],
+                        lineas: vec![linea(producto.id, "1")],
                         ..Default::default()
                     },
                 )
@@ -295,16 +286,7 @@ async fn ordenes_y_ventas_al_credito(store: AnyStore) {
                 erp_core::ventas::NuevaVenta {
                     cliente_id: Some(cliente),
                     condicion: erp_core::ventas::CondicionPago::Credito,
-                    lineas: vec![erp_core::ventas::LineaVentaNueva {
-                        producto_id: p,
-                        cantidad: d("1"),
-                        precio: None,
-                        descuento: None,
-                        descuento_porcentaje: None,
-                        series: vec![],
-                        lote: None,
-                        aprobacion: None,
-                    }],
+                    lineas: vec![linea(p, "1")],
                     ..Default::default()
                 },
             )

@@ -111,6 +111,51 @@ async fn rol_de<U: Uow>(uow: &mut U, rol: &str) -> Result<Rol> {
     }
 }
 
+/// The role of the user acting (`ctx.usuario_id`) when it limits what they may do to users:
+/// `None` for the system (setup commands) and for an administrator.
+async fn autor_limitado<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<Option<Rol>> {
+    let Some(id) = ctx.usuario_id else {
+        return Ok(None);
+    };
+    let Some(u) = uow.usuario(id).await? else {
+        return Ok(None);
+    };
+    Ok(uow.rol(u.rol_id).await?.filter(|r| r.codigo != "admin"))
+}
+
+fn prohibido(m: String) -> Error {
+    Error::conflicto(Codigo::PermisoInsuficiente, None, m)
+}
+
+/// Who manages users hands out no more than they have: a role to assign allows nothing the
+/// actor's role does not (and `admin`, which allows everything, only an administrator assigns).
+fn autorizar_rol(autor: Option<&Rol>, rol: &Rol) -> Result<()> {
+    match autor {
+        Some(a) if rol.codigo == "admin" || rol.permisos.iter().any(|p| !a.permite(p)) => {
+            Err(prohibido(format!(
+                "no puede asignar el rol {}: tiene permisos que su rol no tiene",
+                rol.codigo
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Only an administrator changes an administrator.
+async fn autorizar_objetivo<U: Uow>(uow: &mut U, autor: Option<&Rol>, u: &Usuario) -> Result<()> {
+    if autor.is_some()
+        && uow
+            .rol(u.rol_id)
+            .await?
+            .is_some_and(|r| r.codigo == "admin")
+    {
+        return Err(prohibido(
+            "solo un administrador modifica a un administrador".into(),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn crear_usuario<U: Uow>(
     uow: &mut U,
     ctx: &Contexto<'_>,
@@ -120,6 +165,7 @@ pub async fn crear_usuario<U: Uow>(
     let nombre = texto_requerido("nombre", &n.nombre, 150)?;
     let apellido = texto_opcional("apellido", &n.apellido, 150)?;
     let rol = rol_de(uow, &n.rol).await?;
+    autorizar_rol(autor_limitado(uow, ctx).await?.as_ref(), &rol)?;
     if let Some(u) = uow.usuario_por_email(&email).await?
         && u.eliminado_en.is_none()
     {
@@ -167,6 +213,21 @@ pub async fn actualizar_usuario<U: Uow>(
     c: CambiosUsuario,
 ) -> Result<Usuario> {
     let mut u = usuario_vigente(uow, id).await?;
+    let autor = autor_limitado(uow, ctx).await?;
+    autorizar_objetivo(uow, autor.as_ref(), &u).await?;
+    let rol = match &c.rol {
+        Some(r) => {
+            let rol = rol_de(uow, r).await?;
+            autorizar_rol(autor.as_ref(), &rol)?;
+            Some(rol)
+        }
+        None => None,
+    };
+    if c.clave_hash.is_some() && ctx.usuario_id != Some(id) && autor.is_some() {
+        return Err(prohibido(
+            "solo un administrador cambia la contraseña de otro usuario".into(),
+        ));
+    }
     if ctx.usuario_id == Some(id) && (c.activo == Some(false) || c.rol.is_some()) {
         return Err(Error::conflicto(
             Codigo::EstadoInvalido,
@@ -180,8 +241,8 @@ pub async fn actualizar_usuario<U: Uow>(
     if let Some(a) = &c.apellido {
         u.apellido = texto_opcional("apellido", a, 150)?;
     }
-    if let Some(r) = &c.rol {
-        u.rol_id = rol_de(uow, r).await?.id;
+    if let Some(r) = rol {
+        u.rol_id = r.id;
     }
     if let Some(h) = c.clave_hash {
         u.clave_hash = h;
@@ -205,6 +266,8 @@ pub async fn actualizar_usuario<U: Uow>(
 /// Soft delete: the user can no longer log in and every session ends.
 pub async fn eliminar_usuario<U: Uow>(uow: &mut U, ctx: &Contexto<'_>, id: Uuid) -> Result<()> {
     let mut u = usuario_vigente(uow, id).await?;
+    let autor = autor_limitado(uow, ctx).await?;
+    autorizar_objetivo(uow, autor.as_ref(), &u).await?;
     if ctx.usuario_id == Some(id) {
         return Err(Error::conflicto(
             Codigo::EstadoInvalido,

@@ -656,19 +656,7 @@ fn tipo_de_comprobante(
             if tipo == TipoComprobante::Boleta
                 && cliente.tipo_documento == TipoDocumentoCliente::SinDocumento
             {
-                let en_soles = match moneda {
-                    Moneda::Pen => total,
-                    Moneda::Usd => match tipo_de_cambio {
-                        Some(tc) => total * tc,
-                        None => {
-                            return Err(error_campo(
-                                Codigo::CampoRequerido,
-                                "tipo_de_cambio",
-                                "una venta en dólares indica el tipo de cambio",
-                            ));
-                        }
-                    },
-                };
+                let en_soles = en_moneda_de_empresa(empresa, moneda, tipo_de_cambio, total)?;
                 if en_soles > TOPE_BOLETA_ANONIMA_PEN {
                     return Err(error_campo(
                         Codigo::ValorNoPermitido,
@@ -908,8 +896,9 @@ async fn verificar_credito<U: Uow>(
     Ok(())
 }
 
-/// An amount in the company's currency, which the credit limit is in: a foreign-currency
-/// amount at its exchange rate (units of the company's currency per unit of the other).
+/// An amount in the company's currency (what the credit limit and the boleta's legal amount
+/// are in): a foreign-currency amount at its exchange rate (units of the company's currency per
+/// unit of the other).
 fn en_moneda_de_empresa(
     empresa: &Empresa,
     moneda: Moneda,
@@ -925,7 +914,7 @@ fn en_moneda_de_empresa(
             Codigo::CampoRequerido,
             "tipo_de_cambio",
             format!(
-                "una venta al crédito en {} indica el tipo de cambio: el límite de crédito está en {}",
+                "una venta en {} indica el tipo de cambio: sus importes se comparan en {}",
                 moneda.codigo(),
                 empresa.moneda.codigo()
             ),

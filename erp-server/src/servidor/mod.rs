@@ -41,6 +41,14 @@ impl Estado {
             senuelo,
         }))
     }
+
+    /// The state of a command line tool on this database (migrations applied).
+    pub async fn abrir(db: &str) -> Result<Arc<Self>, String> {
+        let store = AnyStore::abrir(db).await.map_err(|e| e.to_string())?;
+        Self::new(store, auth::Claves::aleatorias())
+            .await
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// The application: every route under `/api/v1/`, the envelope on every answer (unknown routes
@@ -128,9 +136,9 @@ pub async fn servir(c: Configuracion) -> Result<(), String> {
     };
     let estado = Estado::new(store, claves)
         .await
-        .map_err(|e| format!("{e:?}"))?;
+        .map_err(|e| e.to_string())?;
     if c.demo {
-        let (empresa, email, clave) = demo(&estado).await.map_err(|e| format!("{e:?}"))?;
+        let (empresa, email, clave) = demo(&estado).await.map_err(|e| e.to_string())?;
         println!("Demo: empresa {empresa}");
         match clave {
             Some(clave) => println!("Demo: administrador {email}, contraseña {clave}"),

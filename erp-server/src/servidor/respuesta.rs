@@ -110,6 +110,16 @@ pub enum ErrorApi {
     Http(StatusCode, &'static str, String),
 }
 
+/// The message a person reads (the command line prints it).
+impl std::fmt::Display for ErrorApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Motor(e) => f.write_str(&e.mensaje()),
+            Self::Http(_, _, m) => f.write_str(m),
+        }
+    }
+}
+
 impl From<Error> for ErrorApi {
     fn from(e: Error) -> Self {
         Self::Motor(e)

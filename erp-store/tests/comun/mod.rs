@@ -186,3 +186,75 @@ pub mod tempdir {
         }
     }
 }
+
+/// A shop of the sales suites.
+pub struct Tienda {
+    pub m: M,
+    pub e: Uuid,
+    pub almacen: Uuid,
+    pub chompa: Producto,
+}
+
+/// A Peruvian shop with a warehouse and a sweater at 24.99 with IGV, 20 in stock at 10.00.
+pub async fn tienda(store: AnyStore) -> Tienda {
+    let m = motor(store);
+    let e = empresa_pe(&m).await.id;
+    let almacen = m
+        .crear_almacen(
+            e,
+            None,
+            NuevoAlmacen {
+                nombre: "Tienda".into(),
+                es_principal: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let mut n = nuevo_producto("Chompa de alpaca", "24.99", "10");
+    n.precio_incluye_impuesto = true;
+    n.codigo_barras = "7750000000017".into();
+    let chompa = m.crear_producto(e, None, n).await.unwrap();
+    m.registrar_movimiento(e, None, entrada(chompa.id, almacen, "20", "10"))
+        .await
+        .unwrap();
+    Tienda {
+        m,
+        e,
+        almacen,
+        chompa,
+    }
+}
+
+/// A line of `cantidad` units at the list price.
+pub fn linea(p: Uuid, cantidad: &str) -> erp_core::ventas::LineaVentaNueva {
+    erp_core::ventas::LineaVentaNueva {
+        producto_id: p,
+        cantidad: d(cantidad),
+        precio: None,
+        descuento: None,
+        descuento_porcentaje: None,
+        series: vec![],
+        lote: None,
+        aprobacion: None,
+    }
+}
+
+/// A customer with RUC (SUNAT's own), a credit limit and 30 days.
+pub async fn cliente_ruc(t: &Tienda, limite: &str) -> Uuid {
+    t.m.crear_cliente(
+        t.e,
+        None,
+        erp_core::terceros::NuevoCliente {
+            numero_documento: "20131312955".into(),
+            razon_social: "SUNAT".into(),
+            limite_credito: Some(d(limite)),
+            dias_credito: Some(30),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
