@@ -149,6 +149,51 @@ impl NuevaEmpresa {
     }
 }
 
+/// Changes to the company's configuration (`PATCH /empresa/`). The identity (country, RUC) and
+/// the SaaS subdomain are not edited here: they identify the company to SUNAT/SRI and at login.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CambiosEmpresa {
+    pub razon_social: Option<String>,
+    pub nombre_comercial: Option<String>,
+    pub direccion: Option<String>,
+    /// Only the settings named change; `null` clears an optional one. The Nubefact token is
+    /// never returned, so a form that sends the settings back without it keeps it.
+    pub ajustes: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl CambiosEmpresa {
+    /// The company with these changes applied and validated.
+    pub fn aplicar(self, mut e: Empresa) -> Result<Empresa> {
+        if let Some(v) = self.razon_social {
+            e.razon_social = texto_requerido("razon_social", &v, 200)?;
+        }
+        if let Some(v) = self.nombre_comercial {
+            e.nombre_comercial = texto_opcional("nombre_comercial", &v, 200)?;
+        }
+        if let Some(v) = self.direccion {
+            e.direccion = texto_opcional("direccion", &v, 300)?;
+        }
+        if let Some(cambios) = self.ajustes {
+            let mut actual = match serde_json::to_value(&e.ajustes) {
+                Ok(serde_json::Value::Object(m)) => m,
+                _ => serde_json::Map::new(),
+            };
+            actual.extend(cambios);
+            e.ajustes =
+                serde_json::from_value(serde_json::Value::Object(actual)).map_err(|err| {
+                    Error::validacion(
+                        Codigo::ValorNoPermitido,
+                        "ajustes",
+                        format!("ajustes inválidos: {err}"),
+                    )
+                })?;
+        }
+        validar_ajustes(&e)?;
+        Ok(e)
+    }
+}
+
 /// Validates the settings against the company's country.
 pub fn validar_ajustes(e: &Empresa) -> Result<()> {
     let a = &e.ajustes;

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::comprobantes::{self, Comprobante, NuevaSerie, SerieComprobante};
-use crate::empresa::{ConfiguracionEmpresa, Empresa, NuevaEmpresa};
+use crate::empresa::{CambiosEmpresa, ConfiguracionEmpresa, Empresa, NuevaEmpresa};
 use crate::error::Result;
 use crate::error::{Codigo, Error};
 use crate::inventario::servicio::{
@@ -24,7 +24,9 @@ use crate::inventario::{
 use crate::seguridad::servicio::{self as seguridad, CambiosUsuario, NuevoRol, NuevoUsuario};
 use crate::seguridad::{EventoAuditoria, FiltroAuditoria, Rol, Sesion, Usuario};
 use crate::store::{GeneradorIds, Reloj, Store, Uow};
-use crate::terceros::{self, CambiosCliente, Cliente, NuevoCliente, NuevoProveedor, Proveedor};
+use crate::terceros::{
+    self, CambiosCliente, CambiosProveedor, Cliente, NuevoCliente, NuevoProveedor, Proveedor,
+};
 use crate::ventas::pedidos::{
     self, Cotizacion, GenerarVenta, NuevaCotizacion, NuevaOrden, OrdenVenta,
 };
@@ -108,6 +110,15 @@ impl<S: Store> Motor<S> {
 
     pub async fn empresa(&self, empresa: Uuid) -> Result<Empresa> {
         leer!(self, empresa, |uow| uow.empresa())
+    }
+
+    /// Edits the company's configuration (an admin's act: the caller checks who may).
+    pub async fn actualizar_empresa(&self, empresa: Uuid, c: CambiosEmpresa) -> Result<Empresa> {
+        en_uow!(self, empresa, None, |uow, _ctx| async {
+            let e = c.aplicar(uow.empresa().await?)?;
+            uow.actualizar_empresa(&e).await?;
+            Ok::<_, Error>(e)
+        })
     }
 
     pub async fn guardar_configuracion(
@@ -420,6 +431,18 @@ impl<S: Store> Motor<S> {
             usuario,
             |uow, ctx| terceros::crear_proveedor(&mut uow, &ctx, n)
         )
+    }
+
+    pub async fn actualizar_proveedor(
+        &self,
+        empresa: Uuid,
+        usuario: Option<Uuid>,
+        id: Uuid,
+        c: CambiosProveedor,
+    ) -> Result<Proveedor> {
+        en_uow!(self, empresa, usuario, |uow, _ctx| {
+            terceros::actualizar_proveedor(&mut uow, id, c)
+        })
     }
 
     pub async fn proveedor(&self, empresa: Uuid, id: Uuid) -> Result<Proveedor> {

@@ -377,3 +377,52 @@ pub async fn crear_proveedor<U: Uow>(
     uow.guardar_proveedor(&p).await?;
     Ok(p)
 }
+
+/// Changes to a supplier; absent fields stay as they are (the RUC identifies it and does not
+/// change: a different RUC is a different supplier).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CambiosProveedor {
+    pub razon_social: Option<String>,
+    pub nombre_comercial: Option<String>,
+    pub direccion: Option<String>,
+    pub email: Option<String>,
+    pub telefono: Option<String>,
+    pub contacto: Option<String>,
+    pub dias_credito: Option<i32>,
+    pub activo: Option<bool>,
+}
+
+pub async fn actualizar_proveedor<U: Uow>(
+    uow: &mut U,
+    id: Uuid,
+    c: CambiosProveedor,
+) -> Result<Proveedor> {
+    let mut p = uow
+        .proveedor(id)
+        .await?
+        .ok_or_else(|| Error::no_existe("proveedor", id))?;
+    if let Some(v) = c.razon_social {
+        p.razon_social = texto_requerido("razon_social", &v, 200)?;
+    }
+    if let Some(v) = c.nombre_comercial {
+        p.nombre_comercial = texto_opcional("nombre_comercial", &v, 200)?;
+    }
+    if let Some(v) = c.direccion {
+        p.direccion = texto_opcional("direccion", &v, 300)?;
+    }
+    if let Some(v) = c.email {
+        p.email = validar_email(&v)?;
+    }
+    if let Some(v) = c.telefono {
+        p.telefono = texto_opcional("telefono", &v, 20)?;
+    }
+    if let Some(v) = c.contacto {
+        p.contacto = texto_opcional("contacto", &v, 100)?;
+    }
+    entrada::poner(&mut p.dias_credito, c.dias_credito);
+    entrada::poner(&mut p.activo, c.activo);
+    validar_credito(Decimal::ZERO, p.dias_credito)?;
+    uow.guardar_proveedor(&p).await?;
+    Ok(p)
+}

@@ -1968,14 +1968,16 @@ macro_rules! impl_uow {
                     qb.push(" AND m.fecha_us <= ");
                     qb.push_bind(h);
                 }
-                if let Some((fecha, secuencia)) = f.antes_de {
-                    qb.push(" AND (m.fecha_us, m.secuencia) < (");
+                if let Some((fecha, secuencia, id)) = f.antes_de {
+                    qb.push(" AND (m.fecha_us, m.secuencia, m.id) < (");
                     qb.push_bind(fecha);
                     qb.push(", ");
                     qb.push_bind(secuencia);
+                    qb.push(", ");
+                    qb.push_bind(id);
                     qb.push(")");
                 }
-                qb.push(" ORDER BY m.fecha_us DESC, m.secuencia DESC LIMIT ");
+                qb.push(" ORDER BY m.fecha_us DESC, m.secuencia DESC, m.id DESC LIMIT ");
                 qb.push_bind(i64::from(f.limite.clamp(1, 1000)));
                 qb.build()
                     .fetch_all(&mut *self.tx)

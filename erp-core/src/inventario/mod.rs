@@ -393,8 +393,9 @@ pub struct FiltroMovimientos {
     pub tipo: Option<TipoMovimiento>,
     pub desde_us: Option<i64>,
     pub hasta_us: Option<i64>,
-    /// Continue after this point `(fecha_us, secuencia)`, going back in time.
-    pub antes_de: Option<(i64, i64)>,
+    /// Continue after this row `(fecha_us, secuencia, id)`, going back in time. The id breaks
+    /// ties: rows of different chains (two lines of one sale) share an instant and a sequence.
+    pub antes_de: Option<(i64, i64, Uuid)>,
     pub limite: u32,
 }
 

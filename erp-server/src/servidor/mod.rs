@@ -60,10 +60,12 @@ pub fn app(estado: Arc<Estado>) -> Router {
         .route("/auth/refresh/", post(auth::refrescar))
         .route("/auth/logout/", post(auth::logout))
         .route("/auth/me/", get(auth::me))
-        .route("/empresa/", get(empresa))
+        .route("/empresa/", get(empresa).patch(actualizar_empresa))
+        .route("/validar-documento/", post(validar_documento))
         .route("/usuarios/", get(usuarios).post(crear_usuario))
         .route("/usuarios/permisos/", get(permisos))
         .route("/usuarios/audit-logs/", get(auditoria))
+        .route("/usuarios/roles/{id}/permisos/", post(asignar_permisos))
         .route(
             "/usuarios/{id}/",
             get(usuario)
@@ -71,22 +73,82 @@ pub fn app(estado: Arc<Estado>) -> Router {
                 .delete(eliminar_usuario),
         )
         .route("/roles/", get(roles).post(crear_rol))
-        .route("/roles/{id}/permisos/", get(permisos_de_rol))
+        .route(
+            "/roles/{id}/permisos/",
+            get(permisos_de_rol).put(asignar_permisos),
+        )
         .route(
             "/inventario/productos/",
             get(productos).post(crear_producto),
         )
         .route("/inventario/productos/buscar/", get(buscar_productos))
-        .route("/inventario/productos/{id}/", get(producto))
+        .route(
+            "/inventario/productos/{id}/",
+            get(producto)
+                .patch(actualizar_producto)
+                .delete(eliminar_producto),
+        )
         .route("/inventario/productos/{id}/stock/", get(stock_de_producto))
+        .route(
+            "/inventario/categorias/",
+            get(categorias).post(crear_categoria),
+        )
+        .route(
+            "/inventario/categorias/{id}/",
+            get(categoria).patch(actualizar_categoria),
+        )
         .route("/inventario/almacenes/", get(almacenes).post(crear_almacen))
+        .route(
+            "/inventario/almacenes/{id}/",
+            get(almacen).patch(actualizar_almacen),
+        )
+        .route("/inventario/almacenes/{id}/stock/", get(stock_de_almacen))
+        .route("/inventario/movimientos/", get(movimientos))
+        .route("/inventario/movimientos/ajuste/", post(ajuste))
+        .route(
+            "/inventario/movimientos/transferencia/",
+            post(transferencia),
+        )
         .route("/inventario/entradas/", post(entrada))
+        .route("/inventario/alertas-stock/", get(alertas_stock))
         .route("/clientes/", get(clientes).post(crear_cliente))
-        .route("/clientes/{id}/", get(cliente))
+        .route("/clientes/buscar/", get(buscar_clientes))
+        .route("/clientes/{id}/", get(cliente).patch(actualizar_cliente))
+        .route("/clientes/{id}/historial/", get(historial_cliente))
+        .route("/proveedores/", get(proveedores).post(crear_proveedor))
+        .route(
+            "/proveedores/{id}/",
+            get(proveedor).patch(actualizar_proveedor),
+        )
         .route("/ventas/", get(ventas).post(vender))
         .route("/ventas/pos/", post(venta_pos))
+        .route(
+            "/ventas/cotizaciones/",
+            get(cotizaciones).post(crear_cotizacion),
+        )
+        .route("/ventas/cotizaciones/{id}/", get(cotizacion))
+        .route(
+            "/ventas/cotizaciones/{id}/duplicar/",
+            post(duplicar_cotizacion),
+        )
+        .route(
+            "/ventas/cotizaciones/{id}/rechazar/",
+            post(rechazar_cotizacion),
+        )
+        .route(
+            "/ventas/cotizaciones/{id}/convertir-a-orden/",
+            post(convertir_a_orden),
+        )
+        .route("/ventas/ordenes/", get(ordenes).post(crear_orden))
+        .route("/ventas/ordenes/{id}/", get(orden))
+        .route("/ventas/ordenes/{id}/confirmar/", post(confirmar_orden))
+        .route("/ventas/ordenes/{id}/cancelar/", post(cancelar_orden))
+        .route("/ventas/ordenes/{id}/generar-venta/", post(generar_venta))
         .route("/ventas/{id}/", get(venta))
         .route("/ventas/{id}/anular/", post(anular))
+        .route("/ventas/{id}/devolucion/", post(devolucion))
+        .route("/ventas/{id}/nota-credito/", post(nota_credito))
+        .route("/ventas/{id}/nota-debito/", post(nota_debito))
         .route("/calculo/documento/", post(calcular))
         .method_not_allowed_fallback(metodo_no_permitido);
     Router::new()

@@ -60,7 +60,7 @@ impl IntoResponse for Exito {
 }
 
 /// A page of a list, as every list answers.
-pub fn pagina<T: Serialize>(filas: Vec<T>, total: u64, p: &Paginacion) -> Exito {
+pub fn pagina(filas: impl Serialize, total: u64, p: &Paginacion) -> Exito {
     Exito::ok(json!({
         "results": filas,
         "count": total,

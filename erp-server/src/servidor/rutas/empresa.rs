@@ -1,0 +1,285 @@
+//! The company, its users, roles and audit log, and the identity-document check.
+
+use erp_core::empresa::CambiosEmpresa;
+use erp_core::identidad::TipoDocumentoIdentidad;
+use erp_core::seguridad::servicio::{CambiosUsuario, NuevoRol, NuevoUsuario, validar_clave};
+use erp_core::seguridad::{FiltroAuditoria, PERMISOS};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Consulta, E, FiltroTexto, Id};
+use crate::servidor::auth::{Acceso, hashear};
+use crate::servidor::respuesta::{Cuerpo, Exito, Paginacion, Resultado, pagina};
+use axum::extract::State;
+
+// --- Company ------------------------------------------------------------------------------
+
+/// The company as its users see it: the Nubefact token is a secret of the company, not
+/// something every user may read.
+fn empresa_visible(e: &erp_core::empresa::Empresa) -> serde_json::Value {
+    let mut v = serde_json::to_value(e).unwrap_or_default();
+    if let Some(aj) = v.get_mut("ajustes").and_then(|x| x.as_object_mut()) {
+        aj.remove("nubefact_token");
+    }
+    v
+}
+
+pub async fn empresa(State(e): E, a: Acceso) -> Resultado {
+    Ok(Exito::ok(empresa_visible(
+        &e.motor.empresa(a.empresa).await?,
+    )))
+}
+
+pub async fn actualizar_empresa(
+    State(e): E,
+    a: Acceso,
+    Cuerpo(c): Cuerpo<CambiosEmpresa>,
+) -> Resultado {
+    a.exigir("empresa.configurar")?;
+    let x = e.motor.actualizar_empresa(a.empresa, c).await?;
+    e.motor
+        .auditar(
+            a.empresa,
+            a.id(),
+            ("editar", "empresa", &x.identificacion, &a.ip),
+        )
+        .await?;
+    Ok(Exito::ok(empresa_visible(&x)).con_mensaje("configuración guardada"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentoAValidar {
+    tipo: TipoDocumentoIdentidad,
+    numero: String,
+}
+
+/// Checks an identity document by the rules of the company's country (check digits, lengths,
+/// province codes): what a customer form asks before saving.
+pub async fn validar_documento(
+    State(e): E,
+    a: Acceso,
+    Cuerpo(d): Cuerpo<DocumentoAValidar>,
+) -> Resultado {
+    let pais = e.motor.empresa(a.empresa).await?.pais;
+    let doc = erp_core::validar_identidad(pais, d.tipo, &d.numero).map_err(|err| {
+        // A type the country does not use stays on `tipo`; anything else is the number's.
+        if err.campo() == Some("tipo") {
+            err
+        } else {
+            err.con_campo("numero")
+        }
+    })?;
+    Ok(Exito::ok(doc).con_mensaje("documento válido"))
+}
+
+// --- Users, roles, audit ------------------------------------------------------------------
+
+pub async fn usuarios(
+    State(e): E,
+    a: Acceso,
+    Consulta(f): Consulta<FiltroTexto>,
+    Consulta(p): Consulta<Paginacion>,
+) -> Resultado {
+    a.exigir("usuarios.ver")?;
+    let p = p.validar()?;
+    let (filas, total) = e
+        .motor
+        .usuarios(a.empresa, f.search.as_deref(), p.page, p.page_size)
+        .await?;
+    Ok(pagina(filas, total, &p))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsuarioNuevo {
+    email: String,
+    #[serde(alias = "first_name")]
+    nombre: String,
+    #[serde(default, alias = "last_name")]
+    apellido: String,
+    password: String,
+    rol: String,
+}
+
+pub async fn crear_usuario(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<UsuarioNuevo>) -> Resultado {
+    a.exigir("usuarios.crear")?;
+    validar_clave(&n.password)?;
+    let u = e
+        .motor
+        .crear_usuario(
+            a.empresa,
+            a.id(),
+            NuevoUsuario {
+                email: n.email,
+                nombre: n.nombre,
+                apellido: n.apellido,
+                rol: n.rol,
+                clave_hash: hashear(n.password).await?,
+            },
+        )
+        .await?;
+    e.motor
+        .auditar(a.empresa, a.id(), ("crear", "usuarios", &u.email, &a.ip))
+        .await?;
+    Ok(Exito::creado(u, "usuario creado"))
+}
+
+pub async fn usuario(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
+    a.exigir("usuarios.ver")?;
+    Ok(Exito::ok(e.motor.usuario(a.empresa, id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsuarioCambios {
+    #[serde(default)]
+    nombre: Option<String>,
+    #[serde(default)]
+    apellido: Option<String>,
+    #[serde(default)]
+    rol: Option<String>,
+    #[serde(default)]
+    activo: Option<bool>,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+pub async fn actualizar_usuario(
+    State(e): E,
+    a: Acceso,
+    Id(id): Id,
+    Cuerpo(c): Cuerpo<UsuarioCambios>,
+) -> Resultado {
+    a.exigir("usuarios.editar")?;
+    let clave_hash = match c.password {
+        Some(p) => {
+            validar_clave(&p)?;
+            Some(hashear(p).await?)
+        }
+        None => None,
+    };
+    let u = e
+        .motor
+        .actualizar_usuario(
+            a.empresa,
+            a.id(),
+            id,
+            CambiosUsuario {
+                nombre: c.nombre,
+                apellido: c.apellido,
+                rol: c.rol,
+                activo: c.activo,
+                clave_hash,
+            },
+        )
+        .await?;
+    e.motor
+        .auditar(a.empresa, a.id(), ("editar", "usuarios", &u.email, &a.ip))
+        .await?;
+    Ok(Exito::ok(u).con_mensaje("usuario actualizado"))
+}
+
+pub async fn eliminar_usuario(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
+    a.exigir("usuarios.eliminar")?;
+    e.motor.eliminar_usuario(a.empresa, a.id(), id).await?;
+    e.motor
+        .auditar(
+            a.empresa,
+            a.id(),
+            ("eliminar", "usuarios", &id.to_string(), &a.ip),
+        )
+        .await?;
+    Ok(Exito::ok(serde_json::Value::Null)
+        .con_mensaje("usuario eliminado; sus sesiones se cerraron"))
+}
+
+pub async fn permisos(a: Acceso) -> Resultado {
+    a.exigir("roles.ver")?;
+    let v: Vec<_> = PERMISOS
+        .iter()
+        .map(|(c, n)| {
+            let (modulo, accion) = c.split_once('.').unwrap_or((c, ""));
+            json!({"codigo": c, "nombre": n, "modulo": modulo, "accion": accion})
+        })
+        .collect();
+    Ok(Exito::ok(v))
+}
+
+pub async fn roles(State(e): E, a: Acceso) -> Resultado {
+    a.exigir("roles.ver")?;
+    Ok(Exito::ok(e.motor.roles(a.empresa).await?))
+}
+
+pub async fn crear_rol(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoRol>) -> Resultado {
+    a.exigir("roles.gestionar")?;
+    let r = e.motor.crear_rol(a.empresa, a.id(), n).await?;
+    e.motor
+        .auditar(a.empresa, a.id(), ("crear", "roles", &r.codigo, &a.ip))
+        .await?;
+    Ok(Exito::creado(r, "rol creado"))
+}
+
+pub async fn permisos_de_rol(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
+    a.exigir("roles.ver")?;
+    let r = e.motor.rol(a.empresa, id).await?;
+    Ok(Exito::ok(json!({"rol": r.codigo, "permisos": r.permisos})))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FiltroLog {
+    usuario: Option<Uuid>,
+    accion: Option<String>,
+    modulo: Option<String>,
+}
+
+pub async fn auditoria(
+    State(e): E,
+    a: Acceso,
+    Consulta(f): Consulta<FiltroLog>,
+    Consulta(p): Consulta<Paginacion>,
+) -> Resultado {
+    a.exigir("auditoria.ver")?;
+    let p = p.validar()?;
+    let (filas, total) = e
+        .motor
+        .auditoria(
+            a.empresa,
+            &FiltroAuditoria {
+                usuario_id: f.usuario,
+                accion: f.accion,
+                modulo: f.modulo,
+                pagina: p.page,
+                tamanio_pagina: p.page_size,
+            },
+        )
+        .await?;
+    Ok(pagina(filas, total, &p))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermisosDeRol {
+    permisos: Vec<String>,
+}
+
+/// Replaces a custom role's permission set.
+pub async fn asignar_permisos(
+    State(e): E,
+    a: Acceso,
+    Id(id): Id,
+    Cuerpo(p): Cuerpo<PermisosDeRol>,
+) -> Resultado {
+    a.exigir("roles.gestionar")?;
+    let r = e
+        .motor
+        .asignar_permisos(a.empresa, a.id(), id, p.permisos)
+        .await?;
+    e.motor
+        .auditar(a.empresa, a.id(), ("permisos", "roles", &r.codigo, &a.ip))
+        .await?;
+    Ok(Exito::ok(json!({"rol": r.codigo, "permisos": r.permisos}))
+        .con_mensaje("permisos asignados"))
+}

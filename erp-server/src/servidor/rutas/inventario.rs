@@ -1,0 +1,406 @@
+//! Inventory: products, categories, warehouses, stock, the ledger, adjustments, transfers and
+//! minimum-stock alerts. Costs and valuation are shown only to roles with
+//! `inventario.ver_costos`.
+
+use axum::extract::State;
+use erp_core::inventario::servicio::{
+    CambiosAlmacen, CambiosCategoria, CambiosProducto, NuevaCategoria, NuevaTransferencia,
+    NuevoAjuste, NuevoAlmacen, NuevoMovimiento, NuevoProducto,
+};
+use erp_core::inventario::{
+    FiltroMovimientos, FiltroProductos, OrdenProductos, TipoMovimiento, a_microsegundos,
+};
+use erp_core::{Codigo, Error};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::json;
+use time::{Date, Time};
+use uuid::Uuid;
+
+use super::{Consulta, E, Id, a_la_vista, registro_inexistente};
+use crate::servidor::auth::Acceso;
+use crate::servidor::respuesta::{Cuerpo, Exito, Paginacion, Resultado, pagina};
+
+// --- Inventory ----------------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FiltroProducto {
+    search: Option<String>,
+    categoria: Option<Uuid>,
+    marca: Option<Uuid>,
+    activo: Option<bool>,
+    precio_min: Option<Decimal>,
+    precio_max: Option<Decimal>,
+    ordering: Option<OrdenProductos>,
+}
+
+pub async fn productos(
+    State(e): E,
+    a: Acceso,
+    Consulta(f): Consulta<FiltroProducto>,
+    Consulta(p): Consulta<Paginacion>,
+) -> Resultado {
+    a.exigir("inventario.ver")?;
+    let p = p.validar()?;
+    let (filas, total) = e
+        .motor
+        .buscar_productos(
+            a.empresa,
+            &FiltroProductos {
+                texto: f.search,
+                categoria_id: f.categoria,
+                marca_id: f.marca,
+                activo: f.activo,
+                precio_min: f.precio_min,
+                precio_max: f.precio_max,
+                orden: f.ordering.unwrap_or_default(),
+                pagina: p.page,
+                tamanio_pagina: p.page_size,
+            },
+        )
+        .await?;
+    Ok(pagina(a_la_vista(&filas, ve_costos(&a)), total, &p))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Busqueda {
+    q: String,
+}
+
+/// The POS's quick search: by code, barcode or name, ten at most, any permission that sells.
+pub async fn buscar_productos(
+    State(e): E,
+    a: Acceso,
+    Consulta(b): Consulta<Busqueda>,
+) -> Resultado {
+    if !a.rol.permite("ventas.pos") {
+        a.exigir("inventario.ver")?;
+    }
+    let (filas, _) = e
+        .motor
+        .buscar_productos(
+            a.empresa,
+            &FiltroProductos {
+                texto: Some(b.q),
+                pagina: 1,
+                tamanio_pagina: 10,
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(Exito::ok(a_la_vista(&filas, ve_costos(&a))))
+}
+
+pub async fn crear_producto(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoProducto>) -> Resultado {
+    a.exigir("inventario.productos_crear")?;
+    let p = e.motor.crear_producto(a.empresa, a.id(), n).await?;
+    e.motor
+        .auditar(a.empresa, a.id(), ("crear", "inventario", &p.codigo, &a.ip))
+        .await?;
+    Ok(Exito::creado(
+        a_la_vista(&p, ve_costos(&a)),
+        "producto creado",
+    ))
+}
+
+pub async fn producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
+    a.exigir("inventario.ver")?;
+    let p = e.motor.producto(a.empresa, id).await?;
+    Ok(Exito::ok(a_la_vista(&p, ve_costos(&a))))
+}
+
+pub async fn actualizar_producto(
+    State(e): E,
+    a: Acceso,
+    Id(id): Id,
+    Cuerpo(c): Cuerpo<CambiosProducto>,
+) -> Resultado {
+    a.exigir("inventario.productos_editar")?;
+    // Changing what a product costs is the cost side of inventory.
+    if c.costo.is_some() {
+        a.exigir("inventario.ver_costos")?;
+    }
+    let p = e
+        .motor
+        .actualizar_producto(a.empresa, a.id(), id, c)
+        .await?;
+    e.motor
+        .auditar(
+            a.empresa,
+            a.id(),
+            ("editar", "inventario", &p.codigo, &a.ip),
+        )
+        .await?;
+    Ok(Exito::ok(a_la_vista(&p, ve_costos(&a))).con_mensaje("producto actualizado"))
+}
+
+pub async fn eliminar_producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
+    a.exigir("inventario.productos_editar")?;
+    let p = e.motor.eliminar_producto(a.empresa, a.id(), id).await?;
+    e.motor
+        .auditar(
+            a.empresa,
+            a.id(),
+            ("eliminar", "inventario", &p.codigo, &a.ip),
+        )
+        .await?;
+    Ok(Exito::ok(serde_json::Value::Null).con_mensaje("producto eliminado"))
+}
+
+pub async fn stock_de_producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
+    a.exigir("inventario.consultar_stock")?;
+    e.motor.producto(a.empresa, id).await?;
+    let filas = e.motor.stock(a.empresa, Some(id), None).await?;
+    Ok(Exito::ok(a_la_vista(&filas, ve_costos(&a))))
+}
+
+pub async fn almacenes(State(e): E, a: Acceso) -> Resultado {
+    a.exigir("inventario.consultar_stock")?;
+    Ok(Exito::ok(e.motor.almacenes(a.empresa).await?))
+}
+
+pub async fn crear_almacen(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAlmacen>) -> Resultado {
+    a.exigir("inventario.productos_crear")?;
+    let x = e.motor.crear_almacen(a.empresa, a.id(), n).await?;
+    Ok(Exito::creado(x, "almacén creado"))
+}
+
+pub async fn almacen(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
+    a.exigir("inventario.consultar_stock")?;
+    let x = e
+        .motor
+        .almacenes(a.empresa)
+        .await?
+        .into_iter()
+        .find(|x| x.id == id)
+        .ok_or_else(registro_inexistente)?;
+    Ok(Exito::ok(x))
+}
+
+pub async fn actualizar_almacen(
+    State(e): E,
+    a: Acceso,
+    Id(id): Id,
+    Cuerpo(c): Cuerpo<CambiosAlmacen>,
+) -> Resultado {
+    a.exigir("inventario.productos_crear")?;
+    let x = e.motor.actualizar_almacen(a.empresa, a.id(), id, c).await?;
+    Ok(Exito::ok(x).con_mensaje("almacén actualizado"))
+}
+
+/// All the stock of a warehouse, one row per product.
+pub async fn stock_de_almacen(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
+    a.exigir("inventario.consultar_stock")?;
+    if !e
+        .motor
+        .almacenes(a.empresa)
+        .await?
+        .iter()
+        .any(|x| x.id == id)
+    {
+        return Err(registro_inexistente());
+    }
+    let filas = e.motor.stock(a.empresa, None, Some(id)).await?;
+    Ok(Exito::ok(a_la_vista(&filas, ve_costos(&a))))
+}
+
+pub async fn categorias(State(e): E, a: Acceso) -> Resultado {
+    a.exigir("inventario.ver")?;
+    Ok(Exito::ok(e.motor.categorias(a.empresa).await?))
+}
+
+pub async fn crear_categoria(
+    State(e): E,
+    a: Acceso,
+    Cuerpo(n): Cuerpo<NuevaCategoria>,
+) -> Resultado {
+    a.exigir("inventario.productos_crear")?;
+    let c = e.motor.crear_categoria(a.empresa, a.id(), n).await?;
+    Ok(Exito::creado(c, "categoría creada"))
+}
+
+pub async fn categoria(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
+    a.exigir("inventario.ver")?;
+    let c = e
+        .motor
+        .categorias(a.empresa)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(registro_inexistente)?;
+    Ok(Exito::ok(c))
+}
+
+pub async fn actualizar_categoria(
+    State(e): E,
+    a: Acceso,
+    Id(id): Id,
+    Cuerpo(c): Cuerpo<CambiosCategoria>,
+) -> Resultado {
+    a.exigir("inventario.productos_editar")?;
+    let c = e
+        .motor
+        .actualizar_categoria(a.empresa, a.id(), id, c)
+        .await?;
+    Ok(Exito::ok(c).con_mensaje("categoría actualizada"))
+}
+
+/// Goods in (a purchase reception without a purchase order, an opening balance).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entrada {
+    producto_id: Uuid,
+    almacen_id: Uuid,
+    #[serde(deserialize_with = "erp_core::entrada::decimal")]
+    cantidad: Decimal,
+    #[serde(deserialize_with = "erp_core::entrada::decimal")]
+    costo_unitario: Decimal,
+    #[serde(default)]
+    lote: Option<String>,
+    #[serde(default)]
+    vencimiento: Option<time::Date>,
+    #[serde(default)]
+    series: Vec<String>,
+    #[serde(default)]
+    motivo: String,
+}
+
+pub async fn entrada(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<Entrada>) -> Resultado {
+    a.exigir("inventario.stock_ajustar")?;
+    let mut m = NuevoMovimiento::new(
+        TipoMovimiento::Entrada,
+        n.producto_id,
+        n.almacen_id,
+        n.cantidad,
+    );
+    m.costo_unitario = Some(n.costo_unitario);
+    m.lote = n.lote;
+    m.vencimiento = n.vencimiento;
+    m.series = n.series;
+    m.motivo = n.motivo;
+    let filas = e.motor.registrar_movimiento(a.empresa, a.id(), m).await?;
+    Ok(Exito::creado(
+        a_la_vista(&filas, ve_costos(&a)),
+        "entrada registrada",
+    ))
+}
+
+pub async fn ajuste(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAjuste>) -> Resultado {
+    a.exigir("inventario.stock_ajustar")?;
+    let filas = e.motor.ajustar(a.empresa, a.id(), n).await?;
+    Ok(Exito::creado(
+        a_la_vista(&filas, ve_costos(&a)),
+        "ajuste registrado",
+    ))
+}
+
+pub async fn transferencia(
+    State(e): E,
+    a: Acceso,
+    Cuerpo(n): Cuerpo<NuevaTransferencia>,
+) -> Resultado {
+    a.exigir("inventario.transferir")?;
+    let filas = e.motor.transferir(a.empresa, a.id(), n).await?;
+    Ok(Exito::creado(
+        a_la_vista(&filas, ve_costos(&a)),
+        "transferencia registrada",
+    ))
+}
+
+pub async fn alertas_stock(State(e): E, a: Acceso) -> Resultado {
+    a.exigir("inventario.consultar_stock")?;
+    Ok(Exito::ok(e.motor.alertas_stock_minimo(a.empresa).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FiltroMovimiento {
+    producto: Option<Uuid>,
+    almacen: Option<Uuid>,
+    tipo: Option<TipoMovimiento>,
+    fecha_desde: Option<Date>,
+    fecha_hasta: Option<Date>,
+    cursor: Option<String>,
+    page_size: Option<u32>,
+}
+
+/// The ledger, newest first, by cursor: `next` is the cursor of the following page (absent on
+/// the last). A cursor stays valid while movements are added, unlike a page number.
+pub async fn movimientos(
+    State(e): E,
+    a: Acceso,
+    Consulta(f): Consulta<FiltroMovimiento>,
+) -> Resultado {
+    a.exigir("inventario.ver")?;
+    let tamanio = f.page_size.unwrap_or(20);
+    if !(1..=100).contains(&tamanio) {
+        return Err(Error::validacion(
+            Codigo::ValorNoPermitido,
+            "page_size",
+            "page_size va de 1 a 100",
+        )
+        .into());
+    }
+    let antes_de = f.cursor.as_deref().map(leer_cursor).transpose()?;
+    let zona = e.motor.empresa(a.empresa).await?.zona_horaria();
+    // Dates are the company's calendar days: from the first instant of `desde` to the last of
+    // `hasta`, in its time zone.
+    let desde_us = f
+        .fecha_desde
+        .map(|d| a_microsegundos(d.with_time(Time::MIDNIGHT).assume_offset(zona)));
+    let hasta_us = f.fecha_hasta.map(|d| {
+        a_microsegundos(d.with_time(Time::MIDNIGHT).assume_offset(zona) + time::Duration::DAY) - 1
+    });
+    let mut filas = e
+        .motor
+        .movimientos(
+            a.empresa,
+            &FiltroMovimientos {
+                producto_id: f.producto,
+                almacen_id: f.almacen,
+                tipo: f.tipo,
+                desde_us,
+                hasta_us,
+                antes_de,
+                limite: tamanio + 1,
+            },
+        )
+        .await?;
+    let siguiente = if filas.len() > tamanio as usize {
+        filas.truncate(tamanio as usize);
+        filas
+            .last()
+            .map(|m| format!("{}_{}_{}", a_microsegundos(m.fecha), m.secuencia, m.id))
+    } else {
+        None
+    };
+    Ok(Exito::ok(json!({
+        "results": a_la_vista(&filas, ve_costos(&a)),
+        "next": siguiente,
+        "page_size": tamanio,
+    })))
+}
+
+fn leer_cursor(c: &str) -> Result<(i64, i64, Uuid), Error> {
+    let mut partes = c.splitn(3, '_');
+    let leido = (|| {
+        Some((
+            partes.next()?.parse().ok()?,
+            partes.next()?.parse().ok()?,
+            Uuid::parse_str(partes.next()?).ok()?,
+        ))
+    })();
+    leido.ok_or_else(|| {
+        Error::validacion(
+            Codigo::ValorNoPermitido,
+            "cursor",
+            "cursor inválido: use el valor `next` de la página anterior",
+        )
+    })
+}
+
+fn ve_costos(a: &Acceso) -> bool {
+    a.rol.permite("inventario.ver_costos")
+}

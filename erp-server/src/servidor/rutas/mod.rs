@@ -1,0 +1,129 @@
+//! The resource endpoints of seed 000 processes 1 to 5. Each checks its permission, calls the
+//! engine and wraps the answer; ids of another company are simply not found (the unit of work is
+//! bound to the caller's company).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use erp_core::{Codigo, Error};
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::Estado;
+use super::respuesta::ErrorApi;
+
+mod empresa;
+mod inventario;
+mod terceros;
+mod ventas;
+
+pub use empresa::*;
+pub use inventario::*;
+pub use terceros::*;
+pub use ventas::*;
+
+pub(crate) type E = State<Arc<Estado>>;
+
+/// An id in the path: a malformed one is a 404 like any id this company does not have.
+pub struct Id(pub Uuid);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
+    type Rejection = ErrorApi;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &S,
+    ) -> Result<Self, ErrorApi> {
+        let Path(texto) = Path::<String>::from_request_parts(parts, s)
+            .await
+            .map_err(|_| registro_inexistente())?;
+        Uuid::parse_str(&texto)
+            .map(Id)
+            .map_err(|_| registro_inexistente())
+    }
+}
+
+pub(crate) fn registro_inexistente() -> ErrorApi {
+    ErrorApi::Motor(Error::no_encontrado(
+        "registro",
+        "el registro no existe en esta empresa",
+    ))
+}
+
+/// Query parameters read with clear errors (a wrong type is a 422 naming the parameter).
+pub struct Consulta<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S>
+    for Consulta<T>
+{
+    type Rejection = ErrorApi;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &S,
+    ) -> Result<Self, ErrorApi> {
+        Query::<T>::from_request_parts(parts, s)
+            .await
+            .map(|Query(t)| Self(t))
+            .map_err(|e| {
+                ErrorApi::Motor(Error::sin_campo(
+                    Codigo::ValorNoPermitido,
+                    format!("parámetros de consulta inválidos: {}", e.body_text()),
+                ))
+            })
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FiltroTexto {
+    search: Option<String>,
+}
+
+/// What a role without `inventario.ver_costos` does not see: the cost side of inventory (unit
+/// costs, valuation). Prices and the sale's own amounts stay.
+const CAMPOS_DE_COSTO: &[&str] = &[
+    "costo",
+    "costo_unitario",
+    "valor",
+    "valor_saldo",
+    "costo_promedio",
+    "costo_promedio_saldo",
+    "costo_total",
+];
+
+/// Bookkeeping of the stock chain, never meant for a reader.
+const CAMPOS_INTERNOS: &[&str] = &["ultima_fecha_us", "ultima_secuencia"];
+
+/// The JSON of an inventory answer as the caller may see it.
+pub(crate) fn a_la_vista<T: serde::Serialize>(valor: &T, ve_costos: bool) -> Value {
+    let mut v = serde_json::to_value(valor).unwrap_or(Value::Null);
+    quitar(&mut v, CAMPOS_INTERNOS);
+    if !ve_costos {
+        quitar(&mut v, CAMPOS_DE_COSTO);
+    }
+    v
+}
+
+fn quitar(v: &mut Value, campos: &[&str]) {
+    match v {
+        Value::Object(m) => {
+            for c in campos {
+                m.remove(*c);
+            }
+            m.values_mut().for_each(|x| quitar(x, campos));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| quitar(x, campos)),
+        _ => {}
+    }
+}
+
+/// A sale as the caller may see it: its cost (the margin) only with `inventario.ver_costos`.
+pub(crate) fn venta_a_la_vista<T: serde::Serialize>(valor: &T, ve_costos: bool) -> Value {
+    let mut v = serde_json::to_value(valor).unwrap_or(Value::Null);
+    if !ve_costos {
+        quitar(&mut v, &["costo_total"]);
+    }
+    v
+}

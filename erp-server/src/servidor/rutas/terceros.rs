@@ -1,0 +1,142 @@
+//! Customers and suppliers.
+
+use axum::extract::State;
+use erp_core::terceros::{CambiosCliente, CambiosProveedor, NuevoCliente, NuevoProveedor};
+
+use super::{Consulta, E, FiltroTexto, Id};
+use crate::servidor::auth::Acceso;
+use crate::servidor::respuesta::{Cuerpo, Exito, Paginacion, Resultado, pagina};
+
+// --- Customers ----------------------------------------------------------------------------
+
+pub async fn clientes(
+    State(e): E,
+    a: Acceso,
+    Consulta(f): Consulta<FiltroTexto>,
+    Consulta(p): Consulta<Paginacion>,
+) -> Resultado {
+    a.exigir("clientes.ver")?;
+    let p = p.validar()?;
+    let (filas, total) = e
+        .motor
+        .buscar_clientes(a.empresa, f.search.as_deref(), p.page, p.page_size)
+        .await?;
+    Ok(pagina(filas, total, &p))
+}
+
+pub async fn crear_cliente(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoCliente>) -> Resultado {
+    a.exigir("clientes.crear")?;
+    let c = e.motor.crear_cliente(a.empresa, a.id(), n).await?;
+    Ok(Exito::creado(c, "cliente creado"))
+}
+
+pub async fn cliente(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
+    a.exigir("clientes.ver")?;
+    Ok(Exito::ok(e.motor.cliente(a.empresa, id).await?))
+}
+
+pub async fn actualizar_cliente(
+    State(e): E,
+    a: Acceso,
+    Id(id): Id,
+    Cuerpo(c): Cuerpo<CambiosCliente>,
+) -> Resultado {
+    a.exigir("clientes.editar")?;
+    let c = e.motor.actualizar_cliente(a.empresa, a.id(), id, c).await?;
+    e.motor
+        .auditar(
+            a.empresa,
+            a.id(),
+            ("editar", "clientes", &c.numero_documento, &a.ip),
+        )
+        .await?;
+    Ok(Exito::ok(c).con_mensaje("cliente actualizado"))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct BusquedaCliente {
+    q: String,
+}
+
+/// The sale screen's quick search: by name or document number, ten at most.
+pub async fn buscar_clientes(
+    State(e): E,
+    a: Acceso,
+    Consulta(b): Consulta<BusquedaCliente>,
+) -> Resultado {
+    if !a.rol.permite("ventas.pos") {
+        a.exigir("clientes.ver")?;
+    }
+    let (filas, _) = e
+        .motor
+        .buscar_clientes(a.empresa, Some(&b.q), 1, 10)
+        .await?;
+    Ok(Exito::ok(filas))
+}
+
+/// The customer's sales, newest first.
+pub async fn historial_cliente(
+    State(e): E,
+    a: Acceso,
+    Id(id): Id,
+    Consulta(p): Consulta<Paginacion>,
+) -> Resultado {
+    a.exigir("clientes.ver")?;
+    a.exigir("ventas.ver")?;
+    let p = p.validar()?;
+    let (filas, total) = e
+        .motor
+        .historial_cliente(a.empresa, id, p.page, p.page_size)
+        .await?;
+    Ok(pagina(filas, total, &p))
+}
+
+// --- Suppliers ----------------------------------------------------------------------------
+
+pub async fn proveedores(
+    State(e): E,
+    a: Acceso,
+    Consulta(f): Consulta<FiltroTexto>,
+    Consulta(p): Consulta<Paginacion>,
+) -> Resultado {
+    a.exigir("proveedores.ver")?;
+    let p = p.validar()?;
+    let (filas, total) = e
+        .motor
+        .buscar_proveedores(a.empresa, f.search.as_deref(), p.page, p.page_size)
+        .await?;
+    Ok(pagina(filas, total, &p))
+}
+
+pub async fn crear_proveedor(
+    State(e): E,
+    a: Acceso,
+    Cuerpo(n): Cuerpo<NuevoProveedor>,
+) -> Resultado {
+    a.exigir("proveedores.crear")?;
+    let p = e.motor.crear_proveedor(a.empresa, a.id(), n).await?;
+    Ok(Exito::creado(p, "proveedor creado"))
+}
+
+pub async fn proveedor(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
+    a.exigir("proveedores.ver")?;
+    Ok(Exito::ok(e.motor.proveedor(a.empresa, id).await?))
+}
+
+pub async fn actualizar_proveedor(
+    State(e): E,
+    a: Acceso,
+    Id(id): Id,
+    Cuerpo(c): Cuerpo<CambiosProveedor>,
+) -> Resultado {
+    a.exigir("proveedores.editar")?;
+    let p = e
+        .motor
+        .actualizar_proveedor(a.empresa, a.id(), id, c)
+        .await?;
+    e.motor
+        .auditar(a.empresa, a.id(), ("editar", "proveedores", &p.ruc, &a.ip))
+        .await?;
+    Ok(Exito::ok(p).con_mensaje("proveedor actualizado"))
+}

@@ -1,0 +1,457 @@
+//! Every route of the API, from one table: without a token → 401; with a role that lacks the
+//! permission → 403; with another company's ids (in the path or the body) → 404; malformed JSON,
+//! wrong types, unknown fields, a missing media type and oversized bodies → 4xx; methods a path
+//! does not have → 405. Every answer carries the envelope and none is a 500.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::*;
+
+en_ambos!(cada_ruta);
+
+/// Who may call a route.
+#[derive(Clone, Copy, PartialEq)]
+enum Acceso {
+    /// No token needed (login, refresh, logout by refresh token).
+    Publica,
+    /// Any signed-in user of the company.
+    Autenticada,
+    /// This permission (or, for the POS helpers, one of the selling ones).
+    Permiso,
+}
+
+struct Ruta {
+    metodo: &'static str,
+    /// With `{nombre}` for the ids of company B's records.
+    ruta: &'static str,
+    acceso: Acceso,
+    /// A body good enough to reach the engine (ids of company B where the body names records).
+    cuerpo: Option<Value>,
+    /// Whether company B's ids in the path or body must give 404 to company A.
+    ajena: bool,
+}
+
+fn r(metodo: &'static str, ruta: &'static str, acceso: Acceso) -> Ruta {
+    Ruta {
+        metodo,
+        ruta,
+        acceso,
+        cuerpo: None,
+        ajena: ruta.contains('{'),
+    }
+}
+
+impl Ruta {
+    fn con(mut self, cuerpo: Value) -> Self {
+        self.ajena = self.ajena || cuerpo.to_string().contains("{b_");
+        self.cuerpo = Some(cuerpo);
+        self
+    }
+}
+
+/// The routes, as `servidor::app` declares them.
+fn tabla() -> Vec<Ruta> {
+    use Acceso::*;
+    vec![
+        r("POST", "/auth/login/", Publica).con(json!({"email": "x@y.pe", "password": "z"})),
+        r("POST", "/auth/refresh/", Publica).con(json!({"refresh": "no-es-un-token"})),
+        r("POST", "/auth/logout/", Publica).con(json!({"refresh": "no-es-un-token"})),
+        r("GET", "/auth/me/", Autenticada),
+        r("GET", "/empresa/", Autenticada),
+        r("PATCH", "/empresa/", Permiso).con(json!({"direccion": "Av. Arequipa 100"})),
+        r("POST", "/validar-documento/", Autenticada)
+            .con(json!({"tipo": "ruc", "numero": "20100070970"})),
+        r("GET", "/usuarios/", Permiso),
+        r("POST", "/usuarios/", Permiso).con(json!({"email": "nuevo@y.pe", "nombre": "N",
+            "password": "clave-larga-123", "rol": "vendedor"})),
+        r("GET", "/usuarios/permisos/", Permiso),
+        r("GET", "/usuarios/audit-logs/", Permiso),
+        r("POST", "/usuarios/roles/{b_rol}/permisos/", Permiso)
+            .con(json!({"permisos": ["ventas.ver"]})),
+        r("GET", "/usuarios/{b_usuario}/", Permiso),
+        r("PATCH", "/usuarios/{b_usuario}/", Permiso).con(json!({"nombre": "Otro"})),
+        r("DELETE", "/usuarios/{b_usuario}/", Permiso),
+        r("GET", "/roles/", Permiso),
+        r("POST", "/roles/", Permiso).con(json!({"codigo": "caja2", "nombre": "Caja 2"})),
+        r("GET", "/roles/{b_rol}/permisos/", Permiso),
+        r("PUT", "/roles/{b_rol}/permisos/", Permiso).con(json!({"permisos": ["ventas.ver"]})),
+        r("GET", "/inventario/productos/", Permiso),
+        r("POST", "/inventario/productos/", Permiso).con(
+            json!({"nombre": "Clavo", "precio_venta": "1.00", "categoria_id": "{b_categoria}"}),
+        ),
+        r("GET", "/inventario/productos/buscar/", Permiso),
+        r("GET", "/inventario/productos/{b_producto}/", Permiso),
+        r("PATCH", "/inventario/productos/{b_producto}/", Permiso).con(json!({"nombre": "Otro"})),
+        r("DELETE", "/inventario/productos/{b_producto}/", Permiso),
+        r("GET", "/inventario/productos/{b_producto}/stock/", Permiso),
+        r("GET", "/inventario/categorias/", Permiso),
+        r("POST", "/inventario/categorias/", Permiso)
+            .con(json!({"nombre": "Hijas", "padre_id": "{b_categoria}"})),
+        r("GET", "/inventario/categorias/{b_categoria}/", Permiso),
+        r("PATCH", "/inventario/categorias/{b_categoria}/", Permiso).con(json!({"nombre": "X"})),
+        r("GET", "/inventario/almacenes/", Permiso),
+        r("POST", "/inventario/almacenes/", Permiso).con(json!({"nombre": "Depósito"})),
+        r("GET", "/inventario/almacenes/{b_almacen}/", Permiso),
+        r("PATCH", "/inventario/almacenes/{b_almacen}/", Permiso).con(json!({"nombre": "X"})),
+        r("GET", "/inventario/almacenes/{b_almacen}/stock/", Permiso),
+        r("GET", "/inventario/movimientos/", Permiso),
+        r("POST", "/inventario/movimientos/ajuste/", Permiso).con(json!({
+            "producto_id": "{b_producto}", "almacen_id": "{b_almacen}", "diferencia": "1",
+            "motivo": "conteo"})),
+        r("POST", "/inventario/movimientos/transferencia/", Permiso).con(json!({
+            "producto_id": "{b_producto}", "almacen_origen_id": "{b_almacen}",
+            "almacen_destino_id": "{b_almacen2}", "cantidad": "1"})),
+        r("POST", "/inventario/entradas/", Permiso).con(json!({
+            "producto_id": "{b_producto}", "almacen_id": "{b_almacen}", "cantidad": "1",
+            "costo_unitario": "2.00"})),
+        r("GET", "/inventario/alertas-stock/", Permiso),
+        r("GET", "/clientes/", Permiso),
+        r("POST", "/clientes/", Permiso)
+            .con(json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A."})),
+        r("GET", "/clientes/buscar/", Permiso),
+        r("GET", "/clientes/{b_cliente}/", Permiso),
+        r("PATCH", "/clientes/{b_cliente}/", Permiso).con(json!({"telefono": "999"})),
+        r("GET", "/clientes/{b_cliente}/historial/", Permiso),
+        r("GET", "/proveedores/", Permiso),
+        r("POST", "/proveedores/", Permiso)
+            .con(json!({"ruc": "20100070970", "razon_social": "Gloria S.A."})),
+        r("GET", "/proveedores/{b_proveedor}/", Permiso),
+        r("PATCH", "/proveedores/{b_proveedor}/", Permiso).con(json!({"telefono": "999"})),
+        r("GET", "/ventas/", Permiso),
+        r("POST", "/ventas/", Permiso).con(json!({"cliente_id": "{b_cliente}",
+            "lineas": [{"producto_id": "{b_producto}", "cantidad": "1"}]})),
+        r("POST", "/ventas/pos/", Permiso).con(json!({"cliente_id": "{b_cliente}",
+            "items": [{"codigo": "{a_codigo}", "cantidad": "1"}]})),
+        r("GET", "/ventas/cotizaciones/", Permiso),
+        r("POST", "/ventas/cotizaciones/", Permiso).con(json!({"cliente_id": "{b_cliente}",
+            "lineas": [{"producto_id": "{b_producto}", "cantidad": "1"}]})),
+        r("GET", "/ventas/cotizaciones/{b_cotizacion}/", Permiso),
+        r(
+            "POST",
+            "/ventas/cotizaciones/{b_cotizacion}/duplicar/",
+            Permiso,
+        ),
+        r(
+            "POST",
+            "/ventas/cotizaciones/{b_cotizacion}/rechazar/",
+            Permiso,
+        )
+        .con(json!({"motivo": "caro"})),
+        r(
+            "POST",
+            "/ventas/cotizaciones/{b_cotizacion}/convertir-a-orden/",
+            Permiso,
+        )
+        .con(json!({})),
+        r("GET", "/ventas/ordenes/", Permiso),
+        r("POST", "/ventas/ordenes/", Permiso).con(json!({"cliente_id": "{b_cliente}",
+            "lineas": [{"producto_id": "{b_producto}", "cantidad": "1"}]})),
+        r("GET", "/ventas/ordenes/{b_orden}/", Permiso),
+        r("POST", "/ventas/ordenes/{b_orden}/confirmar/", Permiso),
+        r("POST", "/ventas/ordenes/{b_orden}/cancelar/", Permiso).con(json!({"motivo": "no"})),
+        r("POST", "/ventas/ordenes/{b_orden}/generar-venta/", Permiso).con(json!({})),
+        r("GET", "/ventas/{b_venta}/", Permiso),
+        r("POST", "/ventas/{b_venta}/anular/", Permiso).con(json!({"motivo": "error"})),
+        r("POST", "/ventas/{b_venta}/devolucion/", Permiso)
+            .con(json!({"lineas": [{"numero": 1, "cantidad": "1"}], "motivo": "fallado"})),
+        r("POST", "/ventas/{b_venta}/nota-credito/", Permiso)
+            .con(json!({"items": [{"numero": 1, "monto": "1.00"}], "motivo": "descuento"})),
+        r("POST", "/ventas/{b_venta}/nota-debito/", Permiso)
+            .con(json!({"items": [{"descripcion": "mora", "monto": "1.00"}], "motivo": "mora"})),
+        r("POST", "/calculo/documento/", Permiso).con(json!({"pais": "PE",
+            "fecha": "2026-11-21", "lineas": [{"cantidad": "1", "precio": "10"}]})),
+    ]
+}
+
+/// Company B's records, by the names the table uses.
+async fn registros_de_b(api: &Api) -> (uuid::Uuid, BTreeMap<&'static str, String>) {
+    let (b, email, clave) = empresa(api).await;
+    let t = api.entrar(&email, &clave).await;
+    let mut ids = BTreeMap::new();
+    let id = |v: &Value| v["data"]["id"].as_str().unwrap().to_string();
+    let crear = |ruta: &'static str, cuerpo: Value| {
+        let t = t.clone();
+        async move {
+            let (st, v) = api.post(ruta, &t, cuerpo).await;
+            assert_eq!(st, 201, "{ruta}: {v}");
+            v
+        }
+    };
+    let v = crear("/inventario/categorias/", json!({"nombre": "Herramientas"})).await;
+    ids.insert("b_categoria", id(&v));
+    let v = crear(
+        "/inventario/almacenes/",
+        json!({"nombre": "Principal", "es_principal": true}),
+    )
+    .await;
+    ids.insert("b_almacen", id(&v));
+    let v = crear("/inventario/almacenes/", json!({"nombre": "Segundo"})).await;
+    ids.insert("b_almacen2", id(&v));
+    let (producto, _) = producto_con_stock(api, &t, "20").await;
+    ids.insert("b_producto", producto.clone());
+    let v = crear(
+        "/clientes/",
+        json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A."}),
+    )
+    .await;
+    let cliente = id(&v);
+    ids.insert("b_cliente", cliente.clone());
+    let v = crear(
+        "/proveedores/",
+        json!({"ruc": "20100070970", "razon_social": "Gloria S.A."}),
+    )
+    .await;
+    ids.insert("b_proveedor", id(&v));
+    let v = crear(
+        "/ventas/",
+        json!({"cliente_id": cliente, "lineas": [{"producto_id": producto, "cantidad": "2"}]}),
+    )
+    .await;
+    ids.insert("b_venta", v["data"]["venta"]["id"].as_str().unwrap().into());
+    let lineas = json!([{"producto_id": producto, "cantidad": "1"}]);
+    let v = crear(
+        "/ventas/cotizaciones/",
+        json!({"cliente_id": cliente, "lineas": lineas}),
+    )
+    .await;
+    ids.insert("b_cotizacion", id(&v));
+    let v = crear(
+        "/ventas/ordenes/",
+        json!({"cliente_id": cliente, "lineas": lineas}),
+    )
+    .await;
+    ids.insert("b_orden", id(&v));
+    let (usuario, _) = usuario_con_rol(api, &t, "vendedor").await;
+    ids.insert("b_usuario", usuario);
+    let v = crear(
+        "/roles/",
+        json!({"codigo": "caja_b", "nombre": "Caja B", "permisos": ["ventas.pos"]}),
+    )
+    .await;
+    ids.insert("b_rol", id(&v));
+    (b, ids)
+}
+
+/// What company B's records look like: none of A's requests may change it.
+async fn estado_de_b(api: &Api, b: uuid::Uuid, ids: &BTreeMap<&'static str, String>) -> Value {
+    let m = &api.estado.motor;
+    let id = |k: &str| uuid::Uuid::parse_str(&ids[k]).unwrap();
+    let stock = m.stock(b, Some(id("b_producto")), None).await.unwrap();
+    json!({
+        "producto": m.producto(b, id("b_producto")).await.unwrap(),
+        "stock": stock.iter().map(|s| (s.almacen_id, s.cantidad, s.reservado)).collect::<Vec<_>>(),
+        "categorias": m.categorias(b).await.unwrap(),
+        "almacenes": m.almacenes(b).await.unwrap(),
+        "cliente": m.cliente(b, id("b_cliente")).await.unwrap(),
+        "proveedor": m.proveedor(b, id("b_proveedor")).await.unwrap(),
+        "venta": m.venta(b, id("b_venta")).await.unwrap(),
+        "comprobantes": m.comprobantes_de_venta(b, id("b_venta")).await.unwrap(),
+        "cotizacion": m.cotizacion(b, id("b_cotizacion")).await.unwrap(),
+        "orden": m.orden(b, id("b_orden")).await.unwrap(),
+        "usuario": m.usuario(b, id("b_usuario")).await.unwrap(),
+        "rol": m.rol(b, id("b_rol")).await.unwrap(),
+        "empresa": m.empresa(b).await.unwrap(),
+    })
+}
+
+fn llenar(texto: &str, ids: &BTreeMap<&'static str, String>) -> String {
+    let mut s = texto.to_string();
+    for (k, v) in ids {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    assert!(!s.contains("{b_") && !s.contains("{a_"), "sin llenar: {s}");
+    s
+}
+
+/// A request with a raw body: (status, envelope).
+async fn crudo(
+    api: &Api,
+    metodo: &str,
+    ruta: &str,
+    token: Option<&str>,
+    tipo: Option<&str>,
+    cuerpo: String,
+) -> (u16, Value) {
+    let mut q = api.http.request(
+        reqwest::Method::from_bytes(metodo.as_bytes()).unwrap(),
+        format!("{}{ruta}", api.base),
+    );
+    if let Some(t) = token {
+        q = q.bearer_auth(t);
+    }
+    if let Some(t) = tipo {
+        q = q.header("content-type", t);
+    }
+    let resp = q.body(cuerpo).send().await.unwrap();
+    let st = resp.status().as_u16();
+    let texto = resp.text().await.unwrap();
+    let v: Value = serde_json::from_str(&texto)
+        .unwrap_or_else(|_| panic!("{metodo} {ruta}: respuesta sin JSON ({st}): {texto}"));
+    assert_eq!(v["success"], json!(false), "{metodo} {ruta}: {v}");
+    assert!(v["codigo"].is_string(), "{metodo} {ruta}: sin código: {v}");
+    (st, v)
+}
+
+/// Each top-level field replaced by a value of a type no field takes.
+fn con_tipos_equivocados(cuerpo: &Value) -> Vec<(String, Value)> {
+    let Some(m) = cuerpo.as_object() else {
+        return vec![];
+    };
+    m.keys()
+        .map(|k| {
+            let mut c = cuerpo.clone();
+            c[k] = json!({"no": ["es", "esto"]});
+            (k.clone(), c)
+        })
+        .collect()
+}
+
+async fn cada_ruta(api: Api) {
+    let (_, email, clave) = empresa(&api).await;
+    let admin = api.entrar(&email, &clave).await;
+    // A role of the contract that none of these endpoints admits.
+    let (_, sin_permisos) = usuario_con_rol(&api, &admin, "repartidor").await;
+    let (b, mut ids) = registros_de_b(&api).await;
+    // A's own product, so that a POS sale to B's customer fails on the customer alone.
+    let (_, codigo) = producto_con_stock(&api, &admin, "5").await;
+    ids.insert("a_codigo", codigo);
+    let antes = estado_de_b(&api, b, &ids).await;
+    let tabla = tabla();
+    let mut por_ruta: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut revisadas = 0;
+    for ruta in &tabla {
+        por_ruta.entry(ruta.ruta).or_default().insert(ruta.metodo);
+        let camino = llenar(ruta.ruta, &ids);
+        let cuerpo = ruta.cuerpo.as_ref().map(|c| llenar(&c.to_string(), &ids));
+        let (m, nombre) = (ruta.metodo, format!("{} {}", ruta.metodo, ruta.ruta));
+        let valor: Option<Value> = cuerpo.as_ref().map(|c| serde_json::from_str(c).unwrap());
+        // Without a token.
+        let (st, v) = api.pedir(m, &camino, None, valor.clone()).await;
+        if ruta.acceso == Acceso::Publica {
+            assert!((400..500).contains(&st), "{nombre} sin token: {st} {v}");
+        } else {
+            assert_eq!(
+                (st, v["codigo"].as_str()),
+                (401, Some("auth_failed")),
+                "{nombre} sin token: {v}"
+            );
+        }
+        // A garbage token.
+        if ruta.acceso != Acceso::Publica {
+            let (st, v) = api.pedir(m, &camino, Some("a.b.c"), valor.clone()).await;
+            assert_eq!(st, 401, "{nombre} con token basura: {v}");
+        }
+        // With a role that lacks the permission: 403 before anything is read or written.
+        if ruta.acceso == Acceso::Permiso {
+            let (st, v) = api
+                .pedir(m, &camino, Some(&sin_permisos), valor.clone())
+                .await;
+            assert_eq!(
+                (st, v["codigo"].as_str()),
+                (403, Some("permiso_insuficiente")),
+                "{nombre} sin permiso: {v}"
+            );
+        }
+        // Company B's records seen by company A's admin: as if they did not exist.
+        if ruta.ajena {
+            let (st, v) = api.pedir(m, &camino, Some(&admin), valor.clone()).await;
+            assert_eq!(st, 404, "{nombre} con ids de otra empresa: {v}");
+        }
+        if let Some(c) = &cuerpo {
+            let token = (ruta.acceso != Acceso::Publica).then_some(admin.as_str());
+            // Malformed JSON.
+            let (st, v) = crudo(
+                &api,
+                m,
+                &camino,
+                token,
+                Some("application/json"),
+                "{\"a\": [".into(),
+            )
+            .await;
+            assert_eq!(
+                (st, v["codigo"].as_str()),
+                (400, Some("json_invalido")),
+                "{nombre}: {v}"
+            );
+            // Not JSON at all, or no media type.
+            let (st, v) = crudo(&api, m, &camino, token, Some("text/plain"), c.clone()).await;
+            assert_eq!(st, 415, "{nombre}: {v}");
+            let (st, v) = crudo(&api, m, &camino, token, None, c.clone()).await;
+            assert_eq!(st, 415, "{nombre}: {v}");
+            // An array where an object belongs; every field of the wrong type; a field that
+            // does not exist.
+            let (st, v) = crudo(
+                &api,
+                m,
+                &camino,
+                token,
+                Some("application/json"),
+                "[1, 2]".into(),
+            )
+            .await;
+            assert!((400..500).contains(&st), "{nombre} con un arreglo: {v}");
+            for (campo, malo) in con_tipos_equivocados(&serde_json::from_str(c).unwrap()) {
+                let (st, v) = crudo(
+                    &api,
+                    m,
+                    &camino,
+                    token,
+                    Some("application/json"),
+                    malo.to_string(),
+                )
+                .await;
+                assert!(
+                    (400..500).contains(&st),
+                    "{nombre} con {campo} de otro tipo: {st} {v}"
+                );
+            }
+            let mut extra: Value = serde_json::from_str(c).unwrap();
+            if let Some(o) = extra.as_object_mut() {
+                o.insert("campo_que_no_existe".into(), json!(1));
+            }
+            let (st, v) = crudo(
+                &api,
+                m,
+                &camino,
+                token,
+                Some("application/json"),
+                extra.to_string(),
+            )
+            .await;
+            assert!(
+                (400..500).contains(&st),
+                "{nombre} con un campo desconocido: {st} {v}"
+            );
+            // Oversized.
+            let grande = format!("{{\"x\": \"{}\"}}", "x".repeat(servidor::MAX_CUERPO));
+            let (st, v) = crudo(&api, m, &camino, token, Some("application/json"), grande).await;
+            assert_eq!(
+                (st, v["codigo"].as_str()),
+                (413, Some("cuerpo_demasiado_grande")),
+                "{nombre}: {v}"
+            );
+        }
+        revisadas += 1;
+    }
+    // Methods a path does not have.
+    for (ruta, metodos) in &por_ruta {
+        let camino = llenar(ruta, &ids);
+        for m in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+            if !metodos.contains(m) {
+                let (st, v) = api.pedir(m, &camino, Some(&admin), None).await;
+                assert_eq!(
+                    (st, v["codigo"].as_str()),
+                    (405, Some("metodo_no_permitido")),
+                    "{m} {ruta}: {v}"
+                );
+            }
+        }
+    }
+    assert_eq!(revisadas, tabla.len());
+    assert_eq!(
+        estado_de_b(&api, b, &ids).await,
+        antes,
+        "los registros de la otra empresa cambiaron"
+    );
+}
