@@ -19,6 +19,7 @@ use crate::store::Uow;
 use crate::terceros::TipoDocumentoCliente;
 
 /// Kinds of comprobante.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TipoComprobante {

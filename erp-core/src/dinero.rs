@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::pais::Pais;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Moneda {
     /// Sol peruano.

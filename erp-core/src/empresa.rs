@@ -33,6 +33,7 @@ pub struct Empresa {
 }
 
 /// Tax and e-invoicing settings of a company.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AjustesEmpresa {
@@ -151,6 +152,7 @@ impl NuevaEmpresa {
 
 /// Changes to the company's configuration (`PATCH /empresa/`). The identity (country, RUC) and
 /// the SaaS subdomain are not edited here: they identify the company to SUNAT/SRI and at login.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CambiosEmpresa {

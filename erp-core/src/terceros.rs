@@ -19,6 +19,7 @@ use crate::pais::Pais;
 use crate::store::Uow;
 
 /// The document of a customer: an identity document, or none (Peru's "varios").
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TipoDocumentoCliente {
@@ -125,6 +126,7 @@ pub struct Proveedor {
     pub creado_en: OffsetDateTime,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NuevoCliente {
@@ -143,6 +145,7 @@ pub struct NuevoCliente {
     pub dias_credito: Option<i32>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CambiosCliente {
@@ -156,6 +159,7 @@ pub struct CambiosCliente {
     pub activo: Option<bool>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NuevoProveedor {
@@ -380,6 +384,7 @@ pub async fn crear_proveedor<U: Uow>(
 
 /// Changes to a supplier; absent fields stay as they are (the RUC identifies it and does not
 /// change: a different RUC is a different supplier).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CambiosProveedor {

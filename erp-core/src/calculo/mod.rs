@@ -36,6 +36,7 @@ pub use peru::{DocumentoPeru, LineaPeru};
 pub const MAX_LINEAS: usize = 5_000;
 
 /// A document to compute.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Documento {
@@ -91,6 +92,7 @@ pub struct Documento {
 }
 
 /// The company settings the tax computation depends on.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfiguracionTributaria {
@@ -101,6 +103,7 @@ pub struct ConfiguracionTributaria {
 }
 
 /// A period, both ends inclusive; no `hasta` means open-ended.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Periodo {
@@ -124,6 +127,7 @@ impl Periodo {
 }
 
 /// A line of a document to compute.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Linea {
@@ -170,6 +174,7 @@ pub struct Linea {
 }
 
 /// ICE of a line: its Tabla 18 code and an ad valorem rate, a specific amount per unit, or both.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IceLinea {
@@ -191,6 +196,7 @@ pub struct IceLinea {
 }
 
 /// A retention to compute (Ecuador).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SolicitudRetencion {

@@ -19,6 +19,7 @@ use crate::error::{Codigo, Error, Result};
 use crate::pais::Pais;
 
 /// Kinds of identity document.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TipoDocumentoIdentidad {

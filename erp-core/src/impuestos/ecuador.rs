@@ -25,6 +25,7 @@ pub const INICIO_TABLAS: Date = date!(2012 - 01 - 01);
 /// The IVA treatment of a line, as the user states it: the general rate of the date
 /// (`"general"`), or an SRI `codigoPorcentaje` (`"0"`, `"5"`, `"6"`…, also as a number);
 /// `"no_objeto"`, `"exento"` and `"diferenciado"` name codes 6, 7 and 8.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 pub enum TarifaIva {
     /// The general rate in force on the document's date (12 %, 14 % or 15 %).
@@ -202,6 +203,7 @@ impl TarifaIva {
 }
 
 /// Which retention a line of a retention request asks for.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImpuestoRetenido {

@@ -15,6 +15,7 @@ use time::macros::date;
 use super::TasaFechada;
 
 /// IGV treatment of a line: the code of SUNAT catalog 07 (`"10"`, or the number 10).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum AfectacionIgv {
     #[serde(rename = "10")]

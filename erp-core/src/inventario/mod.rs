@@ -129,6 +129,7 @@ impl Stock {
 
 /// Kinds of stock movement. The quantity of a movement is always positive; the kind gives the
 /// direction.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TipoMovimiento {
@@ -373,6 +374,7 @@ pub struct FiltroProductos {
     pub tamanio_pagina: u32,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrdenProductos {

@@ -49,6 +49,7 @@ const MAX_CASCADAS: usize = 10_000;
 // Categories, brands, warehouses
 // ------------------------------------------------------------------------------------------
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NuevaCategoria {
@@ -59,6 +60,7 @@ pub struct NuevaCategoria {
     pub padre_id: Option<Uuid>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CambiosCategoria {
@@ -177,6 +179,7 @@ pub async fn crear_marca<U: Uow>(
     Ok(m)
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NuevoAlmacen {
@@ -189,6 +192,7 @@ pub struct NuevoAlmacen {
     pub es_principal: bool,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CambiosAlmacen {
@@ -279,6 +283,7 @@ async fn quitar_principal<U: Uow>(uow: &mut U) -> Result<()> {
 // ------------------------------------------------------------------------------------------
 
 /// A product to create. Money comes as exact decimals (strings in JSON).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NuevoProducto {
@@ -325,6 +330,7 @@ pub struct NuevoProducto {
 }
 
 /// Changes to a product; absent fields stay as they are.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CambiosProducto {
@@ -745,6 +751,7 @@ pub async fn buscar_productos<U: Uow>(
 // ------------------------------------------------------------------------------------------
 
 /// An approval of an outflow beyond the stock (a backorder), by a user allowed to give it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub struct Aprobacion {
     pub usuario_id: Uuid,
@@ -1640,6 +1647,7 @@ pub async fn cambiar_estado_serie<U: Uow>(
 
 // --- Transfers and adjustments ------------------------------------------------------------
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NuevaTransferencia {
@@ -1796,6 +1804,7 @@ pub async fn transferir<U: Uow>(
     Ok(filas)
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NuevoAjuste {

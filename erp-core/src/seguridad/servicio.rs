@@ -422,6 +422,7 @@ pub fn sesion_invalida() -> Error {
 }
 
 /// A custom role.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NuevoRol {

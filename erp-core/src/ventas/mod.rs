@@ -19,6 +19,7 @@ use crate::inventario::servicio::Aprobacion;
 use crate::{AfectacionIgv, TarifaIva};
 
 /// Payment methods (contract `enum_metodo_pago`; `yape_plin` is Peru's).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetodoPago {
@@ -40,6 +41,7 @@ impl MetodoPago {
 }
 
 /// Cash or credit.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum CondicionPago {
@@ -58,6 +60,7 @@ impl CondicionPago {
 }
 
 /// Sales channel (contract `enum_tipo_venta`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum TipoVenta {
@@ -94,6 +97,7 @@ impl EstadoVenta {
 }
 
 /// A payment of a sale.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pago {
@@ -115,6 +119,7 @@ pub struct Cuota {
 }
 
 /// An instalment asked for in a credit sale.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CuotaNueva {
@@ -124,6 +129,7 @@ pub struct CuotaNueva {
 }
 
 /// A line of a sale to make.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineaVentaNueva {
@@ -147,6 +153,7 @@ pub struct LineaVentaNueva {
 }
 
 /// A sale to make.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NuevaVenta {

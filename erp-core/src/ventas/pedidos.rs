@@ -38,6 +38,7 @@ pub struct LineaPedido {
 }
 
 /// A line asked for in a quotation or order.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineaPedidoNueva {
@@ -109,6 +110,7 @@ pub struct Cotizacion {
     pub creado_en: OffsetDateTime,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NuevaCotizacion {
@@ -181,6 +183,7 @@ pub struct OrdenVenta {
     pub creado_en: OffsetDateTime,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NuevaOrden {
@@ -654,6 +657,7 @@ pub async fn cancelar_orden<U: Uow>(uow: &mut U, id: Uuid, motivo: &str) -> Resu
 
 /// What completing an order needs besides the order: how it is paid, and what only the
 /// dispatch knows (which serials leave, from which lot).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GenerarVenta {
@@ -678,6 +682,7 @@ pub struct GenerarVenta {
 }
 
 /// The serials (serial-tracked products) or the lot (lot-tracked ones) of an order line.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DespachoLinea {

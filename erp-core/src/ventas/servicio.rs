@@ -925,6 +925,7 @@ fn en_moneda_de_empresa(
 // --- Counter sales ----------------------------------------------------------------------------
 
 /// An item of a counter sale: a product by code or barcode, and a quantity.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ItemPos {
@@ -936,6 +937,7 @@ pub struct ItemPos {
 }
 
 /// A counter sale (`ventas/pos/`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VentaPos {
@@ -1063,6 +1065,7 @@ pub async fn venta_pos<U: Uow>(
 // --- Credit and debit notes -----------------------------------------------------------------
 
 /// Annulment of a sale: a credit note for everything not yet returned.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Anulacion {
@@ -1076,6 +1079,7 @@ pub struct Anulacion {
 }
 
 /// A partial return: some quantities of some lines.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Devolucion {
@@ -1089,6 +1093,7 @@ pub struct Devolucion {
     pub clave_idempotencia: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineaDevolucion {
@@ -1102,6 +1107,7 @@ pub struct LineaDevolucion {
 }
 
 /// A debit note on a sale: charges added after it (interest, penalties, price increases).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotaDebitoNueva {
@@ -1115,6 +1121,7 @@ pub struct NotaDebitoNueva {
     pub clave_idempotencia: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CargoNotaDebito {
@@ -1663,6 +1670,7 @@ async fn nota_de_credito<U: Uow>(
 /// A credit note of value on a sale: a discount or a decrease in the price of some lines after
 /// the sale (catalog 09 codes 05, 09, 10). No goods come back; a credit sale owes less, and a
 /// later return of those units credits them net of it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotaCreditoValor {
@@ -1676,6 +1684,7 @@ pub struct NotaCreditoValor {
     pub clave_idempotencia: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RebajaLinea {

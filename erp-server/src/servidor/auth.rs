@@ -24,7 +24,7 @@ use time::Duration;
 use uuid::Uuid;
 
 use super::Estado;
-use super::respuesta::{Cuerpo, ErrorApi, Exito, Resultado};
+use super::respuesta::{Cuerpo, ErrorApi, Exito, Resultado, Sobre};
 
 pub const VIDA_ACCESO: Duration = Duration::minutes(60);
 pub const VIDA_REFRESCO: Duration = Duration::days(7);
@@ -210,7 +210,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Origen {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     email: String,
@@ -263,6 +263,14 @@ async fn empresa_de_login(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/login/",
+    tag = "auth",
+    request_body = Login,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(())
+)]
 pub async fn login(
     State(e): State<Arc<Estado>>,
     origen: Origen,
@@ -378,12 +386,20 @@ async fn perfil(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Refresco {
     refresh: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/refresh/",
+    tag = "auth",
+    request_body = Refresco,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(())
+)]
 pub async fn refrescar(
     State(e): State<Arc<Estado>>,
     origen: Origen,
@@ -399,6 +415,14 @@ pub async fn refrescar(
 
 /// Logout takes the refresh token alone: a client whose access token expired can still end its
 /// session. The access tokens of that session stop with it.
+#[utoipa::path(
+    post,
+    path = "/auth/logout/",
+    tag = "auth",
+    request_body = Refresco,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(())
+)]
 pub async fn logout(
     State(e): State<Arc<Estado>>,
     origen: Origen,
@@ -411,6 +435,13 @@ pub async fn logout(
     Ok(Exito::ok(serde_json::Value::Null).con_mensaje("sesión cerrada"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/auth/me/",
+    tag = "auth",
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = []))
+)]
 pub async fn me(State(e): State<Arc<Estado>>, acceso: Acceso) -> Resultado {
     Ok(Exito::ok(
         perfil(&e, acceso.empresa, &acceso.usuario, &acceso.rol).await?,

@@ -2,6 +2,7 @@
 //! wraps the answer in the envelope; no business rule lives here.
 
 pub mod auth;
+pub mod documentacion;
 pub mod respuesta;
 pub mod rutas;
 
@@ -11,12 +12,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use erp_core::Motor;
 use erp_core::empresa::{AjustesEmpresa, Empresa, NuevaEmpresa};
 use erp_core::seguridad::servicio::NuevoUsuario;
 use erp_core::{Pais, Store};
 use erp_store::{AnyStore, IdsV7, RelojSistema};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use respuesta::ErrorApi;
@@ -55,104 +58,65 @@ impl Estado {
 /// and methods included), the body limit.
 pub fn app(estado: Arc<Estado>) -> Router {
     use rutas::*;
-    let api = Router::new()
-        .route("/auth/login/", post(auth::login))
-        .route("/auth/refresh/", post(auth::refrescar))
-        .route("/auth/logout/", post(auth::logout))
-        .route("/auth/me/", get(auth::me))
-        .route("/empresa/", get(empresa).patch(actualizar_empresa))
-        .route("/validar-documento/", post(validar_documento))
-        .route("/usuarios/", get(usuarios).post(crear_usuario))
-        .route("/usuarios/permisos/", get(permisos))
-        .route("/usuarios/audit-logs/", get(auditoria))
-        .route("/usuarios/roles/{id}/permisos/", post(asignar_permisos))
-        .route(
-            "/usuarios/{id}/",
-            get(usuario)
-                .patch(actualizar_usuario)
-                .delete(eliminar_usuario),
-        )
-        .route("/roles/", get(roles).post(crear_rol))
-        .route(
-            "/roles/{id}/permisos/",
-            get(permisos_de_rol).put(asignar_permisos),
-        )
-        .route(
-            "/inventario/productos/",
-            get(productos).post(crear_producto),
-        )
-        .route("/inventario/productos/buscar/", get(buscar_productos))
-        .route(
-            "/inventario/productos/{id}/",
-            get(producto)
-                .patch(actualizar_producto)
-                .delete(eliminar_producto),
-        )
-        .route("/inventario/productos/{id}/stock/", get(stock_de_producto))
-        .route(
-            "/inventario/categorias/",
-            get(categorias).post(crear_categoria),
-        )
-        .route(
-            "/inventario/categorias/{id}/",
-            get(categoria).patch(actualizar_categoria),
-        )
-        .route("/inventario/almacenes/", get(almacenes).post(crear_almacen))
-        .route(
-            "/inventario/almacenes/{id}/",
-            get(almacen).patch(actualizar_almacen),
-        )
-        .route("/inventario/almacenes/{id}/stock/", get(stock_de_almacen))
-        .route("/inventario/movimientos/", get(movimientos))
-        .route("/inventario/movimientos/ajuste/", post(ajuste))
-        .route(
-            "/inventario/movimientos/transferencia/",
-            post(transferencia),
-        )
-        .route("/inventario/entradas/", post(entrada))
-        .route("/inventario/alertas-stock/", get(alertas_stock))
-        .route("/clientes/", get(clientes).post(crear_cliente))
-        .route("/clientes/buscar/", get(buscar_clientes))
-        .route("/clientes/{id}/", get(cliente).patch(actualizar_cliente))
-        .route("/clientes/{id}/historial/", get(historial_cliente))
-        .route("/proveedores/", get(proveedores).post(crear_proveedor))
-        .route(
-            "/proveedores/{id}/",
-            get(proveedor).patch(actualizar_proveedor),
-        )
-        .route("/ventas/", get(ventas).post(vender))
-        .route("/ventas/pos/", post(venta_pos))
-        .route(
-            "/ventas/cotizaciones/",
-            get(cotizaciones).post(crear_cotizacion),
-        )
-        .route("/ventas/cotizaciones/{id}/", get(cotizacion))
-        .route(
-            "/ventas/cotizaciones/{id}/duplicar/",
-            post(duplicar_cotizacion),
-        )
-        .route(
-            "/ventas/cotizaciones/{id}/rechazar/",
-            post(rechazar_cotizacion),
-        )
-        .route(
-            "/ventas/cotizaciones/{id}/convertir-a-orden/",
-            post(convertir_a_orden),
-        )
-        .route("/ventas/ordenes/", get(ordenes).post(crear_orden))
-        .route("/ventas/ordenes/{id}/", get(orden))
-        .route("/ventas/ordenes/{id}/confirmar/", post(confirmar_orden))
-        .route("/ventas/ordenes/{id}/cancelar/", post(cancelar_orden))
-        .route("/ventas/ordenes/{id}/generar-venta/", post(generar_venta))
-        .route("/ventas/{id}/", get(venta))
-        .route("/ventas/{id}/anular/", post(anular))
-        .route("/ventas/{id}/devolucion/", post(devolucion))
-        .route("/ventas/{id}/nota-credito/", post(nota_credito))
-        .route("/ventas/{id}/nota-debito/", post(nota_debito))
-        .route("/calculo/documento/", post(calcular))
-        .method_not_allowed_fallback(metodo_no_permitido);
-    Router::new()
+    let api = OpenApiRouter::new()
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refrescar))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(empresa, actualizar_empresa))
+        .routes(routes!(validar_documento))
+        .routes(routes!(usuarios, crear_usuario))
+        .routes(routes!(permisos))
+        .routes(routes!(auditoria))
+        .routes(routes!(asignar_permisos))
+        .routes(routes!(usuario, actualizar_usuario, eliminar_usuario))
+        .routes(routes!(roles, crear_rol))
+        .routes(routes!(permisos_de_rol, reemplazar_permisos))
+        .routes(routes!(productos, crear_producto))
+        .routes(routes!(buscar_productos))
+        .routes(routes!(producto, actualizar_producto, eliminar_producto))
+        .routes(routes!(stock_de_producto))
+        .routes(routes!(categorias, crear_categoria))
+        .routes(routes!(categoria, actualizar_categoria))
+        .routes(routes!(almacenes, crear_almacen))
+        .routes(routes!(almacen, actualizar_almacen))
+        .routes(routes!(stock_de_almacen))
+        .routes(routes!(movimientos))
+        .routes(routes!(ajuste))
+        .routes(routes!(transferencia))
+        .routes(routes!(entrada))
+        .routes(routes!(alertas_stock))
+        .routes(routes!(clientes, crear_cliente))
+        .routes(routes!(buscar_clientes))
+        .routes(routes!(cliente, actualizar_cliente))
+        .routes(routes!(historial_cliente))
+        .routes(routes!(proveedores, crear_proveedor))
+        .routes(routes!(proveedor, actualizar_proveedor))
+        .routes(routes!(ventas, vender))
+        .routes(routes!(venta_pos))
+        .routes(routes!(cotizaciones, crear_cotizacion))
+        .routes(routes!(cotizacion))
+        .routes(routes!(duplicar_cotizacion))
+        .routes(routes!(rechazar_cotizacion))
+        .routes(routes!(convertir_a_orden))
+        .routes(routes!(ordenes, crear_orden))
+        .routes(routes!(orden))
+        .routes(routes!(confirmar_orden))
+        .routes(routes!(cancelar_orden))
+        .routes(routes!(generar_venta))
+        .routes(routes!(venta))
+        .routes(routes!(anular))
+        .routes(routes!(devolucion))
+        .routes(routes!(nota_credito))
+        .routes(routes!(nota_debito))
+        .routes(routes!(calcular));
+    let (api, doc) = OpenApiRouter::with_openapi(documentacion::Doc::openapi())
         .nest("/api/v1", api)
+        .split_for_parts();
+    Router::new()
+        .merge(api)
+        .method_not_allowed_fallback(metodo_no_permitido)
+        .merge(documentacion::paginas(doc))
         .fallback(no_existe)
         .layer(DefaultBodyLimit::max(MAX_CUERPO))
         .with_state(estado)

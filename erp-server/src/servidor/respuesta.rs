@@ -13,6 +13,23 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+/// The envelope of every answer, as the OpenAPI document shows it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct Sobre {
+    success: bool,
+    /// The answer: a record, a list, or a page `{results, count, page, page_size}`.
+    data: Option<Value>,
+    mensaje: Option<String>,
+    /// What went wrong, for a person.
+    error: Option<String>,
+    info: Option<Value>,
+    /// On errors: a stable code (`permiso_insuficiente`, `stock_insuficiente`…).
+    codigo: Option<String>,
+    /// On errors: the messages per field (`{"items[0].cantidad": ["…"]}`).
+    errores: Option<Value>,
+}
+
 /// A successful answer.
 pub struct Exito {
     pub estado: StatusCode,
@@ -70,7 +87,8 @@ pub fn pagina(filas: impl Serialize, total: u64, p: &Paginacion) -> Exito {
 }
 
 /// `?page=&page_size=`: 20 by default, 100 at most.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct Paginacion {
     pub page: u32,

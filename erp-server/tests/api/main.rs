@@ -95,6 +95,7 @@ macro_rules! en_ambos {
     };
 }
 
+mod documentacion;
 mod procesos;
 mod rutas;
 mod sesiones;

@@ -317,6 +317,58 @@ async fn cada_ruta(api: Api) {
     ids.insert("a_codigo", codigo);
     let antes = estado_de_b(&api, b, &ids).await;
     let tabla = tabla();
+    // The table is the router: the OpenAPI document (generated from the handlers) lists exactly
+    // these operations.
+    let doc: Value = api
+        .http
+        .get(api.base.replace("/api/v1", "/api/schema/"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let documentadas: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(ruta, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .filter(|m| m.as_str() != "parameters")
+                .map(move |m| (m.to_uppercase(), ruta.clone()))
+        })
+        .collect();
+    let en_tabla: BTreeSet<(String, String)> = tabla
+        .iter()
+        .map(|r| {
+            let ruta = r
+                .ruta
+                .replace("{b_", "{")
+                .split('{')
+                .enumerate()
+                .map(|(i, p)| {
+                    if i == 0 {
+                        p.to_string()
+                    } else {
+                        format!("{{id}}{}", &p[p.find('}').unwrap() + 1..])
+                    }
+                })
+                .collect::<String>();
+            (r.metodo.to_string(), format!("/api/v1{ruta}"))
+        })
+        .collect();
+    assert_eq!(
+        documentadas.difference(&en_tabla).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "rutas sin revisar en la tabla"
+    );
+    assert_eq!(
+        en_tabla.difference(&documentadas).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "rutas de la tabla que el documento no tiene"
+    );
     let mut por_ruta: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut revisadas = 0;
     for ruta in &tabla {

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{Consulta, E, FiltroTexto, Id};
 use crate::servidor::auth::{Acceso, hashear};
-use crate::servidor::respuesta::{Cuerpo, Exito, Paginacion, Resultado, pagina};
+use crate::servidor::respuesta::{Cuerpo, Exito, Paginacion, Resultado, Sobre, pagina};
 use axum::extract::State;
 
 // --- Company ------------------------------------------------------------------------------
@@ -25,12 +25,27 @@ fn empresa_visible(e: &erp_core::empresa::Empresa) -> serde_json::Value {
     v
 }
 
+#[utoipa::path(
+    get,
+    path = "/empresa/",
+    tag = "empresa",
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = []))
+)]
 pub async fn empresa(State(e): E, a: Acceso) -> Resultado {
     Ok(Exito::ok(empresa_visible(
         &e.motor.empresa(a.empresa).await?,
     )))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/empresa/",
+    tag = "empresa",
+    request_body = CambiosEmpresa,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["empresa.configurar"]))
+)]
 pub async fn actualizar_empresa(
     State(e): E,
     a: Acceso,
@@ -48,7 +63,7 @@ pub async fn actualizar_empresa(
     Ok(Exito::ok(empresa_visible(&x)).con_mensaje("configuración guardada"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentoAValidar {
     tipo: TipoDocumentoIdentidad,
@@ -57,6 +72,14 @@ pub struct DocumentoAValidar {
 
 /// Checks an identity document by the rules of the company's country (check digits, lengths,
 /// province codes): what a customer form asks before saving.
+#[utoipa::path(
+    post,
+    path = "/validar-documento/",
+    tag = "empresa",
+    request_body = DocumentoAValidar,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = []))
+)]
 pub async fn validar_documento(
     State(e): E,
     a: Acceso,
@@ -76,6 +99,14 @@ pub async fn validar_documento(
 
 // --- Users, roles, audit ------------------------------------------------------------------
 
+#[utoipa::path(
+    get,
+    path = "/usuarios/",
+    tag = "usuarios",
+    params(FiltroTexto, Paginacion),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["usuarios.ver"]))
+)]
 pub async fn usuarios(
     State(e): E,
     a: Acceso,
@@ -91,7 +122,7 @@ pub async fn usuarios(
     Ok(pagina(filas, total, &p))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UsuarioNuevo {
     email: String,
@@ -103,6 +134,14 @@ pub struct UsuarioNuevo {
     rol: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/usuarios/",
+    tag = "usuarios",
+    request_body = UsuarioNuevo,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["usuarios.crear"]))
+)]
 pub async fn crear_usuario(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<UsuarioNuevo>) -> Resultado {
     a.exigir("usuarios.crear")?;
     validar_clave(&n.password)?;
@@ -126,12 +165,20 @@ pub async fn crear_usuario(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<UsuarioNuev
     Ok(Exito::creado(u, "usuario creado"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/usuarios/{id}/",
+    tag = "usuarios",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["usuarios.ver"]))
+)]
 pub async fn usuario(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("usuarios.ver")?;
     Ok(Exito::ok(e.motor.usuario(a.empresa, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UsuarioCambios {
     #[serde(default)]
@@ -146,6 +193,15 @@ pub struct UsuarioCambios {
     password: Option<String>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/usuarios/{id}/",
+    tag = "usuarios",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = UsuarioCambios,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["usuarios.editar"]))
+)]
 pub async fn actualizar_usuario(
     State(e): E,
     a: Acceso,
@@ -181,6 +237,14 @@ pub async fn actualizar_usuario(
     Ok(Exito::ok(u).con_mensaje("usuario actualizado"))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/usuarios/{id}/",
+    tag = "usuarios",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["usuarios.eliminar"]))
+)]
 pub async fn eliminar_usuario(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("usuarios.eliminar")?;
     e.motor.eliminar_usuario(a.empresa, a.id(), id).await?;
@@ -195,6 +259,13 @@ pub async fn eliminar_usuario(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
         .con_mensaje("usuario eliminado; sus sesiones se cerraron"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/usuarios/permisos/",
+    tag = "usuarios",
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["roles.ver"]))
+)]
 pub async fn permisos(a: Acceso) -> Resultado {
     a.exigir("roles.ver")?;
     let v: Vec<_> = PERMISOS
@@ -207,11 +278,26 @@ pub async fn permisos(a: Acceso) -> Resultado {
     Ok(Exito::ok(v))
 }
 
+#[utoipa::path(
+    get,
+    path = "/roles/",
+    tag = "usuarios",
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["roles.ver"]))
+)]
 pub async fn roles(State(e): E, a: Acceso) -> Resultado {
     a.exigir("roles.ver")?;
     Ok(Exito::ok(e.motor.roles(a.empresa).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/roles/",
+    tag = "usuarios",
+    request_body = NuevoRol,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["roles.gestionar"]))
+)]
 pub async fn crear_rol(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoRol>) -> Resultado {
     a.exigir("roles.gestionar")?;
     let r = e.motor.crear_rol(a.empresa, a.id(), n).await?;
@@ -221,13 +307,22 @@ pub async fn crear_rol(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoRol>) -> R
     Ok(Exito::creado(r, "rol creado"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/roles/{id}/permisos/",
+    tag = "usuarios",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["roles.ver"]))
+)]
 pub async fn permisos_de_rol(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("roles.ver")?;
     let r = e.motor.rol(a.empresa, id).await?;
     Ok(Exito::ok(json!({"rol": r.codigo, "permisos": r.permisos})))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct FiltroLog {
     usuario: Option<Uuid>,
@@ -235,6 +330,14 @@ pub struct FiltroLog {
     modulo: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/usuarios/audit-logs/",
+    tag = "usuarios",
+    params(FiltroLog, Paginacion),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["auditoria.ver"]))
+)]
 pub async fn auditoria(
     State(e): E,
     a: Acceso,
@@ -259,13 +362,22 @@ pub async fn auditoria(
     Ok(pagina(filas, total, &p))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PermisosDeRol {
     permisos: Vec<String>,
 }
 
 /// Replaces a custom role's permission set.
+#[utoipa::path(
+    post,
+    path = "/usuarios/roles/{id}/permisos/",
+    tag = "usuarios",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = PermisosDeRol,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["roles.gestionar"]))
+)]
 pub async fn asignar_permisos(
     State(e): E,
     a: Acceso,
@@ -282,4 +394,23 @@ pub async fn asignar_permisos(
         .await?;
     Ok(Exito::ok(json!({"rol": r.codigo, "permisos": r.permisos}))
         .con_mensaje("permisos asignados"))
+}
+
+/// The same as `POST /usuarios/roles/{id}/permisos/`, at the path of the roles.
+#[utoipa::path(
+    put,
+    path = "/roles/{id}/permisos/",
+    tag = "usuarios",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = PermisosDeRol,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["roles.gestionar"]))
+)]
+pub async fn reemplazar_permisos(
+    e: E,
+    a: Acceso,
+    id: Id,
+    cuerpo: Cuerpo<PermisosDeRol>,
+) -> Resultado {
+    asignar_permisos(e, a, id, cuerpo).await
 }

@@ -19,11 +19,12 @@ use uuid::Uuid;
 
 use super::{Consulta, E, Id, a_la_vista, registro_inexistente};
 use crate::servidor::auth::Acceso;
-use crate::servidor::respuesta::{Cuerpo, Exito, Paginacion, Resultado, pagina};
+use crate::servidor::respuesta::{Cuerpo, Exito, Paginacion, Resultado, Sobre, pagina};
 
 // --- Inventory ----------------------------------------------------------------------------
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct FiltroProducto {
     search: Option<String>,
@@ -35,6 +36,14 @@ pub struct FiltroProducto {
     ordering: Option<OrdenProductos>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/inventario/productos/",
+    tag = "inventario",
+    params(FiltroProducto, Paginacion),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.ver"]))
+)]
 pub async fn productos(
     State(e): E,
     a: Acceso,
@@ -63,13 +72,22 @@ pub async fn productos(
     Ok(pagina(a_la_vista(&filas, ve_costos(&a)), total, &p))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct Busqueda {
     q: String,
 }
 
 /// The POS's quick search: by code, barcode or name, ten at most, any permission that sells.
+#[utoipa::path(
+    get,
+    path = "/inventario/productos/buscar/",
+    tag = "inventario",
+    params(Busqueda),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.ver", "ventas.pos"]))
+)]
 pub async fn buscar_productos(
     State(e): E,
     a: Acceso,
@@ -93,6 +111,14 @@ pub async fn buscar_productos(
     Ok(Exito::ok(a_la_vista(&filas, ve_costos(&a))))
 }
 
+#[utoipa::path(
+    post,
+    path = "/inventario/productos/",
+    tag = "inventario",
+    request_body = NuevoProducto,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.productos_crear"]))
+)]
 pub async fn crear_producto(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoProducto>) -> Resultado {
     a.exigir("inventario.productos_crear")?;
     let p = e.motor.crear_producto(a.empresa, a.id(), n).await?;
@@ -105,12 +131,29 @@ pub async fn crear_producto(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoProdu
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/inventario/productos/{id}/",
+    tag = "inventario",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.ver"]))
+)]
 pub async fn producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("inventario.ver")?;
     let p = e.motor.producto(a.empresa, id).await?;
     Ok(Exito::ok(a_la_vista(&p, ve_costos(&a))))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/inventario/productos/{id}/",
+    tag = "inventario",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = CambiosProducto,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.productos_editar", "inventario.ver_costos"]))
+)]
 pub async fn actualizar_producto(
     State(e): E,
     a: Acceso,
@@ -136,6 +179,14 @@ pub async fn actualizar_producto(
     Ok(Exito::ok(a_la_vista(&p, ve_costos(&a))).con_mensaje("producto actualizado"))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/inventario/productos/{id}/",
+    tag = "inventario",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.productos_editar"]))
+)]
 pub async fn eliminar_producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("inventario.productos_editar")?;
     let p = e.motor.eliminar_producto(a.empresa, a.id(), id).await?;
@@ -149,6 +200,14 @@ pub async fn eliminar_producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado 
     Ok(Exito::ok(serde_json::Value::Null).con_mensaje("producto eliminado"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/inventario/productos/{id}/stock/",
+    tag = "inventario",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.consultar_stock"]))
+)]
 pub async fn stock_de_producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("inventario.consultar_stock")?;
     e.motor.producto(a.empresa, id).await?;
@@ -156,17 +215,40 @@ pub async fn stock_de_producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado 
     Ok(Exito::ok(a_la_vista(&filas, ve_costos(&a))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/inventario/almacenes/",
+    tag = "inventario",
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.consultar_stock"]))
+)]
 pub async fn almacenes(State(e): E, a: Acceso) -> Resultado {
     a.exigir("inventario.consultar_stock")?;
     Ok(Exito::ok(e.motor.almacenes(a.empresa).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/inventario/almacenes/",
+    tag = "inventario",
+    request_body = NuevoAlmacen,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.productos_crear"]))
+)]
 pub async fn crear_almacen(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAlmacen>) -> Resultado {
     a.exigir("inventario.productos_crear")?;
     let x = e.motor.crear_almacen(a.empresa, a.id(), n).await?;
     Ok(Exito::creado(x, "almacén creado"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/inventario/almacenes/{id}/",
+    tag = "inventario",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.consultar_stock"]))
+)]
 pub async fn almacen(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("inventario.consultar_stock")?;
     let x = e
@@ -179,6 +261,15 @@ pub async fn almacen(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     Ok(Exito::ok(x))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/inventario/almacenes/{id}/",
+    tag = "inventario",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = CambiosAlmacen,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.productos_crear"]))
+)]
 pub async fn actualizar_almacen(
     State(e): E,
     a: Acceso,
@@ -191,6 +282,14 @@ pub async fn actualizar_almacen(
 }
 
 /// All the stock of a warehouse, one row per product.
+#[utoipa::path(
+    get,
+    path = "/inventario/almacenes/{id}/stock/",
+    tag = "inventario",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.consultar_stock"]))
+)]
 pub async fn stock_de_almacen(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("inventario.consultar_stock")?;
     if !e
@@ -206,11 +305,26 @@ pub async fn stock_de_almacen(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     Ok(Exito::ok(a_la_vista(&filas, ve_costos(&a))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/inventario/categorias/",
+    tag = "inventario",
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.ver"]))
+)]
 pub async fn categorias(State(e): E, a: Acceso) -> Resultado {
     a.exigir("inventario.ver")?;
     Ok(Exito::ok(e.motor.categorias(a.empresa).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/inventario/categorias/",
+    tag = "inventario",
+    request_body = NuevaCategoria,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.productos_crear"]))
+)]
 pub async fn crear_categoria(
     State(e): E,
     a: Acceso,
@@ -221,6 +335,14 @@ pub async fn crear_categoria(
     Ok(Exito::creado(c, "categoría creada"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/inventario/categorias/{id}/",
+    tag = "inventario",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.ver"]))
+)]
 pub async fn categoria(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("inventario.ver")?;
     let c = e
@@ -233,6 +355,15 @@ pub async fn categoria(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     Ok(Exito::ok(c))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/inventario/categorias/{id}/",
+    tag = "inventario",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = CambiosCategoria,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.productos_editar"]))
+)]
 pub async fn actualizar_categoria(
     State(e): E,
     a: Acceso,
@@ -248,7 +379,7 @@ pub async fn actualizar_categoria(
 }
 
 /// Goods in (a purchase reception without a purchase order, an opening balance).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Entrada {
     producto_id: Uuid,
@@ -267,6 +398,14 @@ pub struct Entrada {
     motivo: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/inventario/entradas/",
+    tag = "inventario",
+    request_body = Entrada,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.stock_ajustar"]))
+)]
 pub async fn entrada(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<Entrada>) -> Resultado {
     a.exigir("inventario.stock_ajustar")?;
     let mut m = NuevoMovimiento::new(
@@ -287,6 +426,14 @@ pub async fn entrada(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<Entrada>) -> Resu
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/inventario/movimientos/ajuste/",
+    tag = "inventario",
+    request_body = NuevoAjuste,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.stock_ajustar"]))
+)]
 pub async fn ajuste(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAjuste>) -> Resultado {
     a.exigir("inventario.stock_ajustar")?;
     let filas = e.motor.ajustar(a.empresa, a.id(), n).await?;
@@ -296,6 +443,14 @@ pub async fn ajuste(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAjuste>) -> R
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/inventario/movimientos/transferencia/",
+    tag = "inventario",
+    request_body = NuevaTransferencia,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.transferir"]))
+)]
 pub async fn transferencia(
     State(e): E,
     a: Acceso,
@@ -309,12 +464,20 @@ pub async fn transferencia(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/inventario/alertas-stock/",
+    tag = "inventario",
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.consultar_stock"]))
+)]
 pub async fn alertas_stock(State(e): E, a: Acceso) -> Resultado {
     a.exigir("inventario.consultar_stock")?;
     Ok(Exito::ok(e.motor.alertas_stock_minimo(a.empresa).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct FiltroMovimiento {
     producto: Option<Uuid>,
@@ -328,6 +491,14 @@ pub struct FiltroMovimiento {
 
 /// The ledger, newest first, by cursor: `next` is the cursor of the following page (absent on
 /// the last). A cursor stays valid while movements are added, unlike a page number.
+#[utoipa::path(
+    get,
+    path = "/inventario/movimientos/",
+    tag = "inventario",
+    params(FiltroMovimiento),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["inventario.ver"]))
+)]
 pub async fn movimientos(
     State(e): E,
     a: Acceso,

@@ -5,10 +5,18 @@ use erp_core::terceros::{CambiosCliente, CambiosProveedor, NuevoCliente, NuevoPr
 
 use super::{Consulta, E, FiltroTexto, Id};
 use crate::servidor::auth::Acceso;
-use crate::servidor::respuesta::{Cuerpo, Exito, Paginacion, Resultado, pagina};
+use crate::servidor::respuesta::{Cuerpo, Exito, Paginacion, Resultado, Sobre, pagina};
 
 // --- Customers ----------------------------------------------------------------------------
 
+#[utoipa::path(
+    get,
+    path = "/clientes/",
+    tag = "clientes",
+    params(FiltroTexto, Paginacion),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["clientes.ver"]))
+)]
 pub async fn clientes(
     State(e): E,
     a: Acceso,
@@ -24,17 +32,42 @@ pub async fn clientes(
     Ok(pagina(filas, total, &p))
 }
 
+#[utoipa::path(
+    post,
+    path = "/clientes/",
+    tag = "clientes",
+    request_body = NuevoCliente,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["clientes.crear"]))
+)]
 pub async fn crear_cliente(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoCliente>) -> Resultado {
     a.exigir("clientes.crear")?;
     let c = e.motor.crear_cliente(a.empresa, a.id(), n).await?;
     Ok(Exito::creado(c, "cliente creado"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/clientes/{id}/",
+    tag = "clientes",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["clientes.ver"]))
+)]
 pub async fn cliente(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("clientes.ver")?;
     Ok(Exito::ok(e.motor.cliente(a.empresa, id).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/clientes/{id}/",
+    tag = "clientes",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = CambiosCliente,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["clientes.editar"]))
+)]
 pub async fn actualizar_cliente(
     State(e): E,
     a: Acceso,
@@ -53,13 +86,22 @@ pub async fn actualizar_cliente(
     Ok(Exito::ok(c).con_mensaje("cliente actualizado"))
 }
 
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct BusquedaCliente {
     q: String,
 }
 
 /// The sale screen's quick search: by name or document number, ten at most.
+#[utoipa::path(
+    get,
+    path = "/clientes/buscar/",
+    tag = "clientes",
+    params(BusquedaCliente),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["clientes.ver", "ventas.pos"]))
+)]
 pub async fn buscar_clientes(
     State(e): E,
     a: Acceso,
@@ -76,6 +118,14 @@ pub async fn buscar_clientes(
 }
 
 /// The customer's sales, newest first.
+#[utoipa::path(
+    get,
+    path = "/clientes/{id}/historial/",
+    tag = "clientes",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token"), Paginacion),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["clientes.ver", "ventas.ver"]))
+)]
 pub async fn historial_cliente(
     State(e): E,
     a: Acceso,
@@ -94,6 +144,14 @@ pub async fn historial_cliente(
 
 // --- Suppliers ----------------------------------------------------------------------------
 
+#[utoipa::path(
+    get,
+    path = "/proveedores/",
+    tag = "proveedores",
+    params(FiltroTexto, Paginacion),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["proveedores.ver"]))
+)]
 pub async fn proveedores(
     State(e): E,
     a: Acceso,
@@ -109,6 +167,14 @@ pub async fn proveedores(
     Ok(pagina(filas, total, &p))
 }
 
+#[utoipa::path(
+    post,
+    path = "/proveedores/",
+    tag = "proveedores",
+    request_body = NuevoProveedor,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["proveedores.crear"]))
+)]
 pub async fn crear_proveedor(
     State(e): E,
     a: Acceso,
@@ -119,11 +185,28 @@ pub async fn crear_proveedor(
     Ok(Exito::creado(p, "proveedor creado"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/proveedores/{id}/",
+    tag = "proveedores",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["proveedores.ver"]))
+)]
 pub async fn proveedor(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("proveedores.ver")?;
     Ok(Exito::ok(e.motor.proveedor(a.empresa, id).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/proveedores/{id}/",
+    tag = "proveedores",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = CambiosProveedor,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["proveedores.editar"]))
+)]
 pub async fn actualizar_proveedor(
     State(e): E,
     a: Acceso,

@@ -13,11 +13,12 @@ use uuid::Uuid;
 
 use super::{Consulta, E, Id, venta_a_la_vista};
 use crate::servidor::auth::Acceso;
-use crate::servidor::respuesta::{Cuerpo, ErrorApi, Exito, Paginacion, Resultado, pagina};
+use crate::servidor::respuesta::{Cuerpo, ErrorApi, Exito, Paginacion, Resultado, Sobre, pagina};
 
 // --- Sales --------------------------------------------------------------------------------
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct FiltroVenta {
     cliente: Option<Uuid>,
@@ -25,6 +26,14 @@ pub struct FiltroVenta {
     fecha_hasta: Option<time::Date>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/ventas/",
+    tag = "ventas",
+    params(FiltroVenta, Paginacion),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.ver"]))
+)]
 pub async fn ventas(
     State(e): E,
     a: Acceso,
@@ -63,6 +72,14 @@ fn aprobaciones(a: &Acceso, n: &mut NuevaVenta) -> Result<(), ErrorApi> {
     Ok(())
 }
 
+#[utoipa::path(
+    post,
+    path = "/ventas/",
+    tag = "ventas",
+    request_body = NuevaVenta,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.crear"]))
+)]
 pub async fn vender(State(e): E, a: Acceso, Cuerpo(mut n): Cuerpo<NuevaVenta>) -> Resultado {
     a.exigir("ventas.crear")?;
     aprobaciones(&a, &mut n)?;
@@ -73,6 +90,14 @@ pub async fn vender(State(e): E, a: Acceso, Cuerpo(mut n): Cuerpo<NuevaVenta>) -
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/ventas/pos/",
+    tag = "ventas",
+    request_body = VentaPos,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.pos"]))
+)]
 pub async fn venta_pos(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<VentaPos>) -> Resultado {
     a.exigir("ventas.pos")?;
     let v = e.motor.venta_pos(a.empresa, a.id(), n).await?;
@@ -82,6 +107,14 @@ pub async fn venta_pos(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<VentaPos>) -> R
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/ventas/{id}/",
+    tag = "ventas",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.ver"]))
+)]
 pub async fn venta(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("ventas.ver")?;
     let v = e.motor.venta(a.empresa, id).await?;
@@ -92,6 +125,15 @@ pub async fn venta(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/ventas/{id}/anular/",
+    tag = "ventas",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = Anulacion,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.anular"]))
+)]
 pub async fn anular(State(e): E, a: Acceso, Id(id): Id, Cuerpo(n): Cuerpo<Anulacion>) -> Resultado {
     a.exigir("ventas.anular")?;
     let nota = e.motor.anular_venta(a.empresa, a.id(), id, n).await?;
@@ -126,6 +168,15 @@ async fn auditar_nota(
 }
 
 /// A return of some units: a credit note (catalog 09 code 07 by default) and the goods back in.
+#[utoipa::path(
+    post,
+    path = "/ventas/{id}/devolucion/",
+    tag = "ventas",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = Devolucion,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.anular"]))
+)]
 pub async fn devolucion(
     State(e): E,
     a: Acceso,
@@ -142,6 +193,15 @@ pub async fn devolucion(
 }
 
 /// A credit note of value (a discount or a correction after the sale): no goods move.
+#[utoipa::path(
+    post,
+    path = "/ventas/{id}/nota-credito/",
+    tag = "ventas",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = NotaCreditoValor,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.anular"]))
+)]
 pub async fn nota_credito(
     State(e): E,
     a: Acceso,
@@ -155,6 +215,15 @@ pub async fn nota_credito(
 }
 
 /// A debit note: interest, a penalty or a price raise charged on the sale.
+#[utoipa::path(
+    post,
+    path = "/ventas/{id}/nota-debito/",
+    tag = "ventas",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = NotaDebitoNueva,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.anular"]))
+)]
 pub async fn nota_debito(
     State(e): E,
     a: Acceso,
@@ -169,12 +238,21 @@ pub async fn nota_debito(
 
 // --- Quotations and sales orders ----------------------------------------------------------
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct FiltroCliente {
     cliente: Option<Uuid>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/ventas/cotizaciones/",
+    tag = "ventas",
+    params(FiltroCliente, Paginacion),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.cotizaciones"]))
+)]
 pub async fn cotizaciones(
     State(e): E,
     a: Acceso,
@@ -190,6 +268,14 @@ pub async fn cotizaciones(
     Ok(pagina(filas, total, &p))
 }
 
+#[utoipa::path(
+    post,
+    path = "/ventas/cotizaciones/",
+    tag = "ventas",
+    request_body = NuevaCotizacion,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.cotizaciones"]))
+)]
 pub async fn crear_cotizacion(
     State(e): E,
     a: Acceso,
@@ -200,24 +286,49 @@ pub async fn crear_cotizacion(
     Ok(Exito::creado(c, "cotización creada"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/ventas/cotizaciones/{id}/",
+    tag = "ventas",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.cotizaciones"]))
+)]
 pub async fn cotizacion(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("ventas.cotizaciones")?;
     Ok(Exito::ok(e.motor.cotizacion(a.empresa, id).await?))
 }
 
 /// A copy with today's date and prices, valid for the same number of days.
+#[utoipa::path(
+    post,
+    path = "/ventas/cotizaciones/{id}/duplicar/",
+    tag = "ventas",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.cotizaciones"]))
+)]
 pub async fn duplicar_cotizacion(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("ventas.cotizaciones")?;
     let c = e.motor.duplicar_cotizacion(a.empresa, a.id(), id).await?;
     Ok(Exito::creado(c, "cotización duplicada"))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Motivo {
     motivo: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/ventas/cotizaciones/{id}/rechazar/",
+    tag = "ventas",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = Motivo,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.cotizaciones"]))
+)]
 pub async fn rechazar_cotizacion(
     State(e): E,
     a: Acceso,
@@ -232,12 +343,21 @@ pub async fn rechazar_cotizacion(
     Ok(Exito::ok(c).con_mensaje("cotización rechazada"))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Conversion {
     almacen_id: Option<Uuid>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/ventas/cotizaciones/{id}/convertir-a-orden/",
+    tag = "ventas",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = Conversion,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.cotizaciones"]))
+)]
 pub async fn convertir_a_orden(
     State(e): E,
     a: Acceso,
@@ -252,6 +372,14 @@ pub async fn convertir_a_orden(
     Ok(Exito::creado(o, "orden de venta creada"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/ventas/ordenes/",
+    tag = "ventas",
+    params(FiltroCliente, Paginacion),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.cotizaciones"]))
+)]
 pub async fn ordenes(
     State(e): E,
     a: Acceso,
@@ -267,24 +395,57 @@ pub async fn ordenes(
     Ok(pagina(filas, total, &p))
 }
 
+#[utoipa::path(
+    post,
+    path = "/ventas/ordenes/",
+    tag = "ventas",
+    request_body = NuevaOrden,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.cotizaciones"]))
+)]
 pub async fn crear_orden(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevaOrden>) -> Resultado {
     a.exigir("ventas.cotizaciones")?;
     let o = e.motor.crear_orden(a.empresa, a.id(), n).await?;
     Ok(Exito::creado(o, "orden de venta creada"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/ventas/ordenes/{id}/",
+    tag = "ventas",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.cotizaciones"]))
+)]
 pub async fn orden(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("ventas.cotizaciones")?;
     Ok(Exito::ok(e.motor.orden(a.empresa, id).await?))
 }
 
 /// Confirming reserves the order's stock.
+#[utoipa::path(
+    post,
+    path = "/ventas/ordenes/{id}/confirmar/",
+    tag = "ventas",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.cotizaciones"]))
+)]
 pub async fn confirmar_orden(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("ventas.cotizaciones")?;
     let o = e.motor.confirmar_orden(a.empresa, a.id(), id).await?;
     Ok(Exito::ok(o).con_mensaje("orden confirmada; stock reservado"))
 }
 
+#[utoipa::path(
+    post,
+    path = "/ventas/ordenes/{id}/cancelar/",
+    tag = "ventas",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = Motivo,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.cotizaciones"]))
+)]
 pub async fn cancelar_orden(
     State(e): E,
     a: Acceso,
@@ -300,6 +461,15 @@ pub async fn cancelar_orden(
 }
 
 /// The order's sale: its comprobante, the stock out, the reservation released.
+#[utoipa::path(
+    post,
+    path = "/ventas/ordenes/{id}/generar-venta/",
+    tag = "ventas",
+    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    request_body = GenerarVenta,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.cotizaciones", "ventas.crear"]))
+)]
 pub async fn generar_venta(
     State(e): E,
     a: Acceso,
@@ -320,6 +490,14 @@ fn ve_costos(a: &Acceso) -> bool {
 }
 
 /// The engine's totals for a draft (a POS screen, a quotation form): nothing is stored.
+#[utoipa::path(
+    post,
+    path = "/calculo/documento/",
+    tag = "ventas",
+    request_body = erp_core::Documento,
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["ventas.crear", "ventas.pos"]))
+)]
 pub async fn calcular(a: Acceso, Cuerpo(d): Cuerpo<erp_core::Documento>) -> Resultado {
     if !a.rol.permite("ventas.pos") {
         a.exigir("ventas.crear")?;
