@@ -34,6 +34,7 @@ use super::Estado;
         (name = "clientes", description = "Clientes"),
         (name = "proveedores", description = "Proveedores"),
         (name = "ventas", description = "Ventas, POS, notas, cotizaciones y órdenes"),
+        (name = "facturacion", description = "Series de comprobantes"),
     )
 )]
 pub struct Doc;

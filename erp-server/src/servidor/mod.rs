@@ -109,7 +109,8 @@ pub fn app(estado: Arc<Estado>) -> Router {
         .routes(routes!(devolucion))
         .routes(routes!(nota_credito))
         .routes(routes!(nota_debito))
-        .routes(routes!(calcular));
+        .routes(routes!(calcular))
+        .routes(routes!(series, crear_serie));
     let (api, doc) = OpenApiRouter::with_openapi(documentacion::Doc::openapi())
         .nest("/api/v1", api)
         .split_for_parts();

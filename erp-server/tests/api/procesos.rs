@@ -161,6 +161,61 @@ async fn configuracion_y_roles(api: Api) {
         .post(&ruta, &vendedor, json!({"permisos": ["ventas.pos"]}))
         .await;
     assert_eq!(st, 403);
+
+    // A second till: its own boleta series, numbered from 1.
+    api.creado(
+        "/facturacion/series/",
+        &admin,
+        json!({"tipo": "boleta", "serie": "B002"}),
+    )
+    .await;
+    let (st, v) = api
+        .post(
+            "/facturacion/series/",
+            &admin,
+            json!({"tipo": "boleta", "serie": "B002"}),
+        )
+        .await;
+    assert_eq!((st, v["codigo"].as_str()), (409, Some("duplicado")), "{v}");
+    let (st, v) = api
+        .post(
+            "/facturacion/series/",
+            &admin,
+            json!({"tipo": "boleta", "serie": "F002"}),
+        )
+        .await;
+    assert_eq!(st, 422, "a boleta series starts with B: {v}");
+    let (st, _) = api
+        .post(
+            "/facturacion/series/",
+            &vendedor,
+            json!({"tipo": "boleta", "serie": "B003"}),
+        )
+        .await;
+    assert_eq!(st, 403);
+    let (_, codigo) = producto_con_stock(&api, &admin, "5").await;
+    let v = api
+        .creado(
+            "/ventas/pos/",
+            &vendedor,
+            json!({"items": [{"codigo": codigo, "cantidad": "1"}], "serie": "B002"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            v["data"]["comprobante"]["serie"].as_str(),
+            v["data"]["comprobante"]["numero"].as_i64()
+        ),
+        (Some("B002"), Some(1))
+    );
+    let series = api.leido("/facturacion/series/", &vendedor).await;
+    let b002 = series
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["serie"] == "B002")
+        .unwrap();
+    assert_eq!(b002["correlativo"], 1);
 }
 
 /// Process 3: categories, warehouses, goods in, a transfer, adjustments, the alert below the

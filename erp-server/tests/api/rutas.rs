@@ -158,6 +158,8 @@ fn tabla() -> Vec<Ruta> {
             .con(json!({"items": [{"numero": 1, "monto": "1.00"}], "motivo": "descuento"})),
         r("POST", "/ventas/{b_venta}/nota-debito/", Permiso)
             .con(json!({"items": [{"descripcion": "mora", "monto": "1.00"}], "motivo": "mora"})),
+        r("GET", "/facturacion/series/", Permiso),
+        r("POST", "/facturacion/series/", Permiso).con(json!({"tipo": "boleta", "serie": "B002"})),
         r("POST", "/calculo/documento/", Permiso).con(json!({"pais": "PE",
             "fecha": "2026-11-21", "lineas": [{"cantidad": "1", "precio": "10"}]})),
     ]

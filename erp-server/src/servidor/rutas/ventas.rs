@@ -2,6 +2,7 @@
 //! totals of a draft.
 
 use axum::extract::State;
+use erp_core::comprobantes::NuevaSerie;
 use erp_core::ventas::pedidos::{GenerarVenta, NuevaCotizacion, NuevaOrden};
 use erp_core::ventas::servicio::{
     Anulacion, Devolucion, NotaCreditoValor, NotaDebitoNueva, VentaPos,
@@ -503,4 +504,37 @@ pub async fn calcular(a: Acceso, Cuerpo(d): Cuerpo<erp_core::Documento>) -> Resu
         a.exigir("ventas.crear")?;
     }
     Ok(Exito::ok(erp_core::calcular_documento(&d)?))
+}
+
+// --- Series ---------------------------------------------------------------------------------
+
+#[utoipa::path(
+    get,
+    path = "/facturacion/series/",
+    tag = "facturacion",
+    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["facturacion.ver"]))
+)]
+pub async fn series(State(e): E, a: Acceso) -> Resultado {
+    a.exigir("facturacion.ver")?;
+    Ok(Exito::ok(e.motor.series_comprobante(a.empresa).await?))
+}
+
+/// A series of a document type (one per till, for instance: `B002`), checked against the
+/// country's format; its numbers start at 1.
+#[utoipa::path(
+    post,
+    path = "/facturacion/series/",
+    tag = "facturacion",
+    request_body = NuevaSerie,
+    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    security(("jwt" = ["facturacion.series"]))
+)]
+pub async fn crear_serie(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevaSerie>) -> Resultado {
+    a.exigir("facturacion.series")?;
+    let x = e.motor.crear_serie(a.empresa, a.id(), n).await?;
+    e.motor
+        .auditar(a.empresa, a.id(), ("crear", "facturacion", &x.serie, &a.ip))
+        .await?;
+    Ok(Exito::creado(x, "serie creada"))
 }
