@@ -2383,3 +2383,18 @@ macro_rules! impl_uow {
 }
 
 pub(crate) use impl_uow;
+
+/// Every file of a migrations folder is in the store's list, in order: a migration written but
+/// not listed would silently never run.
+#[cfg(test)]
+pub(crate) fn verificar_migraciones(carpeta: &str, lista: &[(&str, &str)]) {
+    let dir = format!("{}/migrations/{carpeta}", env!("CARGO_MANIFEST_DIR"));
+    let mut archivos: Vec<String> = std::fs::read_dir(&dir)
+        .expect("carpeta de migraciones")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".sql").map(String::from))
+        .collect();
+    archivos.sort();
+    let registradas: Vec<&str> = lista.iter().map(|(v, _)| *v).collect();
+    assert_eq!(registradas, archivos, "{dir}");
+}

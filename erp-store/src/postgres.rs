@@ -237,21 +237,8 @@ impl erp_core::store::Store for PgStore {
 
 #[cfg(test)]
 mod tests {
-    /// Every file of the migrations folder is applied, in order: a migration written but not
-    /// listed would silently never run.
     #[test]
     fn migraciones_registradas() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres");
-        let mut archivos: Vec<String> = std::fs::read_dir(dir)
-            .expect("carpeta de migraciones")
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter_map(|n| n.strip_suffix(".sql").map(String::from))
-            .collect();
-        archivos.sort();
-        let registradas: Vec<String> = super::MIGRACIONES
-            .iter()
-            .map(|(v, _)| v.to_string())
-            .collect();
-        assert_eq!(registradas, archivos);
+        crate::comun::verificar_migraciones("postgres", super::MIGRACIONES);
     }
 }
