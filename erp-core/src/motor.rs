@@ -956,8 +956,8 @@ impl<S: Store> Motor<S> {
         id: Uuid,
         permisos: Vec<String>,
     ) -> Result<Rol> {
-        en_uow!(self, empresa, usuario, |uow, _ctx| {
-            seguridad::asignar_permisos(&mut uow, id, &permisos)
+        en_uow!(self, empresa, usuario, |uow, ctx| {
+            seguridad::asignar_permisos(&mut uow, &ctx, id, &permisos)
         })
     }
 

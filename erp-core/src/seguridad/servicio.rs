@@ -111,16 +111,17 @@ async fn rol_de<U: Uow>(uow: &mut U, rol: &str) -> Result<Rol> {
     }
 }
 
-/// The role of the user acting (`ctx.usuario_id`) when it limits what they may do to users:
-/// `None` for the system (setup commands) and for an administrator.
+/// The role of the user acting (`ctx.usuario_id`) when it limits what they may do to users and
+/// roles: `None` for the system (setup commands) and for an administrator. An acting user or role
+/// that cannot be found limits everything (it never counts as the system).
 async fn autor_limitado<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<Option<Rol>> {
     let Some(id) = ctx.usuario_id else {
         return Ok(None);
     };
-    let Some(u) = uow.usuario(id).await? else {
-        return Ok(None);
-    };
-    Ok(uow.rol(u.rol_id).await?.filter(|r| r.codigo != "admin"))
+    let sin_autor = || prohibido("su usuario ya no existe en esta empresa".into());
+    let u = uow.usuario(id).await?.ok_or_else(sin_autor)?;
+    let rol = uow.rol(u.rol_id).await?.ok_or_else(sin_autor)?;
+    Ok((rol.codigo != "admin").then_some(rol))
 }
 
 fn prohibido(m: String) -> Error {
@@ -138,6 +139,17 @@ fn autorizar_rol(autor: Option<&Rol>, rol: &Rol) -> Result<()> {
             )))
         }
         _ => Ok(()),
+    }
+}
+
+/// The same rule for the permissions of a role being created or edited: who manages roles puts
+/// in a role only what their own role allows (else they could grant it to themselves).
+fn autorizar_permisos(autor: Option<&Rol>, permisos: &[String]) -> Result<()> {
+    match autor.and_then(|a| permisos.iter().find(|p| !a.permite(p))) {
+        Some(p) => Err(prohibido(format!(
+            "no puede dar el permiso {p}: su rol no lo tiene"
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -454,6 +466,7 @@ pub async fn crear_rol<U: Uow>(uow: &mut U, ctx: &Contexto<'_>, n: NuevoRol) -> 
         ));
     }
     let permisos = validar_permisos(&n.permisos)?;
+    autorizar_permisos(autor_limitado(uow, ctx).await?.as_ref(), &permisos)?;
     let rol = Rol {
         id: ctx.ids.nuevo(),
         codigo,
@@ -468,7 +481,12 @@ pub async fn crear_rol<U: Uow>(uow: &mut U, ctx: &Contexto<'_>, n: NuevoRol) -> 
 }
 
 /// Replaces a custom role's permissions. Seeded roles keep the engine's.
-pub async fn asignar_permisos<U: Uow>(uow: &mut U, id: Uuid, permisos: &[String]) -> Result<Rol> {
+pub async fn asignar_permisos<U: Uow>(
+    uow: &mut U,
+    ctx: &Contexto<'_>,
+    id: Uuid,
+    permisos: &[String],
+) -> Result<Rol> {
     let mut rol = uow
         .rol(id)
         .await?
@@ -484,6 +502,7 @@ pub async fn asignar_permisos<U: Uow>(uow: &mut U, id: Uuid, permisos: &[String]
         ));
     }
     rol.permisos = validar_permisos(permisos)?;
+    autorizar_permisos(autor_limitado(uow, ctx).await?.as_ref(), &rol.permisos)?;
     uow.guardar_rol(&rol).await?;
     Ok(rol)
 }

@@ -280,6 +280,62 @@ async fn permisos_por_rol(api: Api) {
         )
         .await;
     assert_eq!(st, 403);
+    // Who manages roles puts in a role only what their own role has, or they could create a
+    // role with everything (or widen their own) and take it.
+    let (_, rrhh) = {
+        let (st, v) = api
+            .post(
+                "/roles/",
+                &admin,
+                json!({"codigo": "rrhh", "nombre": "Recursos humanos",
+                       "permisos": ["roles.ver", "roles.gestionar", "usuarios.ver"]}),
+            )
+            .await;
+        assert_eq!(st, 201, "{v}");
+        usuario_con_rol(&api, &admin, "rrhh").await
+    };
+    let (st, v) = api
+        .post(
+            "/roles/",
+            &rrhh,
+            json!({"codigo": "todo", "nombre": "Todo", "permisos": ["ventas.anular"]}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["codigo"].clone()),
+        (403, json!("permiso_insuficiente")),
+        "{v}"
+    );
+    let (st, v) = api
+        .post(
+            "/roles/",
+            &rrhh,
+            json!({"codigo": "consulta", "nombre": "Consulta", "permisos": ["usuarios.ver"]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let (_, v) = api.get("/roles/", &admin).await;
+    let propio = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["codigo"] == "rrhh")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, v) = api
+        .post(
+            &format!("/usuarios/roles/{propio}/permisos/"),
+            &rrhh,
+            json!({"permisos": ["roles.ver", "roles.gestionar", "usuarios.ver", "usuarios.eliminar"]}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["codigo"].clone()),
+        (403, json!("permiso_insuficiente")),
+        "{v}"
+    );
     assert_eq!(api.login(&email, &clave).await.0, 200);
     // The admin deletes the vendedor: its token stops at once.
     let (st, v) = api
