@@ -24,7 +24,7 @@ use time::Duration;
 use uuid::Uuid;
 
 use super::Estado;
-use super::respuesta::{Cuerpo, ErrorApi, Exito, Resultado, Sobre};
+use super::respuesta::{Cuerpo, ErrorApi, Exito, Respuestas, Resultado};
 
 pub const VIDA_ACCESO: Duration = Duration::minutes(60);
 pub const VIDA_REFRESCO: Duration = Duration::days(7);
@@ -268,7 +268,7 @@ async fn empresa_de_login(
     path = "/auth/login/",
     tag = "auth",
     request_body = Login,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(())
 )]
 pub async fn login(
@@ -397,7 +397,7 @@ pub struct Refresco {
     path = "/auth/refresh/",
     tag = "auth",
     request_body = Refresco,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(())
 )]
 pub async fn refrescar(
@@ -420,7 +420,7 @@ pub async fn refrescar(
     path = "/auth/logout/",
     tag = "auth",
     request_body = Refresco,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(())
 )]
 pub async fn logout(
@@ -439,7 +439,7 @@ pub async fn logout(
     get,
     path = "/auth/me/",
     tag = "auth",
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = []))
 )]
 pub async fn me(State(e): State<Arc<Estado>>, acceso: Acceso) -> Resultado {

@@ -25,6 +25,12 @@ use super::Estado;
             campo. Autentíquese con `POST /api/v1/auth/login/` y envíe \
             `Authorization: Bearer <access>`; cada operación indica el permiso que exige.",
     ),
+    // Schemas that only query parameters and responses name (request bodies register theirs).
+    components(schemas(
+        super::respuesta::Sobre,
+        erp_core::inventario::TipoMovimiento,
+        erp_core::inventario::OrdenProductos,
+    )),
     modifiers(&Seguridad),
     tags(
         (name = "auth", description = "Sesiones: login, refresco, logout, perfil"),

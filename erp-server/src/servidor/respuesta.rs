@@ -30,6 +30,32 @@ pub struct Sobre {
     errores: Option<Value>,
 }
 
+/// The answers of an operation that reads or changes, as the OpenAPI document lists them.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Respuestas {
+    #[response(status = 200, description = "el sobre con `data`")]
+    Ok(Sobre),
+    #[response(
+        status = "4XX",
+        description = "error en el sobre: `codigo`, `error`, `errores`"
+    )]
+    Error(Sobre),
+}
+
+/// The answers of an operation that creates.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum RespuestasDeCreacion {
+    #[response(status = 201, description = "el sobre con `data`: lo creado")]
+    Creado(Sobre),
+    #[response(
+        status = "4XX",
+        description = "error en el sobre: `codigo`, `error`, `errores`"
+    )]
+    Error(Sobre),
+}
+
 /// A successful answer.
 pub struct Exito {
     pub estado: StatusCode,

@@ -86,6 +86,15 @@ async fn paginas_de_documentacion() {
         doc["components"]["securitySchemes"]["jwt"]["scheme"],
         "bearer"
     );
+    // Every reference of the document resolves to a schema it defines.
+    let texto = doc.to_string();
+    for referencia in texto.split("\"#/components/schemas/").skip(1) {
+        let nombre = &referencia[..referencia.find('"').unwrap()];
+        assert!(
+            doc["components"]["schemas"][nombre].is_object(),
+            "referencia sin esquema: {nombre}"
+        );
+    }
     for (pagina, tipo) in [
         ("/api/docs/", "text/html"),
         ("/api/redoc/", "text/html"),

@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use super::{Consulta, E, FiltroTexto, Id};
 use crate::servidor::auth::{Acceso, hashear};
-use crate::servidor::respuesta::{Cuerpo, Exito, Paginacion, Resultado, Sobre, pagina};
+use crate::servidor::respuesta::{
+    Cuerpo, Exito, Paginacion, Respuestas, RespuestasDeCreacion, Resultado, pagina,
+};
 use axum::extract::State;
 
 // --- Company ------------------------------------------------------------------------------
@@ -29,7 +31,7 @@ fn empresa_visible(e: &erp_core::empresa::Empresa) -> serde_json::Value {
     get,
     path = "/empresa/",
     tag = "empresa",
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = []))
 )]
 pub async fn empresa(State(e): E, a: Acceso) -> Resultado {
@@ -43,7 +45,7 @@ pub async fn empresa(State(e): E, a: Acceso) -> Resultado {
     path = "/empresa/",
     tag = "empresa",
     request_body = CambiosEmpresa,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["empresa.configurar"]))
 )]
 pub async fn actualizar_empresa(
@@ -77,7 +79,7 @@ pub struct DocumentoAValidar {
     path = "/validar-documento/",
     tag = "empresa",
     request_body = DocumentoAValidar,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = []))
 )]
 pub async fn validar_documento(
@@ -104,7 +106,7 @@ pub async fn validar_documento(
     path = "/usuarios/",
     tag = "usuarios",
     params(FiltroTexto, Paginacion),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["usuarios.ver"]))
 )]
 pub async fn usuarios(
@@ -139,7 +141,7 @@ pub struct UsuarioNuevo {
     path = "/usuarios/",
     tag = "usuarios",
     request_body = UsuarioNuevo,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["usuarios.crear"]))
 )]
 pub async fn crear_usuario(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<UsuarioNuevo>) -> Resultado {
@@ -170,7 +172,7 @@ pub async fn crear_usuario(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<UsuarioNuev
     path = "/usuarios/{id}/",
     tag = "usuarios",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["usuarios.ver"]))
 )]
 pub async fn usuario(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -199,7 +201,7 @@ pub struct UsuarioCambios {
     tag = "usuarios",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = UsuarioCambios,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["usuarios.editar"]))
 )]
 pub async fn actualizar_usuario(
@@ -242,7 +244,7 @@ pub async fn actualizar_usuario(
     path = "/usuarios/{id}/",
     tag = "usuarios",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["usuarios.eliminar"]))
 )]
 pub async fn eliminar_usuario(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -263,7 +265,7 @@ pub async fn eliminar_usuario(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     get,
     path = "/usuarios/permisos/",
     tag = "usuarios",
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["roles.ver"]))
 )]
 pub async fn permisos(a: Acceso) -> Resultado {
@@ -282,7 +284,7 @@ pub async fn permisos(a: Acceso) -> Resultado {
     get,
     path = "/roles/",
     tag = "usuarios",
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["roles.ver"]))
 )]
 pub async fn roles(State(e): E, a: Acceso) -> Resultado {
@@ -295,7 +297,7 @@ pub async fn roles(State(e): E, a: Acceso) -> Resultado {
     path = "/roles/",
     tag = "usuarios",
     request_body = NuevoRol,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["roles.gestionar"]))
 )]
 pub async fn crear_rol(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoRol>) -> Resultado {
@@ -312,7 +314,7 @@ pub async fn crear_rol(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoRol>) -> R
     path = "/roles/{id}/permisos/",
     tag = "usuarios",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["roles.ver"]))
 )]
 pub async fn permisos_de_rol(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -335,7 +337,7 @@ pub struct FiltroLog {
     path = "/usuarios/audit-logs/",
     tag = "usuarios",
     params(FiltroLog, Paginacion),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["auditoria.ver"]))
 )]
 pub async fn auditoria(
@@ -375,7 +377,7 @@ pub struct PermisosDeRol {
     tag = "usuarios",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = PermisosDeRol,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["roles.gestionar"]))
 )]
 pub async fn asignar_permisos(
@@ -403,7 +405,7 @@ pub async fn asignar_permisos(
     tag = "usuarios",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = PermisosDeRol,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["roles.gestionar"]))
 )]
 pub async fn reemplazar_permisos(

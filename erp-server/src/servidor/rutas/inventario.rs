@@ -19,7 +19,9 @@ use uuid::Uuid;
 
 use super::{Consulta, E, Id, a_la_vista, registro_inexistente};
 use crate::servidor::auth::Acceso;
-use crate::servidor::respuesta::{Cuerpo, Exito, Paginacion, Resultado, Sobre, pagina};
+use crate::servidor::respuesta::{
+    Cuerpo, Exito, Paginacion, Respuestas, RespuestasDeCreacion, Resultado, pagina,
+};
 
 // --- Inventory ----------------------------------------------------------------------------
 
@@ -41,7 +43,7 @@ pub struct FiltroProducto {
     path = "/inventario/productos/",
     tag = "inventario",
     params(FiltroProducto, Paginacion),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.ver"]))
 )]
 pub async fn productos(
@@ -85,7 +87,7 @@ pub struct Busqueda {
     path = "/inventario/productos/buscar/",
     tag = "inventario",
     params(Busqueda),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.ver", "ventas.pos"]))
 )]
 pub async fn buscar_productos(
@@ -116,7 +118,7 @@ pub async fn buscar_productos(
     path = "/inventario/productos/",
     tag = "inventario",
     request_body = NuevoProducto,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["inventario.productos_crear"]))
 )]
 pub async fn crear_producto(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoProducto>) -> Resultado {
@@ -136,7 +138,7 @@ pub async fn crear_producto(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoProdu
     path = "/inventario/productos/{id}/",
     tag = "inventario",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.ver"]))
 )]
 pub async fn producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -151,7 +153,7 @@ pub async fn producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     tag = "inventario",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = CambiosProducto,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.productos_editar", "inventario.ver_costos"]))
 )]
 pub async fn actualizar_producto(
@@ -184,7 +186,7 @@ pub async fn actualizar_producto(
     path = "/inventario/productos/{id}/",
     tag = "inventario",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.productos_editar"]))
 )]
 pub async fn eliminar_producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -205,7 +207,7 @@ pub async fn eliminar_producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado 
     path = "/inventario/productos/{id}/stock/",
     tag = "inventario",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.consultar_stock"]))
 )]
 pub async fn stock_de_producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -219,7 +221,7 @@ pub async fn stock_de_producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado 
     get,
     path = "/inventario/almacenes/",
     tag = "inventario",
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.consultar_stock"]))
 )]
 pub async fn almacenes(State(e): E, a: Acceso) -> Resultado {
@@ -232,7 +234,7 @@ pub async fn almacenes(State(e): E, a: Acceso) -> Resultado {
     path = "/inventario/almacenes/",
     tag = "inventario",
     request_body = NuevoAlmacen,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["inventario.productos_crear"]))
 )]
 pub async fn crear_almacen(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAlmacen>) -> Resultado {
@@ -246,7 +248,7 @@ pub async fn crear_almacen(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAlmace
     path = "/inventario/almacenes/{id}/",
     tag = "inventario",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.consultar_stock"]))
 )]
 pub async fn almacen(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -267,7 +269,7 @@ pub async fn almacen(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     tag = "inventario",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = CambiosAlmacen,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.productos_crear"]))
 )]
 pub async fn actualizar_almacen(
@@ -287,7 +289,7 @@ pub async fn actualizar_almacen(
     path = "/inventario/almacenes/{id}/stock/",
     tag = "inventario",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.consultar_stock"]))
 )]
 pub async fn stock_de_almacen(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -309,7 +311,7 @@ pub async fn stock_de_almacen(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     get,
     path = "/inventario/categorias/",
     tag = "inventario",
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.ver"]))
 )]
 pub async fn categorias(State(e): E, a: Acceso) -> Resultado {
@@ -322,7 +324,7 @@ pub async fn categorias(State(e): E, a: Acceso) -> Resultado {
     path = "/inventario/categorias/",
     tag = "inventario",
     request_body = NuevaCategoria,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["inventario.productos_crear"]))
 )]
 pub async fn crear_categoria(
@@ -340,7 +342,7 @@ pub async fn crear_categoria(
     path = "/inventario/categorias/{id}/",
     tag = "inventario",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.ver"]))
 )]
 pub async fn categoria(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -361,7 +363,7 @@ pub async fn categoria(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     tag = "inventario",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = CambiosCategoria,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.productos_editar"]))
 )]
 pub async fn actualizar_categoria(
@@ -403,7 +405,7 @@ pub struct Entrada {
     path = "/inventario/entradas/",
     tag = "inventario",
     request_body = Entrada,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["inventario.stock_ajustar"]))
 )]
 pub async fn entrada(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<Entrada>) -> Resultado {
@@ -431,7 +433,7 @@ pub async fn entrada(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<Entrada>) -> Resu
     path = "/inventario/movimientos/ajuste/",
     tag = "inventario",
     request_body = NuevoAjuste,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["inventario.stock_ajustar"]))
 )]
 pub async fn ajuste(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAjuste>) -> Resultado {
@@ -448,7 +450,7 @@ pub async fn ajuste(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAjuste>) -> R
     path = "/inventario/movimientos/transferencia/",
     tag = "inventario",
     request_body = NuevaTransferencia,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["inventario.transferir"]))
 )]
 pub async fn transferencia(
@@ -468,7 +470,7 @@ pub async fn transferencia(
     get,
     path = "/inventario/alertas-stock/",
     tag = "inventario",
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.consultar_stock"]))
 )]
 pub async fn alertas_stock(State(e): E, a: Acceso) -> Resultado {
@@ -496,7 +498,7 @@ pub struct FiltroMovimiento {
     path = "/inventario/movimientos/",
     tag = "inventario",
     params(FiltroMovimiento),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["inventario.ver"]))
 )]
 pub async fn movimientos(

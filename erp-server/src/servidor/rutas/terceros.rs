@@ -5,7 +5,9 @@ use erp_core::terceros::{CambiosCliente, CambiosProveedor, NuevoCliente, NuevoPr
 
 use super::{Consulta, E, FiltroTexto, Id};
 use crate::servidor::auth::Acceso;
-use crate::servidor::respuesta::{Cuerpo, Exito, Paginacion, Resultado, Sobre, pagina};
+use crate::servidor::respuesta::{
+    Cuerpo, Exito, Paginacion, Respuestas, RespuestasDeCreacion, Resultado, pagina,
+};
 
 // --- Customers ----------------------------------------------------------------------------
 
@@ -14,7 +16,7 @@ use crate::servidor::respuesta::{Cuerpo, Exito, Paginacion, Resultado, Sobre, pa
     path = "/clientes/",
     tag = "clientes",
     params(FiltroTexto, Paginacion),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["clientes.ver"]))
 )]
 pub async fn clientes(
@@ -37,7 +39,7 @@ pub async fn clientes(
     path = "/clientes/",
     tag = "clientes",
     request_body = NuevoCliente,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["clientes.crear"]))
 )]
 pub async fn crear_cliente(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoCliente>) -> Resultado {
@@ -51,7 +53,7 @@ pub async fn crear_cliente(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoClient
     path = "/clientes/{id}/",
     tag = "clientes",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["clientes.ver"]))
 )]
 pub async fn cliente(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -65,7 +67,7 @@ pub async fn cliente(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     tag = "clientes",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = CambiosCliente,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["clientes.editar"]))
 )]
 pub async fn actualizar_cliente(
@@ -99,7 +101,7 @@ pub struct BusquedaCliente {
     path = "/clientes/buscar/",
     tag = "clientes",
     params(BusquedaCliente),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["clientes.ver", "ventas.pos"]))
 )]
 pub async fn buscar_clientes(
@@ -123,7 +125,7 @@ pub async fn buscar_clientes(
     path = "/clientes/{id}/historial/",
     tag = "clientes",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token"), Paginacion),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["clientes.ver", "ventas.ver"]))
 )]
 pub async fn historial_cliente(
@@ -149,7 +151,7 @@ pub async fn historial_cliente(
     path = "/proveedores/",
     tag = "proveedores",
     params(FiltroTexto, Paginacion),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["proveedores.ver"]))
 )]
 pub async fn proveedores(
@@ -172,7 +174,7 @@ pub async fn proveedores(
     path = "/proveedores/",
     tag = "proveedores",
     request_body = NuevoProveedor,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["proveedores.crear"]))
 )]
 pub async fn crear_proveedor(
@@ -190,7 +192,7 @@ pub async fn crear_proveedor(
     path = "/proveedores/{id}/",
     tag = "proveedores",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["proveedores.ver"]))
 )]
 pub async fn proveedor(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -204,7 +206,7 @@ pub async fn proveedor(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     tag = "proveedores",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = CambiosProveedor,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["proveedores.editar"]))
 )]
 pub async fn actualizar_proveedor(

@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use super::{Consulta, E, Id, venta_a_la_vista};
 use crate::servidor::auth::Acceso;
-use crate::servidor::respuesta::{Cuerpo, ErrorApi, Exito, Paginacion, Resultado, Sobre, pagina};
+use crate::servidor::respuesta::{
+    Cuerpo, ErrorApi, Exito, Paginacion, Respuestas, RespuestasDeCreacion, Resultado, pagina,
+};
 
 // --- Sales --------------------------------------------------------------------------------
 
@@ -32,7 +34,7 @@ pub struct FiltroVenta {
     path = "/ventas/",
     tag = "ventas",
     params(FiltroVenta, Paginacion),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["ventas.ver"]))
 )]
 pub async fn ventas(
@@ -78,7 +80,7 @@ fn aprobaciones(a: &Acceso, n: &mut NuevaVenta) -> Result<(), ErrorApi> {
     path = "/ventas/",
     tag = "ventas",
     request_body = NuevaVenta,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.crear"]))
 )]
 pub async fn vender(State(e): E, a: Acceso, Cuerpo(mut n): Cuerpo<NuevaVenta>) -> Resultado {
@@ -96,7 +98,7 @@ pub async fn vender(State(e): E, a: Acceso, Cuerpo(mut n): Cuerpo<NuevaVenta>) -
     path = "/ventas/pos/",
     tag = "ventas",
     request_body = VentaPos,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.pos"]))
 )]
 pub async fn venta_pos(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<VentaPos>) -> Resultado {
@@ -113,7 +115,7 @@ pub async fn venta_pos(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<VentaPos>) -> R
     path = "/ventas/{id}/",
     tag = "ventas",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["ventas.ver"]))
 )]
 pub async fn venta(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -132,7 +134,7 @@ pub async fn venta(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     tag = "ventas",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = Anulacion,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.anular"]))
 )]
 pub async fn anular(State(e): E, a: Acceso, Id(id): Id, Cuerpo(n): Cuerpo<Anulacion>) -> Resultado {
@@ -175,7 +177,7 @@ async fn auditar_nota(
     tag = "ventas",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = Devolucion,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.anular"]))
 )]
 pub async fn devolucion(
@@ -200,7 +202,7 @@ pub async fn devolucion(
     tag = "ventas",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = NotaCreditoValor,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.anular"]))
 )]
 pub async fn nota_credito(
@@ -222,7 +224,7 @@ pub async fn nota_credito(
     tag = "ventas",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = NotaDebitoNueva,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.anular"]))
 )]
 pub async fn nota_debito(
@@ -251,7 +253,7 @@ pub struct FiltroCliente {
     path = "/ventas/cotizaciones/",
     tag = "ventas",
     params(FiltroCliente, Paginacion),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
 pub async fn cotizaciones(
@@ -274,7 +276,7 @@ pub async fn cotizaciones(
     path = "/ventas/cotizaciones/",
     tag = "ventas",
     request_body = NuevaCotizacion,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
 pub async fn crear_cotizacion(
@@ -292,7 +294,7 @@ pub async fn crear_cotizacion(
     path = "/ventas/cotizaciones/{id}/",
     tag = "ventas",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
 pub async fn cotizacion(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -306,7 +308,7 @@ pub async fn cotizacion(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     path = "/ventas/cotizaciones/{id}/duplicar/",
     tag = "ventas",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
 pub async fn duplicar_cotizacion(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -327,7 +329,7 @@ pub struct Motivo {
     tag = "ventas",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = Motivo,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
 pub async fn rechazar_cotizacion(
@@ -356,7 +358,7 @@ pub struct Conversion {
     tag = "ventas",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = Conversion,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
 pub async fn convertir_a_orden(
@@ -378,7 +380,7 @@ pub async fn convertir_a_orden(
     path = "/ventas/ordenes/",
     tag = "ventas",
     params(FiltroCliente, Paginacion),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
 pub async fn ordenes(
@@ -401,7 +403,7 @@ pub async fn ordenes(
     path = "/ventas/ordenes/",
     tag = "ventas",
     request_body = NuevaOrden,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
 pub async fn crear_orden(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevaOrden>) -> Resultado {
@@ -415,7 +417,7 @@ pub async fn crear_orden(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevaOrden>) 
     path = "/ventas/ordenes/{id}/",
     tag = "ventas",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
 pub async fn orden(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -429,7 +431,7 @@ pub async fn orden(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     path = "/ventas/ordenes/{id}/confirmar/",
     tag = "ventas",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
 pub async fn confirmar_orden(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
@@ -444,7 +446,7 @@ pub async fn confirmar_orden(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     tag = "ventas",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = Motivo,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
 pub async fn cancelar_orden(
@@ -468,7 +470,7 @@ pub async fn cancelar_orden(
     tag = "ventas",
     params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
     request_body = GenerarVenta,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.cotizaciones", "ventas.crear"]))
 )]
 pub async fn generar_venta(
@@ -496,7 +498,7 @@ fn ve_costos(a: &Acceso) -> bool {
     path = "/calculo/documento/",
     tag = "ventas",
     request_body = erp_core::Documento,
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["ventas.crear", "ventas.pos"]))
 )]
 pub async fn calcular(a: Acceso, Cuerpo(d): Cuerpo<erp_core::Documento>) -> Resultado {
@@ -512,7 +514,7 @@ pub async fn calcular(a: Acceso, Cuerpo(d): Cuerpo<erp_core::Documento>) -> Resu
     get,
     path = "/facturacion/series/",
     tag = "facturacion",
-    responses((status = 200, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(Respuestas),
     security(("jwt" = ["facturacion.ver"]))
 )]
 pub async fn series(State(e): E, a: Acceso) -> Resultado {
@@ -527,7 +529,7 @@ pub async fn series(State(e): E, a: Acceso) -> Resultado {
     path = "/facturacion/series/",
     tag = "facturacion",
     request_body = NuevaSerie,
-    responses((status = 201, body = Sobre, description = "el sobre con `data`"), (status = "4XX", body = Sobre, description = "error en el sobre: `codigo`, `error`, `errores`")),
+    responses(RespuestasDeCreacion),
     security(("jwt" = ["facturacion.series"]))
 )]
 pub async fn crear_serie(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevaSerie>) -> Resultado {
