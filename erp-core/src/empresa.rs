@@ -182,13 +182,14 @@ impl CambiosEmpresa {
                 _ => serde_json::Map::new(),
             };
             actual.extend(cambios);
+            // The engine's reading of JSON: the setting named, the message in Spanish.
             e.ajustes =
-                serde_json::from_value(serde_json::Value::Object(actual)).map_err(|err| {
-                    Error::validacion(
-                        Codigo::ValorNoPermitido,
-                        "ajustes",
-                        format!("ajustes inválidos: {err}"),
-                    )
+                crate::entrada::desde_valor(serde_json::Value::Object(actual)).map_err(|err| {
+                    let campo = match err.campo() {
+                        Some(c) => format!("ajustes.{c}"),
+                        None => "ajustes".into(),
+                    };
+                    err.con_campo(&campo)
                 })?;
         }
         validar_ajustes(&e)?;

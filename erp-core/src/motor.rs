@@ -165,6 +165,11 @@ impl<S: Store> Motor<S> {
         })
     }
 
+    pub async fn categoria(&self, empresa: Uuid, id: Uuid) -> Result<Categoria> {
+        leer!(self, empresa, |uow| uow.categoria(id))?
+            .ok_or_else(|| Error::no_existe("categoría", id))
+    }
+
     pub async fn categorias(&self, empresa: Uuid) -> Result<Vec<Categoria>> {
         leer!(self, empresa, |uow| uow.listar_categorias())
     }
@@ -205,6 +210,10 @@ impl<S: Store> Motor<S> {
         en_uow!(self, empresa, usuario, |uow, _ctx| {
             servicio::actualizar_almacen(&mut uow, id, c)
         })
+    }
+
+    pub async fn almacen(&self, empresa: Uuid, id: Uuid) -> Result<Almacen> {
+        leer!(self, empresa, |uow| uow.almacen(id))?.ok_or_else(|| Error::no_existe("almacén", id))
     }
 
     pub async fn almacenes(&self, empresa: Uuid) -> Result<Vec<Almacen>> {
@@ -661,13 +670,18 @@ impl<S: Store> Motor<S> {
         )
     }
 
+    /// The company's date now, read in the unit of work.
+    async fn hoy<U: Uow>(&self, uow: &mut U) -> Result<time::Date> {
+        let zona = uow.empresa().await?.zona_horaria();
+        Ok(self.reloj.ahora().to_offset(zona).date())
+    }
+
     pub async fn cotizacion(&self, empresa: Uuid, id: Uuid) -> Result<Cotizacion> {
-        leer!(self, empresa, |uow| uow.cotizacion(id))?.ok_or_else(|| {
-            Error::no_encontrado(
-                "cotización",
-                format!("cotización {id} no existe en esta empresa"),
-            )
-        })
+        let mut uow = self.store.begin_lectura(empresa).await?;
+        let hoy = self.hoy(&mut uow).await?;
+        let c = uow.cotizacion(id).await?;
+        c.map(|c| c.al_dia(hoy))
+            .ok_or_else(|| Error::no_existe("cotización", id))
     }
 
     pub async fn cotizaciones(
@@ -677,8 +691,10 @@ impl<S: Store> Motor<S> {
         pagina: u32,
         tamanio: u32,
     ) -> Result<(Vec<Cotizacion>, u64)> {
-        leer!(self, empresa, |uow| uow
-            .listar_cotizaciones(cliente, pagina, tamanio))
+        let mut uow = self.store.begin_lectura(empresa).await?;
+        let hoy = self.hoy(&mut uow).await?;
+        let (filas, total) = uow.listar_cotizaciones(cliente, pagina, tamanio).await?;
+        Ok((filas.into_iter().map(|c| c.al_dia(hoy)).collect(), total))
     }
 
     pub async fn convertir_a_orden(

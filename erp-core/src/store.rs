@@ -13,7 +13,7 @@
 
 use std::future::Future;
 
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
@@ -30,11 +30,8 @@ use crate::ventas::{DeudaVenta, FiltroVentas, Venta};
 
 /// The time, handed to the engine so that every flow is deterministic under test.
 pub trait Reloj: Send + Sync {
+    /// The instant; the engine takes the date in the company's time zone (never the UTC date).
     fn ahora(&self) -> OffsetDateTime;
-
-    fn hoy(&self) -> Date {
-        self.ahora().date()
-    }
 }
 
 /// New ids, handed to the engine for the same reason.

@@ -158,8 +158,14 @@ async fn cotizacion_vencida_solo_se_duplica(store: AnyStore) {
         .crear_cotizacion(e, None, cotizar(c, p, "1"))
         .await
         .unwrap();
-    // Eleven days later both are past their validity.
+    // Eleven days later both are past their validity: read so before the nightly job runs.
     *r.0.lock().unwrap() += Duration::days(11);
+    assert_eq!(
+        m.cotizacion(e, cot.id).await.unwrap().estado,
+        EstadoCotizacion::Vencida
+    );
+    let (lista, _) = m.cotizaciones(e, None, 1, 10).await.unwrap();
+    assert!(lista.iter().all(|c| c.estado == EstadoCotizacion::Vencida));
     assert_eq!(m.vencer_cotizaciones(e).await.unwrap(), 2);
     assert_eq!(m.vencer_cotizaciones(e).await.unwrap(), 0);
     let err = m

@@ -922,16 +922,18 @@ async fn precio_de_lista_en_otra_base(store: AnyStore) {
 
 async fn venta_fallida_no_deja_rastro(store: AnyStore) {
     let t = tienda(store).await;
-    let mut n = nuevo_producto("Escaso", "5", "1");
-    n.precio_incluye_impuesto = true;
-    let escaso = t.m.crear_producto(t.e, None, n).await.unwrap();
-    t.m.registrar_movimiento(t.e, None, entrada(escaso.id, t.almacen, "1", "1"))
-        .await
-        .unwrap();
+    // Lines are written in the order of their products' ids (time-ordered): the two good ones
+    // are made first, so that their stock is written before the short one fails the sale.
     let mut n = nuevo_producto("Otro", "5", "1");
     n.precio_incluye_impuesto = true;
     let otro = t.m.crear_producto(t.e, None, n).await.unwrap();
     t.m.registrar_movimiento(t.e, None, entrada(otro.id, t.almacen, "5", "1"))
+        .await
+        .unwrap();
+    let mut n = nuevo_producto("Escaso", "5", "1");
+    n.precio_incluye_impuesto = true;
+    let escaso = t.m.crear_producto(t.e, None, n).await.unwrap();
+    t.m.registrar_movimiento(t.e, None, entrada(escaso.id, t.almacen, "1", "1"))
         .await
         .unwrap();
     let antes_chompa = stock(&t, t.chompa.id).await;

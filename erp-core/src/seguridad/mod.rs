@@ -293,6 +293,15 @@ impl Rol {
     pub fn permite(&self, permiso: &str) -> bool {
         self.activo && (self.codigo == "admin" || self.permisos.iter().any(|p| p == permiso))
     }
+
+    /// The catalogue's permissions this role allows, by the same rule as [`Rol::permite`].
+    pub fn permisos_efectivos(&self) -> Vec<&'static str> {
+        PERMISOS
+            .iter()
+            .map(|(c, _)| *c)
+            .filter(|c| self.permite(c))
+            .collect()
+    }
 }
 
 /// A user of a company. The email is the login; the password is kept only as its hash.

@@ -369,24 +369,29 @@ pub async fn crear_cotizacion<U: Uow>(
     Ok(c)
 }
 
-/// A quotation as it is today: one past its validity is `vencida` even before the nightly job
-/// has marked it.
+impl Cotizacion {
+    /// The quotation as it is on `hoy` (the company's date): one past its validity is `vencida`
+    /// even before the nightly job has marked it. Reads and flows both see it so.
+    pub fn al_dia(mut self, hoy: Date) -> Self {
+        if self.estado == EstadoCotizacion::Vigente && self.fecha_validez < hoy {
+            self.estado = EstadoCotizacion::Vencida;
+        }
+        self
+    }
+}
+
+/// The quotation locked for a change, as it is today.
 async fn cotizacion_al_dia<U: Uow>(
     uow: &mut U,
     ctx: &Contexto<'_>,
     id: Uuid,
 ) -> Result<Cotizacion> {
-    let mut c = uow
+    let c = uow
         .cotizacion_bloqueada(id)
         .await?
         .ok_or_else(|| Error::no_existe("cotización", id))?;
     let zona = uow.empresa().await?.zona_horaria();
-    let hoy = ctx.reloj.ahora().to_offset(zona).date();
-    if c.estado == EstadoCotizacion::Vigente && c.fecha_validez < hoy {
-        c.estado = EstadoCotizacion::Vencida;
-        uow.guardar_cotizacion(&c).await?;
-    }
-    Ok(c)
+    Ok(c.al_dia(ctx.reloj.ahora().to_offset(zona).date()))
 }
 
 /// Copies a quotation (any state) with new dates and current prices: the way out of an expired one.
@@ -594,15 +599,26 @@ pub async fn crear_orden<U: Uow>(
 async fn reservar<U: Uow>(uow: &mut U, o: &OrdenVenta, signo: Decimal) -> Result<()> {
     let mut lineas: Vec<&LineaPedido> = o.lineas.iter().filter(|l| !l.es_servicio).collect();
     lineas.sort_by_key(|l| l.producto_id);
+    // All the rows locked in one go (the store's batch lock), as a sale does.
+    let pares: Vec<(Uuid, Uuid)> = lineas
+        .iter()
+        .map(|l| (l.producto_id, o.almacen_id))
+        .collect();
+    uow.bloquear_stocks(&pares).await?;
     for l in lineas {
         let mut s = uow
             .stock_bloqueado(l.producto_id, o.almacen_id)
             .await?
             .unwrap_or_else(|| Stock::vacio(l.producto_id, o.almacen_id));
         if signo > Decimal::ZERO && s.disponible() < l.cantidad {
+            // The message names the warehouse as people know it, not by its id.
+            let almacen = uow
+                .almacen(o.almacen_id)
+                .await?
+                .map_or_else(|| o.almacen_id.to_string(), |a| a.nombre);
             return Err(Error::StockInsuficiente {
                 producto: l.codigo.clone(),
-                almacen: o.almacen_id.to_string(),
+                almacen,
                 disponible: s.disponible().max(Decimal::ZERO).normalize(),
                 solicitado: l.cantidad.normalize(),
             });

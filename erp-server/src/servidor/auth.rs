@@ -90,6 +90,12 @@ pub fn leer_token(claves: &Claves, token: &str, tipo: &str) -> Result<Reclamos, 
 }
 
 /// Hashes a password (argon2id, random salt), off the async threads.
+/// The hash of a password a person chose: checked against the password rules first.
+pub async fn hash_de_clave_nueva(clave: String) -> Result<String, ErrorApi> {
+    erp_core::seguridad::servicio::validar_clave(&clave)?;
+    hashear(clave).await
+}
+
 pub async fn hashear(clave: String) -> Result<String, ErrorApi> {
     tokio::task::spawn_blocking(move || {
         let sal = SaltString::generate(&mut OsRng);
@@ -138,6 +144,31 @@ impl Acceso {
                 self.rol.nombre
             ),
         )))
+    }
+
+    /// Refuses with 403 unless the role allows one of `permisos` (the message names them all).
+    pub fn exigir_alguno(&self, permisos: &[&str]) -> Result<(), ErrorApi> {
+        match permisos {
+            [uno] => self.exigir(uno),
+            _ if permisos.iter().any(|p| self.rol.permite(p)) => Ok(()),
+            _ => {
+                tracing::warn!(usuario = %self.usuario.id, ?permisos, "permiso denegado");
+                Err(ErrorApi::Motor(Error::conflicto(
+                    Codigo::PermisoInsuficiente,
+                    None,
+                    format!(
+                        "su rol ({}) no tiene ninguno de los permisos {}: pídalo a un administrador",
+                        self.rol.nombre,
+                        permisos.join(", ")
+                    ),
+                )))
+            }
+        }
+    }
+
+    /// Whether the caller sees the cost side of inventory (costs, valuation, margins).
+    pub fn ve_costos(&self) -> bool {
+        self.rol.permite("inventario.ver_costos")
     }
 
     pub fn id(&self) -> Option<Uuid> {
@@ -361,14 +392,7 @@ async fn perfil(
     rol: &Rol,
 ) -> Result<serde_json::Value, ErrorApi> {
     let emp = e.motor.empresa(empresa).await?;
-    let permisos: Vec<&str> = if rol.codigo == "admin" {
-        erp_core::seguridad::PERMISOS
-            .iter()
-            .map(|(c, _)| *c)
-            .collect()
-    } else {
-        rol.permisos.iter().map(String::as_str).collect()
-    };
+    let permisos = rol.permisos_efectivos();
     Ok(json!({
         "id": u.id,
         "email": u.email,

@@ -58,7 +58,9 @@ impl Modify for Seguridad {
                     .bearer_format("JWT")
                     .description(Some(
                         "El token `access` del login. Los «scopes» de cada operación son los \
-                         permisos que exige (basta uno de ellos cuando hay varios).",
+                         permisos que exige; cuando lista varios, los exige todos, salvo las \
+                         búsquedas rápidas de productos y clientes y el cálculo de documentos, \
+                         que admiten cualquiera de ellos.",
                     ))
                     .build(),
             ),
@@ -85,19 +87,9 @@ const REDOC_HTML: &str = r#"<!DOCTYPE html>
 
 /// The routes of the documentation pages.
 pub fn paginas(doc: utoipa::openapi::OpenApi) -> Router<Arc<Estado>> {
-    let json = Arc::new(doc.to_json().unwrap_or_else(|_| "{}".into()));
-    let esquema = move || {
-        let json = json.clone();
-        async move {
-            (
-                [(header::CONTENT_TYPE, "application/json")],
-                json.to_string(),
-            )
-        }
-    };
     Router::new()
-        .route("/api/schema/", get(esquema))
-        .merge(SwaggerUi::new("/api/docs").url("/api/docs/openapi.json", doc))
+        // Swagger UI serves the document itself, at the contract's path.
+        .merge(SwaggerUi::new("/api/docs").url("/api/schema/", doc))
         .route("/api/redoc/", get(|| async { Html(REDOC_HTML) }))
         .route(
             "/api/redoc",

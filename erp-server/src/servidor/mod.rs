@@ -228,7 +228,8 @@ pub async fn demo(e: &Estado) -> Result<(Uuid, String, Option<String>), ErrorApi
         },
     )
     .await?;
-    if creada {
+    // Also when an earlier start stopped between the company and its warehouse.
+    if creada || e.motor.almacenes(empresa.id).await?.is_empty() {
         e.motor
             .crear_almacen(
                 empresa.id,
@@ -248,13 +249,20 @@ pub async fn demo(e: &Estado) -> Result<(Uuid, String, Option<String>), ErrorApi
 /// The company with this identification, created when missing (`setup-empresa` runs again
 /// without harm), with its roles seeded.
 pub async fn asegurar_empresa(e: &Estado, n: NuevaEmpresa) -> Result<(Empresa, bool), ErrorApi> {
+    // Compared as stored: `20-601030013` and `20601030013` are one RUC.
+    let tipo = n
+        .tipo_identificacion
+        .unwrap_or(erp_core::identidad::TipoDocumentoIdentidad::Ruc);
+    let numero = erp_core::validar_identidad(n.pais, tipo, &n.identificacion)
+        .map_err(|err| err.con_campo("identificacion"))?
+        .numero;
     let existente = e
         .motor
         .store()
         .listar_empresas()
         .await?
         .into_iter()
-        .find(|x| x.pais == n.pais && x.identificacion == n.identificacion.trim());
+        .find(|x| x.pais == n.pais && x.identificacion == numero);
     let (empresa, creada) = match existente {
         Some(x) => (x, false),
         None => (e.motor.crear_empresa(n).await?, true),
@@ -276,13 +284,7 @@ pub async fn asegurar_admin(
     if e.motor.usuario_por_email(empresa, &email).await?.is_some() {
         return Ok(None);
     }
-    let clave = match clave {
-        Some(c) => {
-            erp_core::seguridad::servicio::validar_clave(&c)?;
-            c
-        }
-        None => clave_aleatoria(),
-    };
+    let clave = clave.unwrap_or_else(clave_aleatoria);
     e.motor
         .crear_usuario(
             empresa,
@@ -292,20 +294,30 @@ pub async fn asegurar_admin(
                 nombre: nombre.into(),
                 apellido: String::new(),
                 rol: "admin".into(),
-                clave_hash: auth::hashear(clave.clone()).await?,
+                clave_hash: auth::hash_de_clave_nueva(clave.clone()).await?,
             },
         )
         .await?;
     Ok(Some(clave))
 }
 
-/// 16 characters from an alphabet without look-alikes.
+/// 16 characters from an alphabet without look-alikes, each equally likely (bytes past the
+/// largest multiple of the alphabet's size are drawn again, so no character is favoured).
 fn clave_aleatoria() -> String {
     use argon2::password_hash::rand_core::{OsRng, RngCore};
     const ALFABETO: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut b = [0u8; 16];
-    OsRng.fill_bytes(&mut b);
-    b.iter()
-        .map(|x| ALFABETO[usize::from(*x) % ALFABETO.len()] as char)
-        .collect()
+    let tope = 256 - 256 % ALFABETO.len();
+    let mut clave = String::with_capacity(16);
+    while clave.len() < 16 {
+        let mut b = [0u8; 32];
+        OsRng.fill_bytes(&mut b);
+        clave.extend(
+            b.iter()
+                .map(|x| usize::from(*x))
+                .filter(|x| *x < tope)
+                .map(|x| char::from(ALFABETO[x % ALFABETO.len()]))
+                .take(16 - clave.len()),
+        );
+    }
+    clave
 }

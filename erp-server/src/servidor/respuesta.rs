@@ -263,7 +263,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Cuerpo<T> {
                 ErrorApi::http(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "cuerpo_demasiado_grande",
-                    "el cuerpo de la solicitud es demasiado grande",
+                    format!(
+                        "el cuerpo de la solicitud supera el máximo de {} MiB",
+                        super::MAX_CUERPO / (1024 * 1024)
+                    ),
                 )
             } else {
                 ErrorApi::http(

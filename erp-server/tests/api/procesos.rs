@@ -79,6 +79,8 @@ async fn configuracion_y_roles(api: Api) {
         .patch("/empresa/", &admin, json!({"ajustes": {"iva": 15}}))
         .await;
     assert_eq!(st, 422, "{v}");
+    assert_eq!(v["codigo"], "campo_desconocido", "{v}");
+    assert!(v["errores"]["ajustes.iva"].is_array(), "{v}");
     assert_eq!(
         api.estado.motor.empresa(e).await.unwrap().direccion,
         "Jr. Lampa 555, Lima"
@@ -607,6 +609,17 @@ async fn clientes_y_proveedores(api: Api) {
         .await;
     assert_eq!(h["count"], 1);
     assert_eq!(h["results"][0]["total"], "70.00");
+    assert_eq!(h["results"][0]["costo_total"], "40.00");
+    // A cashier reads the history without the sale's cost.
+    let h = api
+        .leido(&format!("/clientes/{cliente}/historial/"), &cajero)
+        .await;
+    assert_eq!(h["results"][0]["total"], "70.00");
+    assert!(h["results"][0].get("costo_total").is_none(), "{h}");
+    assert!(
+        h["results"][0]["lineas"][0].get("costo_total").is_none(),
+        "{h}"
+    );
 
     let p = api
         .creado(

@@ -372,7 +372,6 @@ async fn cada_ruta(api: Api) {
         "rutas de la tabla que el documento no tiene"
     );
     let mut por_ruta: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    let mut revisadas = 0;
     for ruta in &tabla {
         por_ruta.entry(ruta.ruta).or_default().insert(ruta.metodo);
         let camino = llenar(ruta.ruta, &ids);
@@ -486,7 +485,6 @@ async fn cada_ruta(api: Api) {
                 "{nombre}: {v}"
             );
         }
-        revisadas += 1;
     }
     // Methods a path does not have.
     for (ruta, metodos) in &por_ruta {
@@ -502,7 +500,6 @@ async fn cada_ruta(api: Api) {
             }
         }
     }
-    assert_eq!(revisadas, tabla.len());
     assert_eq!(
         estado_de_b(&api, b, &ids).await,
         antes,

@@ -2,14 +2,14 @@
 
 use erp_core::empresa::CambiosEmpresa;
 use erp_core::identidad::TipoDocumentoIdentidad;
-use erp_core::seguridad::servicio::{CambiosUsuario, NuevoRol, NuevoUsuario, validar_clave};
+use erp_core::seguridad::servicio::{CambiosUsuario, NuevoRol, NuevoUsuario};
 use erp_core::seguridad::{FiltroAuditoria, PERMISOS};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{Consulta, E, FiltroTexto, Id};
-use crate::servidor::auth::{Acceso, hashear};
+use crate::servidor::auth::{Acceso, hash_de_clave_nueva};
 use crate::servidor::respuesta::{
     Cuerpo, Exito, Paginacion, Respuestas, RespuestasDeCreacion, Resultado, pagina,
 };
@@ -146,7 +146,6 @@ pub struct UsuarioNuevo {
 )]
 pub async fn crear_usuario(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<UsuarioNuevo>) -> Resultado {
     a.exigir("usuarios.crear")?;
-    validar_clave(&n.password)?;
     let u = e
         .motor
         .crear_usuario(
@@ -157,7 +156,7 @@ pub async fn crear_usuario(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<UsuarioNuev
                 nombre: n.nombre,
                 apellido: n.apellido,
                 rol: n.rol,
-                clave_hash: hashear(n.password).await?,
+                clave_hash: hash_de_clave_nueva(n.password).await?,
             },
         )
         .await?;
@@ -212,10 +211,7 @@ pub async fn actualizar_usuario(
 ) -> Resultado {
     a.exigir("usuarios.editar")?;
     let clave_hash = match c.password {
-        Some(p) => {
-            validar_clave(&p)?;
-            Some(hashear(p).await?)
-        }
+        Some(p) => Some(hash_de_clave_nueva(p).await?),
         None => None,
     };
     let u = e

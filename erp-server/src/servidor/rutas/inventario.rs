@@ -17,7 +17,7 @@ use serde_json::json;
 use time::{Date, Time};
 use uuid::Uuid;
 
-use super::{Consulta, E, Id, a_la_vista, registro_inexistente};
+use super::{Consulta, E, Id, inventario_visible};
 use crate::servidor::auth::Acceso;
 use crate::servidor::respuesta::{
     Cuerpo, Exito, Paginacion, Respuestas, RespuestasDeCreacion, Resultado, pagina,
@@ -71,7 +71,7 @@ pub async fn productos(
             },
         )
         .await?;
-    Ok(pagina(a_la_vista(&filas, ve_costos(&a)), total, &p))
+    Ok(pagina(inventario_visible(&a, &filas), total, &p))
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -95,9 +95,7 @@ pub async fn buscar_productos(
     a: Acceso,
     Consulta(b): Consulta<Busqueda>,
 ) -> Resultado {
-    if !a.rol.permite("ventas.pos") {
-        a.exigir("inventario.ver")?;
-    }
+    a.exigir_alguno(&["ventas.pos", "inventario.ver"])?;
     let (filas, _) = e
         .motor
         .buscar_productos(
@@ -110,7 +108,7 @@ pub async fn buscar_productos(
             },
         )
         .await?;
-    Ok(Exito::ok(a_la_vista(&filas, ve_costos(&a))))
+    Ok(Exito::ok(inventario_visible(&a, &filas)))
 }
 
 #[utoipa::path(
@@ -127,10 +125,7 @@ pub async fn crear_producto(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoProdu
     e.motor
         .auditar(a.empresa, a.id(), ("crear", "inventario", &p.codigo, &a.ip))
         .await?;
-    Ok(Exito::creado(
-        a_la_vista(&p, ve_costos(&a)),
-        "producto creado",
-    ))
+    Ok(Exito::creado(inventario_visible(&a, &p), "producto creado"))
 }
 
 #[utoipa::path(
@@ -144,7 +139,7 @@ pub async fn crear_producto(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoProdu
 pub async fn producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("inventario.ver")?;
     let p = e.motor.producto(a.empresa, id).await?;
-    Ok(Exito::ok(a_la_vista(&p, ve_costos(&a))))
+    Ok(Exito::ok(inventario_visible(&a, &p)))
 }
 
 #[utoipa::path(
@@ -178,7 +173,7 @@ pub async fn actualizar_producto(
             ("editar", "inventario", &p.codigo, &a.ip),
         )
         .await?;
-    Ok(Exito::ok(a_la_vista(&p, ve_costos(&a))).con_mensaje("producto actualizado"))
+    Ok(Exito::ok(inventario_visible(&a, &p)).con_mensaje("producto actualizado"))
 }
 
 #[utoipa::path(
@@ -214,7 +209,7 @@ pub async fn stock_de_producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado 
     a.exigir("inventario.consultar_stock")?;
     e.motor.producto(a.empresa, id).await?;
     let filas = e.motor.stock(a.empresa, Some(id), None).await?;
-    Ok(Exito::ok(a_la_vista(&filas, ve_costos(&a))))
+    Ok(Exito::ok(inventario_visible(&a, &filas)))
 }
 
 #[utoipa::path(
@@ -253,14 +248,7 @@ pub async fn crear_almacen(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAlmace
 )]
 pub async fn almacen(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("inventario.consultar_stock")?;
-    let x = e
-        .motor
-        .almacenes(a.empresa)
-        .await?
-        .into_iter()
-        .find(|x| x.id == id)
-        .ok_or_else(registro_inexistente)?;
-    Ok(Exito::ok(x))
+    Ok(Exito::ok(e.motor.almacen(a.empresa, id).await?))
 }
 
 #[utoipa::path(
@@ -294,17 +282,9 @@ pub async fn actualizar_almacen(
 )]
 pub async fn stock_de_almacen(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("inventario.consultar_stock")?;
-    if !e
-        .motor
-        .almacenes(a.empresa)
-        .await?
-        .iter()
-        .any(|x| x.id == id)
-    {
-        return Err(registro_inexistente());
-    }
+    e.motor.almacen(a.empresa, id).await?;
     let filas = e.motor.stock(a.empresa, None, Some(id)).await?;
-    Ok(Exito::ok(a_la_vista(&filas, ve_costos(&a))))
+    Ok(Exito::ok(inventario_visible(&a, &filas)))
 }
 
 #[utoipa::path(
@@ -347,14 +327,7 @@ pub async fn crear_categoria(
 )]
 pub async fn categoria(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("inventario.ver")?;
-    let c = e
-        .motor
-        .categorias(a.empresa)
-        .await?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(registro_inexistente)?;
-    Ok(Exito::ok(c))
+    Ok(Exito::ok(e.motor.categoria(a.empresa, id).await?))
 }
 
 #[utoipa::path(
@@ -423,7 +396,7 @@ pub async fn entrada(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<Entrada>) -> Resu
     m.motivo = n.motivo;
     let filas = e.motor.registrar_movimiento(a.empresa, a.id(), m).await?;
     Ok(Exito::creado(
-        a_la_vista(&filas, ve_costos(&a)),
+        inventario_visible(&a, &filas),
         "entrada registrada",
     ))
 }
@@ -440,7 +413,7 @@ pub async fn ajuste(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAjuste>) -> R
     a.exigir("inventario.stock_ajustar")?;
     let filas = e.motor.ajustar(a.empresa, a.id(), n).await?;
     Ok(Exito::creado(
-        a_la_vista(&filas, ve_costos(&a)),
+        inventario_visible(&a, &filas),
         "ajuste registrado",
     ))
 }
@@ -461,7 +434,7 @@ pub async fn transferencia(
     a.exigir("inventario.transferir")?;
     let filas = e.motor.transferir(a.empresa, a.id(), n).await?;
     Ok(Exito::creado(
-        a_la_vista(&filas, ve_costos(&a)),
+        inventario_visible(&a, &filas),
         "transferencia registrada",
     ))
 }
@@ -550,7 +523,7 @@ pub async fn movimientos(
         None
     };
     Ok(Exito::ok(json!({
-        "results": a_la_vista(&filas, ve_costos(&a)),
+        "results": inventario_visible(&a, &filas),
         "next": siguiente,
         "page_size": tamanio,
     })))
@@ -572,8 +545,4 @@ fn leer_cursor(c: &str) -> Result<(i64, i64, Uuid), Error> {
             "cursor inválido: use el valor `next` de la página anterior",
         )
     })
-}
-
-fn ve_costos(a: &Acceso) -> bool {
-    a.rol.permite("inventario.ver_costos")
 }

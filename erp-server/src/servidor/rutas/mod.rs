@@ -11,6 +11,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::Estado;
+use super::auth::Acceso;
 use super::respuesta::ErrorApi;
 
 mod empresa;
@@ -82,8 +83,8 @@ pub struct FiltroTexto {
     search: Option<String>,
 }
 
-/// What a role without `inventario.ver_costos` does not see: the cost side of inventory (unit
-/// costs, valuation). Prices and the sale's own amounts stay.
+/// What a role without `inventario.ver_costos` does not see in inventory answers: unit costs and
+/// valuation. Prices stay.
 const CAMPOS_DE_COSTO: &[&str] = &[
     "costo",
     "costo_unitario",
@@ -91,18 +92,30 @@ const CAMPOS_DE_COSTO: &[&str] = &[
     "valor_saldo",
     "costo_promedio",
     "costo_promedio_saldo",
-    "costo_total",
 ];
+
+/// What it does not see in sales: their cost (the margin). Narrower than inventory's, since a
+/// sale's documents carry tax amounts named `valor` (Ecuador).
+const COSTO_DE_VENTA: &[&str] = &["costo_total"];
 
 /// Bookkeeping of the stock chain, never meant for a reader.
 const CAMPOS_INTERNOS: &[&str] = &["ultima_fecha_us", "ultima_secuencia"];
 
-/// The JSON of an inventory answer as the caller may see it.
-pub(crate) fn a_la_vista<T: serde::Serialize>(valor: &T, ve_costos: bool) -> Value {
+/// An inventory answer (products, stock, movements) as the caller may see it.
+pub(crate) fn inventario_visible<T: serde::Serialize>(a: &Acceso, valor: &T) -> Value {
     let mut v = serde_json::to_value(valor).unwrap_or(Value::Null);
     quitar(&mut v, CAMPOS_INTERNOS);
-    if !ve_costos {
+    if !a.ve_costos() {
         quitar(&mut v, CAMPOS_DE_COSTO);
+    }
+    v
+}
+
+/// A sale answer (sales, their lines) as the caller may see it.
+pub(crate) fn venta_visible<T: serde::Serialize>(a: &Acceso, valor: &T) -> Value {
+    let mut v = serde_json::to_value(valor).unwrap_or(Value::Null);
+    if !a.ve_costos() {
+        quitar(&mut v, COSTO_DE_VENTA);
     }
     v
 }
@@ -118,13 +131,4 @@ fn quitar(v: &mut Value, campos: &[&str]) {
         Value::Array(a) => a.iter_mut().for_each(|x| quitar(x, campos)),
         _ => {}
     }
-}
-
-/// A sale as the caller may see it: its cost (the margin) only with `inventario.ver_costos`.
-pub(crate) fn venta_a_la_vista<T: serde::Serialize>(valor: &T, ve_costos: bool) -> Value {
-    let mut v = serde_json::to_value(valor).unwrap_or(Value::Null);
-    if !ve_costos {
-        quitar(&mut v, &["costo_total"]);
-    }
-    v
 }

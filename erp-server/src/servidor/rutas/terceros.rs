@@ -3,7 +3,7 @@
 use axum::extract::State;
 use erp_core::terceros::{CambiosCliente, CambiosProveedor, NuevoCliente, NuevoProveedor};
 
-use super::{Consulta, E, FiltroTexto, Id};
+use super::{Consulta, E, FiltroTexto, Id, venta_visible};
 use crate::servidor::auth::Acceso;
 use crate::servidor::respuesta::{
     Cuerpo, Exito, Paginacion, Respuestas, RespuestasDeCreacion, Resultado, pagina,
@@ -109,9 +109,7 @@ pub async fn buscar_clientes(
     a: Acceso,
     Consulta(b): Consulta<BusquedaCliente>,
 ) -> Resultado {
-    if !a.rol.permite("ventas.pos") {
-        a.exigir("clientes.ver")?;
-    }
+    a.exigir_alguno(&["ventas.pos", "clientes.ver"])?;
     let (filas, _) = e
         .motor
         .buscar_clientes(a.empresa, Some(&b.q), 1, 10)
@@ -141,7 +139,7 @@ pub async fn historial_cliente(
         .motor
         .historial_cliente(a.empresa, id, p.page, p.page_size)
         .await?;
-    Ok(pagina(filas, total, &p))
+    Ok(pagina(venta_visible(&a, &filas), total, &p))
 }
 
 // --- Suppliers ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Consulta, E, Id, venta_a_la_vista};
+use super::{Consulta, E, Id, venta_visible};
 use crate::servidor::auth::Acceso;
 use crate::servidor::respuesta::{
     Cuerpo, ErrorApi, Exito, Paginacion, Respuestas, RespuestasDeCreacion, Resultado, pagina,
@@ -58,7 +58,7 @@ pub async fn ventas(
             },
         )
         .await?;
-    Ok(pagina(venta_a_la_vista(&filas, ve_costos(&a)), total, &p))
+    Ok(pagina(venta_visible(&a, &filas), total, &p))
 }
 
 /// Lines beyond the stock need the approval permission; the approval is the caller's own,
@@ -87,10 +87,7 @@ pub async fn vender(State(e): E, a: Acceso, Cuerpo(mut n): Cuerpo<NuevaVenta>) -
     a.exigir("ventas.crear")?;
     aprobaciones(&a, &mut n)?;
     let v = e.motor.vender(a.empresa, a.id(), n).await?;
-    Ok(Exito::creado(
-        venta_a_la_vista(&v, ve_costos(&a)),
-        "venta registrada",
-    ))
+    Ok(Exito::creado(venta_visible(&a, &v), "venta registrada"))
 }
 
 #[utoipa::path(
@@ -104,10 +101,7 @@ pub async fn vender(State(e): E, a: Acceso, Cuerpo(mut n): Cuerpo<NuevaVenta>) -
 pub async fn venta_pos(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<VentaPos>) -> Resultado {
     a.exigir("ventas.pos")?;
     let v = e.motor.venta_pos(a.empresa, a.id(), n).await?;
-    Ok(Exito::creado(
-        venta_a_la_vista(&v, ve_costos(&a)),
-        "venta registrada",
-    ))
+    Ok(Exito::creado(venta_visible(&a, &v), "venta registrada"))
 }
 
 #[utoipa::path(
@@ -123,7 +117,7 @@ pub async fn venta(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     let v = e.motor.venta(a.empresa, id).await?;
     let comprobantes = e.motor.comprobantes_de_venta(a.empresa, id).await?;
     Ok(Exito::ok(json!({
-        "venta": venta_a_la_vista(&v, ve_costos(&a)),
+        "venta": venta_visible(&a, &v),
         "comprobantes": comprobantes,
     })))
 }
@@ -482,14 +476,7 @@ pub async fn generar_venta(
     a.exigir("ventas.cotizaciones")?;
     a.exigir("ventas.crear")?;
     let v = e.motor.generar_venta(a.empresa, a.id(), id, g).await?;
-    Ok(Exito::creado(
-        venta_a_la_vista(&v, ve_costos(&a)),
-        "venta registrada",
-    ))
-}
-
-fn ve_costos(a: &Acceso) -> bool {
-    a.rol.permite("inventario.ver_costos")
+    Ok(Exito::creado(venta_visible(&a, &v), "venta registrada"))
 }
 
 /// The engine's totals for a draft (a POS screen, a quotation form): nothing is stored.
@@ -502,9 +489,7 @@ fn ve_costos(a: &Acceso) -> bool {
     security(("jwt" = ["ventas.crear", "ventas.pos"]))
 )]
 pub async fn calcular(a: Acceso, Cuerpo(d): Cuerpo<erp_core::Documento>) -> Resultado {
-    if !a.rol.permite("ventas.pos") {
-        a.exigir("ventas.crear")?;
-    }
+    a.exigir_alguno(&["ventas.pos", "ventas.crear"])?;
     Ok(Exito::ok(erp_core::calcular_documento(&d)?))
 }
 
