@@ -32,6 +32,8 @@ pub enum Error {
     Sqlite(rusqlite::Error),
     Decodificar(String),
     Columna(String),
+    /// The values bound do not match the statement's parameters (a bug of the query, not data).
+    Parametros(String),
 }
 
 impl fmt::Display for Error {
@@ -40,6 +42,7 @@ impl fmt::Display for Error {
             Self::Sqlite(e) => write!(f, "{e}"),
             Self::Decodificar(m) => write!(f, "valor ilegible: {m}"),
             Self::Columna(c) => write!(f, "no hay columna {c}"),
+            Self::Parametros(m) => write!(f, "parámetros mal enlazados: {m}"),
         }
     }
 }
@@ -475,6 +478,15 @@ fn enlazar(
     args: &[Valor],
     posicional: bool,
 ) -> Result<(), Error> {
+    // Every value has its place and every place its value, as PostgreSQL demands: a value bound
+    // to a slot that is not its own would store wrong data silently.
+    if args.len() != st.parameter_count() {
+        return Err(Error::Parametros(format!(
+            "{} valores para {} parámetros",
+            args.len(),
+            st.parameter_count()
+        )));
+    }
     for (i, v) in args.iter().enumerate() {
         let n = i + 1;
         // `$N` is a named parameter in SQLite (numbered by first use); `?N` (what the builder
@@ -482,14 +494,10 @@ fn enlazar(
         let pos = if posicional {
             n
         } else {
-            match st.parameter_index(&format!("${n}"))? {
-                Some(p) => p,
-                None => n,
-            }
+            st.parameter_index(&format!("${n}"))?
+                .ok_or_else(|| Error::Parametros(format!("la consulta no usa ${n}")))?
         };
-        if pos <= st.parameter_count() {
-            st.raw_bind_parameter(pos, v)?;
-        }
+        st.raw_bind_parameter(pos, v)?;
     }
     Ok(())
 }
