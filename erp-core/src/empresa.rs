@@ -11,6 +11,7 @@ use crate::dinero::Moneda;
 use crate::error::{Codigo, Error, Result};
 use crate::identidad::{TipoDocumentoIdentidad, validar_identidad};
 use crate::pais::Pais;
+use crate::seguridad::Plan;
 
 /// A company using the engine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +28,9 @@ pub struct Empresa {
     /// SaaS mode: the subdomain that selects the company at login.
     pub subdominio: Option<String>,
     pub ajustes: AjustesEmpresa,
+    /// SaaS mode: what the subscription allows. Set by the operator, never by the company.
+    #[serde(default)]
+    pub plan: Plan,
     pub activa: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub creado_en: OffsetDateTime,
@@ -93,6 +97,8 @@ pub struct NuevaEmpresa {
     pub subdominio: Option<String>,
     #[serde(default)]
     pub ajustes: AjustesEmpresa,
+    #[serde(default)]
+    pub plan: Plan,
 }
 
 impl NuevaEmpresa {
@@ -142,6 +148,7 @@ impl NuevaEmpresa {
             moneda,
             subdominio,
             ajustes: self.ajustes,
+            plan: self.plan,
             activa: true,
             creado_en: ahora,
         };
@@ -438,6 +445,7 @@ mod tests {
             moneda: None,
             subdominio: Some("Andina".into()),
             ajustes: AjustesEmpresa::default(),
+            plan: Default::default(),
         }
     }
 

@@ -75,6 +75,12 @@ pub enum Codigo {
     CuentaBloqueada,
     /// The user's role lacks the permission the operation needs.
     PermisoInsuficiente,
+    /// The company's plan does not include the module of the operation.
+    ModuloNoHabilitado,
+    /// The company's plan admits no more active users.
+    LimiteUsuarios,
+    /// The company's plan admits no more comprobantes this month.
+    LimiteTransacciones,
 }
 
 impl Codigo {
@@ -121,6 +127,9 @@ impl Codigo {
             Self::AuthFailed => "auth_failed",
             Self::CuentaBloqueada => "cuenta_bloqueada",
             Self::PermisoInsuficiente => "permiso_insuficiente",
+            Self::ModuloNoHabilitado => "modulo_no_habilitado",
+            Self::LimiteUsuarios => "limite_usuarios",
+            Self::LimiteTransacciones => "limite_transacciones",
         }
     }
 }

@@ -22,7 +22,7 @@ use crate::inventario::{
     Producto, SerieProducto, Stock,
 };
 use crate::seguridad::servicio::{self as seguridad, CambiosUsuario, NuevoRol, NuevoUsuario};
-use crate::seguridad::{EventoAuditoria, FiltroAuditoria, Rol, Sesion, Usuario};
+use crate::seguridad::{Credencial, EventoAuditoria, FiltroAuditoria, Plan, Rol, Sesion, Usuario};
 use crate::store::{GeneradorIds, Reloj, Store, Uow};
 use crate::terceros::{
     self, CambiosCliente, CambiosProveedor, Cliente, NuevoCliente, NuevoProveedor, Proveedor,
@@ -117,6 +117,19 @@ impl<S: Store> Motor<S> {
         en_uow!(self, empresa, None, |uow, _ctx| async {
             let e = c.aplicar(uow.empresa().await?)?;
             uow.actualizar_empresa(&e).await?;
+            Ok::<_, Error>(e)
+        })
+    }
+
+    /// Sets the company's SaaS plan (the operator's command, not an endpoint: a company does not
+    /// choose its own limits). Limits already exceeded stay as they are: they stop what comes next.
+    pub async fn asignar_plan(&self, empresa: Uuid, plan: Plan) -> Result<Empresa> {
+        en_uow!(self, empresa, None, |uow, ctx| async {
+            let mut e = uow.empresa().await?;
+            let detalle = serde_json::to_string(&plan).map_err(Error::almacenamiento)?;
+            e.plan = plan;
+            uow.actualizar_empresa(&e).await?;
+            seguridad::auditar(&mut uow, &ctx, "asignar_plan", "empresa", &detalle, "").await?;
             Ok::<_, Error>(e)
         })
     }
@@ -844,22 +857,25 @@ impl<S: Store> Motor<S> {
         leer!(self, empresa, |uow| uow.usuario_por_email(email))
     }
 
-    /// What a request's token stands for: the user (live and active) of an active company, the
-    /// role, and, when the token names one, a session still open (an access token dies with the
-    /// session it came from: logout, a replayed refresh token, a new password).
+    /// Who a request comes from: a live session of an active user of an active company, in one
+    /// read. Anything else is the same "credentials" refusal, whatever failed.
     pub async fn acceso(
         &self,
         empresa: Uuid,
         usuario: Uuid,
         sesion: Option<Uuid>,
-    ) -> Result<(Usuario, Rol)> {
+    ) -> Result<Credencial> {
         let mut uow = self.store.begin_lectura(empresa).await?;
-        if !uow.empresa().await?.activa {
+        let c = uow
+            .credencial(usuario, sesion)
+            .await?
+            .ok_or_else(seguridad::credenciales_invalidas)?;
+        if !c.empresa_activa || !c.usuario.activo || c.usuario.eliminado_en.is_some() {
             return Err(seguridad::credenciales_invalidas());
         }
-        if let Some(s) = sesion {
+        if sesion.is_some() {
             let ahora = self.reloj.ahora();
-            match uow.sesion(s).await? {
+            match &c.sesion {
                 Some(s)
                     if s.revocada_en.is_none()
                         && s.expira_en > ahora
@@ -867,15 +883,7 @@ impl<S: Store> Motor<S> {
                 _ => return Err(seguridad::sesion_invalida()),
             }
         }
-        let u = match uow.usuario(usuario).await? {
-            Some(u) if u.activo && u.eliminado_en.is_none() => u,
-            _ => return Err(seguridad::credenciales_invalidas()),
-        };
-        let rol = uow
-            .rol(u.rol_id)
-            .await?
-            .ok_or_else(seguridad::credenciales_invalidas)?;
-        Ok((u, rol))
+        Ok(c)
     }
 
     /// Records a login attempt whose password the caller checked (outside any transaction: a

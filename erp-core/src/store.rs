@@ -13,7 +13,7 @@
 
 use std::future::Future;
 
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
@@ -23,7 +23,7 @@ use crate::inventario::{
     Almacen, Categoria, FilaKardex, FiltroMovimientos, FiltroProductos, Lote, Marca,
     MovimientoStock, Producto, SaldoMovimiento, SerieProducto, Stock,
 };
-use crate::seguridad::{EventoAuditoria, FiltroAuditoria, Rol, Sesion, Usuario};
+use crate::seguridad::{Credencial, EventoAuditoria, FiltroAuditoria, Rol, Sesion, Usuario};
 use crate::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
 use crate::ventas::pedidos::{Cotizacion, OrdenVenta};
 use crate::ventas::{DeudaVenta, FiltroVentas, Venta};
@@ -56,6 +56,13 @@ pub trait Store: Send + Sync + 'static {
     /// The active companies where a live user has this email: login opens the one (or asks
     /// which, by subdomain).
     fn empresas_de_email(&self, email: &str) -> impl Future<Output = Result<Vec<Uuid>>> + Send;
+
+    /// The active company whose SaaS subdomain this is (seed 002 §2: it selects the company at
+    /// login).
+    fn empresa_por_subdominio(
+        &self,
+        subdominio: &str,
+    ) -> impl Future<Output = Result<Option<Uuid>>> + Send;
 
     /// Opens a read-only unit of work: it does not block writers.
     fn begin_lectura(&self, empresa_id: Uuid) -> impl Future<Output = Result<Self::Uow>> + Send;
@@ -371,6 +378,24 @@ pub trait Uow: Send {
         pagina: u32,
         tamanio: u32,
     ) -> impl Future<Output = Result<(Vec<Usuario>, u64)>> + Send;
+    /// Who a request comes from, in one read: the company's state and plan, the session (when
+    /// one is named), the user and the user's role. `None` when the user or the role is missing.
+    fn credencial(
+        &mut self,
+        usuario: Uuid,
+        sesion: Option<Uuid>,
+    ) -> impl Future<Output = Result<Option<Credencial>>> + Send;
+    /// Active, live users (what a plan's user limit counts).
+    fn contar_usuarios_activos(&mut self) -> impl Future<Output = Result<u64>> + Send;
+    /// Comprobantes issued on or after `desde` (what a plan's monthly limit counts).
+    fn contar_comprobantes_desde(
+        &mut self,
+        desde: Date,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// Locks the company's row until the unit of work ends, so that a check of a plan limit and
+    /// the insert it admits are not raced by another (PostgreSQL: `FOR NO KEY UPDATE`, which
+    /// foreign-key checks do not wait for; SQLite serializes writers anyway).
+    fn bloquear_empresa(&mut self) -> impl Future<Output = Result<()>> + Send;
     /// Inserts or updates a session.
     fn guardar_sesion(&mut self, s: &Sesion) -> impl Future<Output = Result<()>> + Send;
     fn sesion(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Sesion>>> + Send;

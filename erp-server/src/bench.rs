@@ -74,6 +74,7 @@ pub async fn ventas(o: Opciones) -> Result<serde_json::Value, String> {
             moneda: None,
             subdominio: None,
             ajustes: AjustesEmpresa::default(),
+            plan: Default::default(),
         })
         .await
         .map_err(|e| e.to_string())?

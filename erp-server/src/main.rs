@@ -65,6 +65,31 @@ enum Comando {
         #[arg(long, env = "ERP_ADMIN_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+    /// Asigna el plan SaaS de una empresa: usuarios activos, módulos y comprobantes por mes como
+    /// máximo. Cada ejecución reemplaza el plan entero: un límite que no se indica queda libre.
+    Plan {
+        #[arg(long, env = "ERP_DB", default_value = "sqlite://erp.db")]
+        db: String,
+        /// PE o EC.
+        #[arg(long)]
+        pais: String,
+        /// RUC de la empresa.
+        #[arg(long)]
+        ruc: String,
+        /// Nombre del plan (basico, pyme…), para los mensajes.
+        #[arg(long, default_value = "")]
+        nombre: String,
+        /// Usuarios activos como máximo.
+        #[arg(long)]
+        usuarios: Option<u32>,
+        /// Módulos habilitados, separados por comas (inventario, ventas, compras, finanzas,
+        /// rrhh, facturacion, distribucion, whatsapp, reportes); todos si falta.
+        #[arg(long, value_delimiter = ',')]
+        modulos: Option<Vec<String>>,
+        /// Comprobantes emitidos por mes como máximo.
+        #[arg(long)]
+        transacciones_mes: Option<u32>,
+    },
     /// Crea o actualiza los roles y permisos base de todas las empresas (idempotente).
     SeedPermisos {
         #[arg(long, env = "ERP_DB", default_value = "sqlite://erp.db")]
@@ -170,6 +195,7 @@ fn main() -> ExitCode {
                     moneda: None,
                     subdominio,
                     ajustes: Default::default(),
+                    plan: Default::default(),
                 },
             )
             .await
@@ -187,6 +213,63 @@ fn main() -> ExitCode {
                 Some(clave) => println!("administrador {email} creado; contraseña: {clave}"),
                 None => println!("administrador {email}: ya existía"),
             }
+            Ok(())
+        }),
+        Comando::Plan {
+            db,
+            pais,
+            ruc,
+            nombre,
+            usuarios,
+            modulos,
+            transacciones_mes,
+        } => en_runtime(async move {
+            let Some(pais) = Pais::desde_codigo(&pais) else {
+                return Err(format!("país '{pais}' desconocido; use PE o EC"));
+            };
+            let modulos = match modulos {
+                None => None,
+                Some(m) => Some(
+                    m.iter()
+                        .map(|c| {
+                            erp_core::seguridad::Modulo::desde_codigo(c.trim()).ok_or_else(|| {
+                                format!(
+                                    "módulo '{c}' desconocido; los módulos son: {}",
+                                    erp_core::seguridad::Modulo::TODOS
+                                        .map(|m| m.codigo())
+                                        .join(", ")
+                                )
+                            })
+                        })
+                        .collect::<Result<_, _>>()?,
+                ),
+            };
+            let estado = servidor::Estado::abrir(&db).await?;
+            let empresa =
+                servidor::empresa_identificada(&estado, pais, TipoDocumentoIdentidad::Ruc, &ruc)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| {
+                        format!(
+                            "no hay una empresa de {pais:?} con RUC {ruc}: créela con setup-empresa"
+                        )
+                    })?;
+            let plan = erp_core::seguridad::Plan {
+                nombre,
+                max_usuarios: usuarios,
+                modulos,
+                max_transacciones_mes: transacciones_mes,
+            };
+            let e = estado
+                .motor
+                .asignar_plan(empresa.id, plan)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}: plan {}",
+                e.razon_social,
+                serde_json::to_string(&e.plan).map_err(|e| e.to_string())?
+            );
             Ok(())
         }),
         Comando::SeedPermisos { db } => en_runtime(async move {

@@ -65,6 +65,7 @@ async fn base(store: AnyStore) -> Base {
             moneda: None,
             subdominio: None,
             ajustes: AjustesEmpresa::default(),
+            plan: Default::default(),
         })
         .await
         .unwrap()

@@ -213,7 +213,7 @@ macro_rules! impl_uow {
         }
         macro_rules! columnas_empresas {
             () => {
-                "id, pais, tipo_identificacion, identificacion, razon_social, nombre_comercial, direccion, moneda, subdominio, ajustes, activa, creado_en_us"
+                "id, pais, tipo_identificacion, identificacion, razon_social, nombre_comercial, direccion, moneda, subdominio, ajustes, plan, activa, creado_en_us"
             };
         }
         macro_rules! columnas_clientes {
@@ -313,6 +313,7 @@ macro_rules! impl_uow {
                 subdominio: r.try_get("subdominio").map_err(error_sql)?,
                 ajustes: serde_json::from_str(&ajustes)
                     .map_err(|_| comun::corrupto("ajustes", &ajustes))?,
+                plan: desde_json(r, "plan")?,
                 activa: r.try_get("activa").map_err(error_sql)?,
                 creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
             })
@@ -465,10 +466,11 @@ macro_rules! impl_uow {
             E: $drv::Executor<'e, Database = Db>,
         {
             let ajustes = serde_json::to_string(&e.ajustes).map_err(Error::almacenamiento)?;
+            let plan = serde_json::to_string(&e.plan).map_err(Error::almacenamiento)?;
             $drv::query(
                 "INSERT INTO empresas (id, pais, tipo_identificacion, identificacion, razon_social, \
-                 nombre_comercial, direccion, moneda, subdominio, ajustes, activa, creado_en_us) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                 nombre_comercial, direccion, moneda, subdominio, ajustes, activa, creado_en_us, plan) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(e.id)
             .bind(e.pais.codigo())
@@ -482,10 +484,24 @@ macro_rules! impl_uow {
             .bind(ajustes)
             .bind(e.activa)
             .bind(a_microsegundos(e.creado_en))
+            .bind(plan)
             .execute(ejecutor)
             .await
             .map_err(error_sql)?;
             Ok(())
+        }
+
+        pub(crate) async fn empresa_por_subdominio<'e, E>(ejecutor: E, subdominio: &str) -> Result<Option<Uuid>>
+        where
+            E: $drv::Executor<'e, Database = Db>,
+        {
+            $drv::query("SELECT id FROM empresas WHERE subdominio = $1 AND activa")
+                .bind(subdominio)
+                .fetch_optional(ejecutor)
+                .await
+                .map_err(error_sql)?
+                .map(|r| r.try_get::<Uuid, _>(0).map_err(error_sql))
+                .transpose()
         }
 
         pub(crate) async fn todas_las_empresas<'e, E>(ejecutor: E) -> Result<Vec<Empresa>>
@@ -1348,6 +1364,103 @@ macro_rules! impl_uow {
                 Ok(())
             }
 
+            async fn credencial(&mut self, usuario: Uuid, sesion: Option<Uuid>) -> Result<Option<erp_core::seguridad::Credencial>> {
+                // One statement for what every request checks: a request is one round trip
+                // to the database before its own work, not four.
+                let r = $drv::query(
+                    "SELECT e.activa AS e_activa, e.plan AS e_plan, \
+                     u.id, u.email, u.nombre, u.apellido, u.clave_hash, u.rol_id, u.activo, u.intentos_fallidos, \
+                     u.bloqueado_hasta_us, u.ultimo_acceso_us, u.eliminado_en_us, u.creado_en_us, \
+                     r.id AS r_id, r.codigo AS r_codigo, r.nombre AS r_nombre, r.descripcion AS r_descripcion, \
+                     r.permisos AS r_permisos, r.de_sistema AS r_de_sistema, r.activo AS r_activo, \
+                     s.id AS s_id, s.usuario_id AS s_usuario_id, s.ip AS s_ip, s.agente AS s_agente, \
+                     s.creada_en_us AS s_creada_en_us, s.expira_en_us AS s_expira_en_us, \
+                     s.revocada_en_us AS s_revocada_en_us, s.reemplazada_por AS s_reemplazada_por \
+                     FROM usuarios u \
+                     JOIN empresas e ON e.id = u.empresa_id \
+                     JOIN roles r ON r.empresa_id = u.empresa_id AND r.id = u.rol_id \
+                     LEFT JOIN sesiones s ON s.empresa_id = u.empresa_id AND s.id = $3 \
+                     WHERE u.empresa_id = $1 AND u.id = $2",
+                )
+                .bind(self.empresa)
+                .bind(usuario)
+                .bind(sesion)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                let Some(r) = r else { return Ok(None) };
+                let g = |e| error_sql(e);
+                let sesion = match r.try_get::<Option<Uuid>, _>("s_id").map_err(g)? {
+                    Some(id) => Some(erp_core::seguridad::Sesion {
+                        id,
+                        usuario_id: r.try_get("s_usuario_id").map_err(g)?,
+                        ip: r.try_get("s_ip").map_err(g)?,
+                        agente: r.try_get("s_agente").map_err(g)?,
+                        creada_en: desde_microsegundos(r.try_get("s_creada_en_us").map_err(g)?),
+                        expira_en: desde_microsegundos(r.try_get("s_expira_en_us").map_err(g)?),
+                        revocada_en: r.try_get::<Option<i64>, _>("s_revocada_en_us").map_err(g)?.map(desde_microsegundos),
+                        reemplazada_por: r.try_get("s_reemplazada_por").map_err(g)?,
+                    }),
+                    None => None,
+                };
+                Ok(Some(erp_core::seguridad::Credencial {
+                    empresa_activa: r.try_get("e_activa").map_err(g)?,
+                    plan: desde_json(&r, "e_plan")?,
+                    sesion,
+                    usuario: fila_usuario(&r)?,
+                    rol: erp_core::seguridad::Rol {
+                        id: r.try_get("r_id").map_err(g)?,
+                        codigo: r.try_get("r_codigo").map_err(g)?,
+                        nombre: r.try_get("r_nombre").map_err(g)?,
+                        descripcion: r.try_get("r_descripcion").map_err(g)?,
+                        permisos: desde_json(&r, "r_permisos")?,
+                        de_sistema: r.try_get("r_de_sistema").map_err(g)?,
+                        activo: r.try_get("r_activo").map_err(g)?,
+                    },
+                }))
+            }
+
+            async fn contar_usuarios_activos(&mut self) -> Result<u64> {
+                let n: i64 = $drv::query(
+                    "SELECT COUNT(*) FROM usuarios WHERE empresa_id = $1 AND activo AND eliminado_en_us IS NULL",
+                )
+                .bind(self.empresa)
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .try_get(0)
+                .map_err(error_sql)?;
+                Ok(n.max(0) as u64)
+            }
+
+            async fn contar_comprobantes_desde(&mut self, desde: time::Date) -> Result<u64> {
+                let n: i64 = $drv::query(
+                    "SELECT COUNT(*) FROM comprobantes WHERE empresa_id = $1 AND fecha_emision >= $2",
+                )
+                .bind(self.empresa)
+                .bind(desde)
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .try_get(0)
+                .map_err(error_sql)?;
+                Ok(n.max(0) as u64)
+            }
+
+            #[allow(clippy::const_is_empty)]
+            async fn bloquear_empresa(&mut self) -> Result<()> {
+                // SQLite's units of work that write already run one at a time (BEGIN IMMEDIATE).
+                if $fu.is_empty() {
+                    return Ok(());
+                }
+                $drv::query("SELECT 1 FROM empresas WHERE id = $1 FOR NO KEY UPDATE")
+                    .bind(self.empresa)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?;
+                Ok(())
+            }
+
             async fn sesion_bloqueada(&mut self, id: Uuid) -> Result<Option<erp_core::seguridad::Sesion>> {
                 self.por_id(concat!(
                     "SELECT id, usuario_id, ip, agente, creada_en_us, expira_en_us, revocada_en_us, reemplazada_por \
@@ -1434,9 +1547,10 @@ macro_rules! impl_uow {
             async fn actualizar_empresa(&mut self, e: &Empresa) -> Result<()> {
                 self.empresa_leida = None;
                 let ajustes = serde_json::to_string(&e.ajustes).map_err(Error::almacenamiento)?;
+                let plan = serde_json::to_string(&e.plan).map_err(Error::almacenamiento)?;
                 $drv::query(
                     "UPDATE empresas SET razon_social = $2, nombre_comercial = $3, direccion = $4, \
-                     subdominio = $5, ajustes = $6, activa = $7 WHERE id = $1",
+                     subdominio = $5, ajustes = $6, activa = $7, plan = $8 WHERE id = $1",
                 )
                 .bind(self.empresa)
                 .bind(&e.razon_social)
@@ -1445,6 +1559,7 @@ macro_rules! impl_uow {
                 .bind(&e.subdominio)
                 .bind(ajustes)
                 .bind(e.activa)
+                .bind(plan)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(error_sql)?;

@@ -104,6 +104,13 @@ impl Store for AnyStore {
         }
     }
 
+    async fn empresa_por_subdominio(&self, subdominio: &str) -> Result<Option<Uuid>> {
+        match self {
+            Self::Sqlite(s) => s.empresa_por_subdominio(subdominio).await,
+            Self::Postgres(s) => s.empresa_por_subdominio(subdominio).await,
+        }
+    }
+
     async fn begin(&self, empresa_id: Uuid) -> Result<AnyUow> {
         match self {
             Self::Sqlite(s) => s.begin(empresa_id).await.map(AnyUow::Sqlite),
@@ -494,6 +501,26 @@ impl Uow for AnyUow {
 
     async fn sesion(&mut self, id: Uuid) -> Result<Option<Sesion>> {
         delegar!(self, sesion(id))
+    }
+
+    async fn credencial(
+        &mut self,
+        usuario: Uuid,
+        sesion: Option<Uuid>,
+    ) -> Result<Option<erp_core::seguridad::Credencial>> {
+        delegar!(self, credencial(usuario, sesion))
+    }
+
+    async fn contar_usuarios_activos(&mut self) -> Result<u64> {
+        delegar!(self, contar_usuarios_activos())
+    }
+
+    async fn contar_comprobantes_desde(&mut self, desde: time::Date) -> Result<u64> {
+        delegar!(self, contar_comprobantes_desde(desde))
+    }
+
+    async fn bloquear_empresa(&mut self) -> Result<()> {
+        delegar!(self, bloquear_empresa())
     }
 
     async fn usuario_por_email(&mut self, email: &str) -> Result<Option<Usuario>> {

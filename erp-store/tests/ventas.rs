@@ -1324,6 +1324,7 @@ async fn empresa_ec(m: &M, ajustes: AjustesEmpresa) -> Uuid {
         moneda: None,
         subdominio: None,
         ajustes,
+        plan: Default::default(),
     })
     .await
     .unwrap()

@@ -5,7 +5,10 @@
 //! signs JWTs; the engine stores the hash and the sessions and applies the rules: who may log in,
 //! lockout after repeated failures, a deactivated user's sessions end, a role's permissions).
 
+pub mod plan;
 pub mod servicio;
+
+pub use plan::{Modulo, Plan};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -325,6 +328,16 @@ pub struct Usuario {
     pub eliminado_en: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     pub creado_en: OffsetDateTime,
+}
+
+/// Who a request comes from, as the store reads it in one go.
+#[derive(Debug, Clone)]
+pub struct Credencial {
+    pub empresa_activa: bool,
+    pub plan: Plan,
+    pub sesion: Option<Sesion>,
+    pub usuario: Usuario,
+    pub rol: Rol,
 }
 
 /// A login session: one refresh token, by its id (`jti`). Refreshing ends it and starts

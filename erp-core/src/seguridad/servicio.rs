@@ -187,6 +187,7 @@ pub async fn crear_usuario<U: Uow>(
             format!("ya existe un usuario con el correo {email}"),
         ));
     }
+    admitir_usuario(uow).await?;
     let u = Usuario {
         id: ctx.ids.nuevo(),
         email,
@@ -262,6 +263,9 @@ pub async fn actualizar_usuario<U: Uow>(
         uow.revocar_sesiones(u.id, ctx.reloj.ahora()).await?;
     }
     if let Some(a) = c.activo {
+        if a && !u.activo {
+            admitir_usuario(uow).await?;
+        }
         if !a && u.activo {
             uow.revocar_sesiones(u.id, ctx.reloj.ahora()).await?;
         }
@@ -273,6 +277,18 @@ pub async fn actualizar_usuario<U: Uow>(
     }
     uow.guardar_usuario(&u).await?;
     Ok(u)
+}
+
+/// Refuses one more active user beyond the company's plan. The company's row stays locked to
+/// the end of the unit of work, so two admins adding the last seat at once do not both get it.
+async fn admitir_usuario<U: Uow>(uow: &mut U) -> Result<()> {
+    let plan = uow.empresa().await?.plan;
+    if plan.max_usuarios.is_none() {
+        return Ok(());
+    }
+    uow.bloquear_empresa().await?;
+    let activos = uow.contar_usuarios_activos().await?;
+    plan.admitir_usuario(activos)
 }
 
 /// Soft delete: the user can no longer log in and every session ends.

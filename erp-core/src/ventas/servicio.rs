@@ -387,14 +387,14 @@ async fn tomar_numero<U: Uow>(
 ) -> Result<(String, i64)> {
     if let Some(p) = pedida {
         let s = comprobantes::validar_serie(empresa.pais, tipo, p, None)?;
-        match siguiente_numero(uow, empresa, tipo, &s).await {
+        match siguiente_numero(uow, ctx, empresa, tipo, &s).await {
             Ok(numero) => return Ok((s, numero)),
             Err(Error::NoEncontrado { .. }) => {}
             Err(e) => return Err(e),
         }
     }
     let serie = comprobantes::elegir_serie(uow, ctx, tipo, None, pedida).await?;
-    let numero = siguiente_numero(uow, empresa, tipo, &serie.serie).await?;
+    let numero = siguiente_numero(uow, ctx, empresa, tipo, &serie.serie).await?;
     Ok((serie.serie, numero))
 }
 
@@ -1437,7 +1437,7 @@ async fn emitir_nota<U: Uow>(
     calculado: &DocumentoCalculado,
 ) -> Result<Comprobante> {
     let serie = comprobantes::elegir_serie(uow, ctx, tipo, Some(original.tipo), None).await?;
-    let numero = siguiente_numero(uow, empresa, tipo, &serie.serie).await?;
+    let numero = siguiente_numero(uow, ctx, empresa, tipo, &serie.serie).await?;
     Ok(Comprobante {
         id,
         tipo,
@@ -1466,10 +1466,12 @@ async fn emitir_nota<U: Uow>(
 /// (8 digits in Peru, 9 in Ecuador): the unit of work drops, and the series stays as it was.
 async fn siguiente_numero<U: Uow>(
     uow: &mut U,
+    ctx: &Contexto<'_>,
     empresa: &Empresa,
     tipo: TipoComprobante,
     serie: &str,
 ) -> Result<i64> {
+    admitir_transaccion(uow, ctx, empresa).await?;
     let numero = uow.siguiente_numero(tipo, serie).await?;
     let maximo = comprobantes::numero_maximo(empresa.pais);
     if numero > maximo {
@@ -1483,6 +1485,24 @@ async fn siguiente_numero<U: Uow>(
         ));
     }
     Ok(numero)
+}
+
+/// Refuses a comprobante beyond the company's monthly plan. Every comprobante is numbered here,
+/// so this is the one place that counts them; the company's row stays locked to the end of the
+/// unit of work, so two tills cannot both take the month's last one.
+async fn admitir_transaccion<U: Uow>(
+    uow: &mut U,
+    ctx: &Contexto<'_>,
+    empresa: &Empresa,
+) -> Result<()> {
+    if empresa.plan.max_transacciones_mes.is_none() {
+        return Ok(());
+    }
+    uow.bloquear_empresa().await?;
+    let hoy = ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date();
+    let mes = hoy.replace_day(1).map_err(Error::almacenamiento)?;
+    let emitidos = uow.contar_comprobantes_desde(mes).await?;
+    empresa.plan.admitir_transaccion(emitidos, mes)
 }
 
 async fn nota_de_credito<U: Uow>(

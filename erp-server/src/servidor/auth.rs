@@ -15,7 +15,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use erp_core::seguridad::servicio::{credenciales_invalidas, normalizar_email};
-use erp_core::seguridad::{Rol, Usuario};
+use erp_core::seguridad::{Plan, Rol, Usuario};
 use erp_core::{Codigo, Error, Store};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -126,12 +126,16 @@ pub struct Acceso {
     pub empresa: Uuid,
     pub usuario: Usuario,
     pub rol: Rol,
+    /// The company's plan: the modules it may use.
+    pub plan: Plan,
     pub ip: String,
 }
 
 impl Acceso {
     /// Refuses with 403 unless the role allows `permiso`.
     pub fn exigir(&self, permiso: &str) -> Result<(), ErrorApi> {
+        // The plan first: no role can be given a module the company has not contracted.
+        self.plan.exigir_modulo(permiso)?;
         if self.rol.permite(permiso) {
             return Ok(());
         }
@@ -150,7 +154,15 @@ impl Acceso {
     pub fn exigir_alguno(&self, permisos: &[&str]) -> Result<(), ErrorApi> {
         match permisos {
             [uno] => self.exigir(uno),
-            _ if permisos.iter().any(|p| self.rol.permite(p)) => Ok(()),
+            _ if permisos
+                .iter()
+                .any(|p| self.plan.habilita(p) && self.rol.permite(p)) =>
+            {
+                Ok(())
+            }
+            [primero, ..] if !permisos.iter().any(|p| self.plan.habilita(p)) => {
+                self.plan.exigir_modulo(primero).map_err(ErrorApi::Motor)
+            }
             _ => {
                 tracing::warn!(usuario = %self.usuario.id, ?permisos, "permiso denegado");
                 Err(ErrorApi::Motor(Error::conflicto(
@@ -168,7 +180,7 @@ impl Acceso {
 
     /// Whether the caller sees the cost side of inventory (costs, valuation, margins).
     pub fn ve_costos(&self) -> bool {
-        self.rol.permite("inventario.ver_costos")
+        self.plan.habilita("inventario.ver_costos") && self.rol.permite("inventario.ver_costos")
     }
 
     pub fn id(&self) -> Option<Uuid> {
@@ -198,20 +210,19 @@ impl FromRequestParts<Arc<Estado>> for Acceso {
             ErrorApi::no_autenticado("falta el token: envíe Authorization: Bearer <access>")
         })?;
         let r = leer_token(&e.claves, token, "access")?;
-        let (usuario, rol) =
-            e.motor
-                .acceso(r.emp, r.sub, r.sid)
-                .await
-                .map_err(|err| match err {
-                    Error::Almacenamiento { .. } => ErrorApi::Motor(err),
-                    _ => ErrorApi::no_autenticado(
-                        "la sesión ya no es válida: inicie sesión de nuevo",
-                    ),
-                })?;
+        let c = e
+            .motor
+            .acceso(r.emp, r.sub, r.sid)
+            .await
+            .map_err(|err| match err {
+                Error::Almacenamiento { .. } => ErrorApi::Motor(err),
+                _ => ErrorApi::no_autenticado("la sesión ya no es válida: inicie sesión de nuevo"),
+            })?;
         Ok(Self {
             empresa: r.emp,
-            usuario,
-            rol,
+            usuario: c.usuario,
+            rol: c.rol,
+            plan: c.plan,
             ip: ip_de(parts),
         })
     }
@@ -270,21 +281,19 @@ async fn empresa_de_login(
             resto.contains('.') && !primero.chars().all(|c| c.is_ascii_digit())
         })
         .map(|(primero, _)| primero.to_lowercase());
-    if subdominio.is_some() || del_host.is_some() {
-        let empresas = e.motor.store().listar_empresas().await?;
-        let buscar = |sub: &str| {
-            empresas
-                .iter()
-                .find(|x| x.subdominio.as_deref() == Some(sub))
-                .map(|x| x.id)
-        };
-        // A subdomain given in the body names one company: an unknown one names none.
-        if let Some(sub) = subdominio {
-            return Ok(buscar(&sub.trim().to_lowercase()).filter(|id| candidatas.contains(id)));
-        }
-        if let Some(id) = del_host.as_deref().and_then(buscar) {
-            return Ok(candidatas.contains(&id).then_some(id));
-        }
+    // A subdomain given in the body names one company: an unknown one names none.
+    if let Some(sub) = subdominio {
+        let id = e
+            .motor
+            .store()
+            .empresa_por_subdominio(&sub.trim().to_lowercase())
+            .await?;
+        return Ok(id.filter(|id| candidatas.contains(id)));
+    }
+    if let Some(sub) = del_host
+        && let Some(id) = e.motor.store().empresa_por_subdominio(&sub).await?
+    {
+        return Ok(candidatas.contains(&id).then_some(id));
     }
     // Several companies and no subdomain: the same answer as a wrong password, whose message
     // says to give the subdomain (it must not tell that this email exists).
@@ -334,9 +343,9 @@ pub async fn login(
         return Err(credenciales_invalidas().into());
     };
     let tokens = emitir(&e, empresa, u.id, sesion.id)?;
-    let (usuario, rol) = e.motor.acceso(empresa, u.id, Some(sesion.id)).await?;
+    let c = e.motor.acceso(empresa, u.id, Some(sesion.id)).await?;
     let mut data = tokens;
-    data["usuario"] = perfil(&e, empresa, &usuario, &rol).await?;
+    data["usuario"] = perfil(&e, empresa, &c.usuario, &c.rol).await?;
     Ok(Exito::ok(data).con_mensaje("sesión iniciada"))
 }
 
@@ -392,7 +401,12 @@ async fn perfil(
     rol: &Rol,
 ) -> Result<serde_json::Value, ErrorApi> {
     let emp = e.motor.empresa(empresa).await?;
-    let permisos = rol.permisos_efectivos();
+    // What the user can do: the role's permissions within the modules of the company's plan.
+    let permisos: Vec<_> = rol
+        .permisos_efectivos()
+        .into_iter()
+        .filter(|p| emp.plan.habilita(p))
+        .collect();
     Ok(json!({
         "id": u.id,
         "email": u.email,
@@ -406,6 +420,7 @@ async fn perfil(
             "ruc": emp.identificacion,
             "razon_social": emp.razon_social,
             "nombre_comercial": emp.nombre_comercial,
+            "plan": emp.plan,
         },
     }))
 }

@@ -225,6 +225,7 @@ pub async fn demo(e: &Estado) -> Result<(Uuid, String, Option<String>), ErrorApi
             moneda: None,
             subdominio: Some("demo".into()),
             ajustes: AjustesEmpresa::default(),
+            plan: Default::default(),
         },
     )
     .await?;
@@ -249,26 +250,34 @@ pub async fn demo(e: &Estado) -> Result<(Uuid, String, Option<String>), ErrorApi
 /// The company with this identification, created when missing (`setup-empresa` runs again
 /// without harm), with its roles seeded.
 pub async fn asegurar_empresa(e: &Estado, n: NuevaEmpresa) -> Result<(Empresa, bool), ErrorApi> {
-    // Compared as stored: `20-601030013` and `20601030013` are one RUC.
     let tipo = n
         .tipo_identificacion
         .unwrap_or(erp_core::identidad::TipoDocumentoIdentidad::Ruc);
-    let numero = erp_core::validar_identidad(n.pais, tipo, &n.identificacion)
-        .map_err(|err| err.con_campo("identificacion"))?
-        .numero;
-    let existente = e
-        .motor
-        .store()
-        .listar_empresas()
-        .await?
-        .into_iter()
-        .find(|x| x.pais == n.pais && x.identificacion == numero);
-    let (empresa, creada) = match existente {
+    let (empresa, creada) = match empresa_identificada(e, n.pais, tipo, &n.identificacion).await? {
         Some(x) => (x, false),
         None => (e.motor.crear_empresa(n).await?, true),
     };
     e.motor.seed_permisos(empresa.id).await?;
     Ok((empresa, creada))
+}
+
+/// The company of this country with this identification, compared as stored: `20-601030013`
+/// and `20601030013` are one RUC.
+pub async fn empresa_identificada(
+    e: &Estado,
+    pais: Pais,
+    tipo: erp_core::identidad::TipoDocumentoIdentidad,
+    numero: &str,
+) -> Result<Option<Empresa>, ErrorApi> {
+    let numero = erp_core::validar_identidad(pais, tipo, numero)
+        .map_err(|err| err.con_campo("identificacion"))?
+        .numero;
+    Ok(e.motor
+        .store()
+        .listar_empresas()
+        .await?
+        .into_iter()
+        .find(|x| x.pais == pais && x.identificacion == numero))
 }
 
 /// The company's administrator with this email, created when missing; returns the password

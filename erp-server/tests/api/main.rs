@@ -96,6 +96,7 @@ macro_rules! en_ambos {
 }
 
 mod documentacion;
+mod planes;
 mod procesos;
 mod rutas;
 mod sesiones;
@@ -187,6 +188,7 @@ async fn empresa(api: &Api) -> (uuid::Uuid, String, String) {
             moneda: None,
             subdominio: None,
             ajustes: AjustesEmpresa::default(),
+            plan: Default::default(),
         },
     )
     .await

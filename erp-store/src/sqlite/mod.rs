@@ -174,6 +174,10 @@ const MIGRACIONES: &[(&str, &str)] = &[
         "0006_cursor_movimientos",
         include_str!("../../migrations/sqlite/0006_cursor_movimientos.sql"),
     ),
+    (
+        "0007_plan",
+        include_str!("../../migrations/sqlite/0007_plan.sql"),
+    ),
 ];
 
 impl SqliteStore {
@@ -302,6 +306,10 @@ impl erp_core::store::Store for SqliteStore {
 
     async fn empresas_de_email(&self, email: &str) -> Result<Vec<Uuid>> {
         empresas_de_email(&self.pool, email).await
+    }
+
+    async fn empresa_por_subdominio(&self, subdominio: &str) -> Result<Option<Uuid>> {
+        empresa_por_subdominio(&self.pool, subdominio).await
     }
 
     async fn begin(&self, empresa_id: Uuid) -> Result<SqliteUow> {

@@ -125,6 +125,7 @@ pub async fn empresa_pe(m: &M) -> Empresa {
         moneda: None,
         subdominio: None,
         ajustes: AjustesEmpresa::default(),
+        plan: Default::default(),
     })
     .await
     .unwrap()
