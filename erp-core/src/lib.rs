@@ -28,6 +28,7 @@ pub mod pais;
 pub mod seguridad;
 pub mod store;
 pub mod terceros;
+pub mod trabajos;
 pub mod ventas;
 
 pub use calculo::{

@@ -27,6 +27,7 @@ use crate::store::{GeneradorIds, Reloj, Store, Uow};
 use crate::terceros::{
     self, CambiosCliente, CambiosProveedor, Cliente, NuevoCliente, NuevoProveedor, Proveedor,
 };
+use crate::trabajos::{self, Notificacion, Trabajo};
 use crate::ventas::pedidos::{
     self, Cotizacion, GenerarVenta, NuevaCotizacion, NuevaOrden, OrdenVenta,
 };
@@ -105,6 +106,8 @@ impl<S: Store> Motor<S> {
     pub async fn crear_empresa(&self, nueva: NuevaEmpresa) -> Result<Empresa> {
         let empresa = nueva.construir(self.ids.nuevo(), self.reloj.ahora())?;
         self.store.crear_empresa(&empresa).await?;
+        // Its background jobs from the start (a server also schedules any a company lacks).
+        self.programar_trabajos(empresa.id).await?;
         Ok(empresa)
     }
 
@@ -681,6 +684,78 @@ impl<S: Store> Motor<S> {
             None,
             |uow, ctx| pedidos::vencer_cotizaciones(&mut uow, &ctx)
         )
+    }
+
+    // --- Background jobs ---------------------------------------------------------------------------
+
+    /// Schedules the company's next run of each kind of job it lacks (at company creation, at
+    /// server start, and now and then for companies another process created).
+    pub async fn programar_trabajos(&self, empresa: Uuid) -> Result<u32> {
+        en_uow!(self, empresa, None, |uow, ctx| trabajos::programar(
+            &mut uow, &ctx
+        ))
+    }
+
+    /// Claims one due run of any company for `plazo` and runs it; `None` when none is due. A
+    /// run that fails is recorded (and retried later): the answer is the run as it was left.
+    pub async fn ejecutar_trabajo(&self, plazo: time::Duration) -> Result<Option<(Uuid, Trabajo)>> {
+        let Some((empresa, t)) = self
+            .store
+            .reclamar_trabajo(self.reloj.ahora(), plazo)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let r: Result<Option<Trabajo>> = en_uow!(self, empresa, None, |uow, ctx| {
+            trabajos::ejecutar(&mut uow, &ctx, t.id)
+        });
+        let error = match r {
+            Ok(hecho) => return Ok(Some((empresa, hecho.unwrap_or(t)))),
+            Err(e) => e,
+        };
+        let mensaje = error.to_string();
+        let registrado: Option<Trabajo> = en_uow!(self, empresa, None, |uow, ctx| {
+            trabajos::registrar_fallo(&mut uow, &ctx, t.id, &mensaje)
+        })?;
+        Ok(Some((empresa, registrado.unwrap_or(t))))
+    }
+
+    /// The company's latest job runs (for an administrator to see what ran and what failed).
+    pub async fn trabajos(&self, empresa: Uuid, limite: u32) -> Result<Vec<Trabajo>> {
+        leer!(self, empresa, |uow| uow.trabajos(limite))
+    }
+
+    pub async fn notificaciones(
+        &self,
+        empresa: Uuid,
+        usuario: Uuid,
+        solo_sin_leer: bool,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<Notificacion>, u64)> {
+        leer!(self, empresa, |uow| uow.notificaciones(
+            usuario,
+            solo_sin_leer,
+            pagina,
+            tamanio
+        ))
+    }
+
+    /// Marks one notification of the user (or all, with `None`) read; a notification that is not
+    /// the user's is `no_encontrado`.
+    pub async fn leer_notificaciones(
+        &self,
+        empresa: Uuid,
+        usuario: Uuid,
+        id: Option<Uuid>,
+    ) -> Result<u64> {
+        en_uow!(self, empresa, Some(usuario), |uow, _ctx| async {
+            let n = uow.leer_notificaciones(usuario, id).await?;
+            match id {
+                Some(id) if n == 0 => Err(Error::no_existe("notificación", id)),
+                _ => Ok::<_, Error>(n),
+            }
+        })
     }
 
     /// The company's date now, read in the unit of work.

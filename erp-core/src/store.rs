@@ -25,6 +25,7 @@ use crate::inventario::{
 };
 use crate::seguridad::{Credencial, EventoAuditoria, FiltroAuditoria, Rol, Sesion, Usuario};
 use crate::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
+use crate::trabajos::{Notificacion, Trabajo};
 use crate::ventas::pedidos::{Cotizacion, OrdenVenta};
 use crate::ventas::{DeudaVenta, FiltroVentas, Venta};
 
@@ -63,6 +64,15 @@ pub trait Store: Send + Sync + 'static {
         &self,
         subdominio: &str,
     ) -> impl Future<Output = Result<Option<Uuid>>> + Send;
+
+    /// Claims the oldest due pending job run of any company (`programado <= ahora`, not claimed
+    /// or its lease ended) until `ahora + plazo`, counting the attempt, in a transaction of its
+    /// own. Concurrent workers never claim the same run (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+    fn reclamar_trabajo(
+        &self,
+        ahora: OffsetDateTime,
+        plazo: time::Duration,
+    ) -> impl Future<Output = Result<Option<(Uuid, Trabajo)>>> + Send;
 
     /// Opens a read-only unit of work: it does not block writers.
     fn begin_lectura(&self, empresa_id: Uuid) -> impl Future<Output = Result<Self::Uow>> + Send;
@@ -396,6 +406,45 @@ pub trait Uow: Send {
     /// the insert it admits are not raced by another (PostgreSQL: `FOR NO KEY UPDATE`, which
     /// foreign-key checks do not wait for; SQLite serializes writers anyway).
     fn bloquear_empresa(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Inserts a pending job run unless the company has one of that kind already; whether it
+    /// inserted.
+    fn programar_trabajo(&mut self, t: &Trabajo) -> impl Future<Output = Result<bool>> + Send;
+    /// A job run, its row locked until the unit of work ends.
+    fn trabajo_bloqueado(
+        &mut self,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Trabajo>>> + Send;
+    /// Saves a job run's state, attempts, error, result and times.
+    fn guardar_trabajo(&mut self, t: &Trabajo) -> impl Future<Output = Result<()>> + Send;
+    /// The company's job runs, newest due first (the last `limite`).
+    fn trabajos(&mut self, limite: u32) -> impl Future<Output = Result<Vec<Trabajo>>> + Send;
+    fn insertar_notificacion(
+        &mut self,
+        n: &Notificacion,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Whether the user has an unread notification of this kind about this record.
+    fn notificacion_sin_leer(
+        &mut self,
+        usuario: Uuid,
+        tipo: &str,
+        referencia: Uuid,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// A user's notifications, newest first (only the unread with `solo_sin_leer`), a page and
+    /// the total.
+    fn notificaciones(
+        &mut self,
+        usuario: Uuid,
+        solo_sin_leer: bool,
+        pagina: u32,
+        tamanio: u32,
+    ) -> impl Future<Output = Result<(Vec<Notificacion>, u64)>> + Send;
+    /// Marks a user's notification read (1 when it is the user's, read or not; 0 when not), or
+    /// with `None` all of them (how many were unread).
+    fn leer_notificaciones(
+        &mut self,
+        usuario: Uuid,
+        id: Option<Uuid>,
+    ) -> impl Future<Output = Result<u64>> + Send;
     /// Inserts or updates a session.
     fn guardar_sesion(&mut self, s: &Sesion) -> impl Future<Output = Result<()>> + Send;
     fn sesion(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Sesion>>> + Send;

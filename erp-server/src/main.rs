@@ -40,6 +40,10 @@ enum Comando {
         /// Secreto de los JWT (32+ caracteres); uno aleatorio si falta.
         #[arg(long, env = "ERP_JWT_SECRET", hide_env_values = true)]
         secreto_jwt: Option<String>,
+        /// Segundos entre rondas de los trabajos en segundo plano (vencer cotizaciones, avisos
+        /// de stock mínimo); 0 no ejecuta ninguno (cuando otro servidor los ejecuta).
+        #[arg(long, env = "ERP_TRABAJOS_CADA", default_value_t = 60)]
+        trabajos_cada: u64,
     },
     /// Crea la empresa y su primer administrador (idempotente).
     SetupEmpresa {
@@ -163,11 +167,13 @@ fn main() -> ExitCode {
             direccion,
             demo,
             secreto_jwt,
+            trabajos_cada,
         } => en_runtime(servidor::servir(servidor::Configuracion {
             db,
             direccion,
             demo,
             secreto_jwt,
+            trabajos_cada,
         })),
         Comando::SetupEmpresa {
             db,

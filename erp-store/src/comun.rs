@@ -211,6 +211,16 @@ macro_rules! impl_uow {
                 "m.id, m.secuencia, m.fecha_us, m.producto_id, m.almacen_id, m.tipo, m.cantidad, k.costo_unitario, k.valor, k.cantidad_saldo, k.valor_saldo, k.costo_promedio_saldo, m.lote_id, m.movimiento_relacionado_id, m.referencia_tipo, m.referencia_id, m.motivo, m.usuario_id, m.aprobado_por, m.creado_en_us"
             };
         }
+        macro_rules! columnas_trabajos {
+            () => {
+                "id, tipo, estado, programado_us, reclamado_hasta_us, intentos, ultimo_error, resultado, creado_en_us, terminado_en_us"
+            };
+        }
+        macro_rules! columnas_notificaciones {
+            () => {
+                "id, usuario_id, tipo, titulo, mensaje, leida, referencia_tipo, referencia_id, creado_en_us"
+            };
+        }
         macro_rules! columnas_empresas {
             () => {
                 "id, pais, tipo_identificacion, identificacion, razon_social, nombre_comercial, direccion, moneda, subdominio, ajustes, plan, activa, creado_en_us"
@@ -502,6 +512,45 @@ macro_rules! impl_uow {
                 .map_err(error_sql)?
                 .map(|r| r.try_get::<Uuid, _>(0).map_err(error_sql))
                 .transpose()
+        }
+
+        /// See `Store::reclamar_trabajo`: one statement, so it needs no transaction of its own.
+        #[allow(clippy::const_is_empty)]
+        pub(crate) async fn reclamar_trabajo<'e, E>(
+            ejecutor: E,
+            ahora: time::OffsetDateTime,
+            plazo: time::Duration,
+        ) -> Result<Option<(Uuid, erp_core::trabajos::Trabajo)>>
+        where
+            E: $drv::Executor<'e, Database = Db>,
+        {
+            macro_rules! reclamar {
+                ($bloqueo:literal) => {
+                    concat!(
+                        "UPDATE trabajos SET reclamado_hasta_us = $2, intentos = intentos + 1 \
+                         WHERE (empresa_id, id) = (SELECT empresa_id, id FROM trabajos \
+                         WHERE estado = 'pendiente' AND programado_us <= $1 \
+                         AND (reclamado_hasta_us IS NULL OR reclamado_hasta_us <= $1) \
+                         ORDER BY programado_us LIMIT 1",
+                        $bloqueo,
+                        ") RETURNING empresa_id, ",
+                        columnas_trabajos!()
+                    )
+                };
+            }
+            // Several workers on one PostgreSQL skip the runs another is claiming; SQLite has one
+            // writer at a time anyway.
+            let sql = if $fu.is_empty() { reclamar!("") } else { reclamar!(" FOR UPDATE SKIP LOCKED") };
+            let r = $drv::query(sql)
+                .bind(a_microsegundos(ahora))
+                .bind(a_microsegundos(ahora + plazo))
+                .fetch_optional(ejecutor)
+                .await
+                .map_err(error_sql)?;
+            match r {
+                Some(r) => Ok(Some((r.try_get("empresa_id").map_err(error_sql)?, fila_trabajo(&r)?))),
+                None => Ok(None),
+            }
         }
 
         pub(crate) async fn todas_las_empresas<'e, E>(ejecutor: E) -> Result<Vec<Empresa>>
@@ -1340,6 +1389,139 @@ macro_rules! impl_uow {
                     filtro_texto(qb, texto, &["email", "nombre", "apellido"]);
                 };
                 paginar(&mut *self.tx, columnas_usuarios!(), filtros, " ORDER BY email, id", (pagina, tamanio), fila_usuario).await
+            }
+
+            async fn programar_trabajo(&mut self, t: &erp_core::trabajos::Trabajo) -> Result<bool> {
+                // The partial unique index (one pending run per kind) turns a second into nothing.
+                let n = $drv::query(
+                    "INSERT INTO trabajos (empresa_id, id, tipo, estado, programado_us, reclamado_hasta_us, \
+                     intentos, ultimo_error, resultado, creado_en_us, terminado_en_us) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+                )
+                .bind(self.empresa)
+                .bind(t.id)
+                .bind(t.tipo.codigo())
+                .bind(t.estado.codigo())
+                .bind(a_microsegundos(t.programado))
+                .bind(t.reclamado_hasta.map(a_microsegundos))
+                .bind(t.intentos)
+                .bind(&t.ultimo_error)
+                .bind(&t.resultado)
+                .bind(a_microsegundos(t.creado_en))
+                .bind(t.terminado_en.map(a_microsegundos))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .rows_affected();
+                Ok(n > 0)
+            }
+
+            async fn trabajo_bloqueado(&mut self, id: Uuid) -> Result<Option<erp_core::trabajos::Trabajo>> {
+                self.por_id(concat!("SELECT ", columnas_trabajos!(), " FROM trabajos WHERE empresa_id = $1 AND id = $2", $fu), id, fila_trabajo).await
+            }
+
+            async fn guardar_trabajo(&mut self, t: &erp_core::trabajos::Trabajo) -> Result<()> {
+                $drv::query(
+                    "UPDATE trabajos SET estado = $3, programado_us = $4, reclamado_hasta_us = $5, intentos = $6, \
+                     ultimo_error = $7, resultado = $8, terminado_en_us = $9 WHERE empresa_id = $1 AND id = $2",
+                )
+                .bind(self.empresa)
+                .bind(t.id)
+                .bind(t.estado.codigo())
+                .bind(a_microsegundos(t.programado))
+                .bind(t.reclamado_hasta.map(a_microsegundos))
+                .bind(t.intentos)
+                .bind(&t.ultimo_error)
+                .bind(&t.resultado)
+                .bind(t.terminado_en.map(a_microsegundos))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn trabajos(&mut self, limite: u32) -> Result<Vec<erp_core::trabajos::Trabajo>> {
+                $drv::query(concat!("SELECT ", columnas_trabajos!(), " FROM trabajos WHERE empresa_id = $1 \
+                     ORDER BY programado_us DESC, id DESC LIMIT $2"))
+                    .bind(self.empresa)
+                    .bind(i64::from(limite.clamp(1, 1000)))
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?
+                    .iter()
+                    .map(fila_trabajo)
+                    .collect()
+            }
+
+            async fn insertar_notificacion(&mut self, n: &erp_core::trabajos::Notificacion) -> Result<()> {
+                $drv::query(
+                    "INSERT INTO notificaciones (empresa_id, id, usuario_id, tipo, titulo, mensaje, leida, \
+                     referencia_tipo, referencia_id, creado_en_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(self.empresa)
+                .bind(n.id)
+                .bind(n.usuario_id)
+                .bind(&n.tipo)
+                .bind(&n.titulo)
+                .bind(&n.mensaje)
+                .bind(n.leida)
+                .bind(&n.referencia_tipo)
+                .bind(n.referencia_id)
+                .bind(a_microsegundos(n.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn notificacion_sin_leer(&mut self, usuario: Uuid, tipo: &str, referencia: Uuid) -> Result<bool> {
+                Ok($drv::query(
+                    "SELECT 1 FROM notificaciones WHERE empresa_id = $1 AND usuario_id = $2 AND tipo = $3 \
+                     AND referencia_id = $4 AND NOT leida LIMIT 1",
+                )
+                .bind(self.empresa)
+                .bind(usuario)
+                .bind(tipo)
+                .bind(referencia)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .is_some())
+            }
+
+            async fn notificaciones(&mut self, usuario: Uuid, solo_sin_leer: bool, pagina: u32, tamanio: u32) -> Result<(Vec<erp_core::trabajos::Notificacion>, u64)> {
+                let empresa = self.empresa;
+                let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
+                    qb.push(" FROM notificaciones WHERE empresa_id = ");
+                    qb.push_bind(empresa);
+                    qb.push(" AND usuario_id = ");
+                    qb.push_bind(usuario);
+                    if solo_sin_leer {
+                        qb.push(" AND NOT leida");
+                    }
+                };
+                paginar(&mut *self.tx, columnas_notificaciones!(), filtros, " ORDER BY creado_en_us DESC, id DESC", (pagina, tamanio), fila_notificacion).await
+            }
+
+            async fn leer_notificaciones(&mut self, usuario: Uuid, id: Option<Uuid>) -> Result<u64> {
+                let r = match id {
+                    Some(id) => $drv::query(
+                        "UPDATE notificaciones SET leida = TRUE WHERE empresa_id = $1 AND usuario_id = $2 AND id = $3",
+                    )
+                    .bind(self.empresa)
+                    .bind(usuario)
+                    .bind(id)
+                    .execute(&mut *self.tx)
+                    .await,
+                    None => $drv::query(
+                        "UPDATE notificaciones SET leida = TRUE WHERE empresa_id = $1 AND usuario_id = $2 AND NOT leida",
+                    )
+                    .bind(self.empresa)
+                    .bind(usuario)
+                    .execute(&mut *self.tx)
+                    .await,
+                };
+                Ok(r.map_err(error_sql)?.rows_affected())
             }
 
             async fn guardar_sesion(&mut self, x: &erp_core::seguridad::Sesion) -> Result<()> {
@@ -2371,6 +2553,41 @@ macro_rules! impl_uow {
                 bloqueado_hasta: instante("bloqueado_hasta_us")?,
                 ultimo_acceso: instante("ultimo_acceso_us")?,
                 eliminado_en: instante("eliminado_en_us")?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
+        }
+
+        fn fila_trabajo(r: &Fila) -> Result<erp_core::trabajos::Trabajo> {
+            use erp_core::trabajos::{EstadoTrabajo, TipoTrabajo};
+            let tipo: String = r.try_get("tipo").map_err(error_sql)?;
+            let estado: String = r.try_get("estado").map_err(error_sql)?;
+            let instante = |c: &str| -> Result<Option<time::OffsetDateTime>> {
+                Ok(r.try_get::<Option<i64>, _>(c).map_err(error_sql)?.map(desde_microsegundos))
+            };
+            Ok(erp_core::trabajos::Trabajo {
+                id: r.try_get("id").map_err(error_sql)?,
+                tipo: TipoTrabajo::desde_codigo(&tipo).ok_or_else(|| comun::corrupto("tipo", &tipo))?,
+                estado: EstadoTrabajo::desde_codigo(&estado).ok_or_else(|| comun::corrupto("estado", &estado))?,
+                programado: desde_microsegundos(r.try_get("programado_us").map_err(error_sql)?),
+                reclamado_hasta: instante("reclamado_hasta_us")?,
+                intentos: r.try_get("intentos").map_err(error_sql)?,
+                ultimo_error: r.try_get("ultimo_error").map_err(error_sql)?,
+                resultado: r.try_get("resultado").map_err(error_sql)?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+                terminado_en: instante("terminado_en_us")?,
+            })
+        }
+
+        fn fila_notificacion(r: &Fila) -> Result<erp_core::trabajos::Notificacion> {
+            Ok(erp_core::trabajos::Notificacion {
+                id: r.try_get("id").map_err(error_sql)?,
+                usuario_id: r.try_get("usuario_id").map_err(error_sql)?,
+                tipo: r.try_get("tipo").map_err(error_sql)?,
+                titulo: r.try_get("titulo").map_err(error_sql)?,
+                mensaje: r.try_get("mensaje").map_err(error_sql)?,
+                leida: r.try_get("leida").map_err(error_sql)?,
+                referencia_tipo: r.try_get("referencia_tipo").map_err(error_sql)?,
+                referencia_id: r.try_get("referencia_id").map_err(error_sql)?,
                 creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
             })
         }

@@ -104,6 +104,17 @@ impl Store for AnyStore {
         }
     }
 
+    async fn reclamar_trabajo(
+        &self,
+        ahora: time::OffsetDateTime,
+        plazo: time::Duration,
+    ) -> Result<Option<(Uuid, erp_core::trabajos::Trabajo)>> {
+        match self {
+            Self::Sqlite(s) => s.reclamar_trabajo(ahora, plazo).await,
+            Self::Postgres(s) => s.reclamar_trabajo(ahora, plazo).await,
+        }
+    }
+
     async fn empresa_por_subdominio(&self, subdominio: &str) -> Result<Option<Uuid>> {
         match self {
             Self::Sqlite(s) => s.empresa_por_subdominio(subdominio).await,
@@ -521,6 +532,52 @@ impl Uow for AnyUow {
 
     async fn bloquear_empresa(&mut self) -> Result<()> {
         delegar!(self, bloquear_empresa())
+    }
+
+    async fn programar_trabajo(&mut self, t: &erp_core::trabajos::Trabajo) -> Result<bool> {
+        delegar!(self, programar_trabajo(t))
+    }
+
+    async fn trabajo_bloqueado(&mut self, id: Uuid) -> Result<Option<erp_core::trabajos::Trabajo>> {
+        delegar!(self, trabajo_bloqueado(id))
+    }
+
+    async fn guardar_trabajo(&mut self, t: &erp_core::trabajos::Trabajo) -> Result<()> {
+        delegar!(self, guardar_trabajo(t))
+    }
+
+    async fn trabajos(&mut self, limite: u32) -> Result<Vec<erp_core::trabajos::Trabajo>> {
+        delegar!(self, trabajos(limite))
+    }
+
+    async fn insertar_notificacion(&mut self, n: &erp_core::trabajos::Notificacion) -> Result<()> {
+        delegar!(self, insertar_notificacion(n))
+    }
+
+    async fn notificacion_sin_leer(
+        &mut self,
+        usuario: Uuid,
+        tipo: &str,
+        referencia: Uuid,
+    ) -> Result<bool> {
+        delegar!(self, notificacion_sin_leer(usuario, tipo, referencia))
+    }
+
+    async fn notificaciones(
+        &mut self,
+        usuario: Uuid,
+        solo_sin_leer: bool,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<erp_core::trabajos::Notificacion>, u64)> {
+        delegar!(
+            self,
+            notificaciones(usuario, solo_sin_leer, pagina, tamanio)
+        )
+    }
+
+    async fn leer_notificaciones(&mut self, usuario: Uuid, id: Option<Uuid>) -> Result<u64> {
+        delegar!(self, leer_notificaciones(usuario, id))
     }
 
     async fn usuario_por_email(&mut self, email: &str) -> Result<Option<Usuario>> {

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod documentacion;
 pub mod respuesta;
 pub mod rutas;
+pub mod trabajos;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -68,6 +69,9 @@ pub fn app(estado: Arc<Estado>) -> Router {
         .routes(routes!(usuarios, crear_usuario))
         .routes(routes!(permisos))
         .routes(routes!(auditoria))
+        .routes(routes!(notificaciones))
+        .routes(routes!(leer_notificacion))
+        .routes(routes!(leer_notificaciones))
         .routes(routes!(asignar_permisos))
         .routes(routes!(usuario, actualizar_usuario, eliminar_usuario))
         .routes(routes!(roles, crear_rol))
@@ -145,6 +149,8 @@ pub struct Configuracion {
     pub direccion: SocketAddr,
     pub demo: bool,
     pub secreto_jwt: Option<String>,
+    /// Seconds between rounds of the background jobs; 0 runs none (another server does).
+    pub trabajos_cada: u64,
 }
 
 /// Opens the store (applying the migrations), optionally seeds the demo, and serves until
@@ -177,13 +183,23 @@ pub async fn servir(c: Configuracion) -> Result<(), String> {
         .map_err(|e| format!("no se pudo escuchar en {}: {e}", c.direccion))?;
     let direccion = escucha.local_addr().map_err(|e| e.to_string())?;
     println!("Escuchando en http://{direccion}/api/v1/");
-    axum::serve(
+    let trabajador = (c.trabajos_cada > 0).then(|| {
+        trabajos::Trabajador::lanzar(
+            estado.clone(),
+            std::time::Duration::from_secs(c.trabajos_cada),
+        )
+    });
+    let servido = axum::serve(
         escucha,
         app(estado).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(apagado())
     .await
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string());
+    if let Some(t) = trabajador {
+        t.detener().await;
+    }
+    servido
 }
 
 async fn apagado() {

@@ -40,7 +40,7 @@ async fn dom(navegador: &'static str, url: String) -> String {
                 "--no-first-run",
                 // Any host but loopback is unknown: a page that needs the internet breaks here.
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                "--virtual-time-budget=20000",
+                "--virtual-time-budget=60000",
                 "--dump-dom",
             ])
             .arg(url)
@@ -125,7 +125,7 @@ async fn paginas_de_documentacion() {
     // the headless browser stops on virtual time: with the other suites loading both cores the
     // first try can be cut short. Missing assets or a broken page fail every try.
     let mut redoc = String::new();
-    for _ in 0..3 {
+    for _ in 0..6 {
         redoc = dom(navegador, format!("{raiz}/api/redoc/")).await;
         if redoc.contains("/api/v1/auth/login/") {
             break;

@@ -66,6 +66,14 @@ fn tabla() -> Vec<Ruta> {
             "password": "clave-larga-123", "rol": "vendedor"})),
         r("GET", "/usuarios/permisos/", Permiso),
         r("GET", "/usuarios/audit-logs/", Permiso),
+        r("GET", "/usuarios/notificaciones/", Autenticada),
+        // Another user's (here: any id that is no notification of the caller's) is 404.
+        r(
+            "POST",
+            "/usuarios/notificaciones/{b_usuario}/leer/",
+            Autenticada,
+        ),
+        r("POST", "/usuarios/notificaciones/leer-todas/", Autenticada),
         r("POST", "/usuarios/roles/{b_rol}/permisos/", Permiso)
             .con(json!({"permisos": ["ventas.ver"]})),
         r("GET", "/usuarios/{b_usuario}/", Permiso),

@@ -178,6 +178,10 @@ const MIGRACIONES: &[(&str, &str)] = &[
         "0007_plan",
         include_str!("../../migrations/sqlite/0007_plan.sql"),
     ),
+    (
+        "0008_trabajos",
+        include_str!("../../migrations/sqlite/0008_trabajos.sql"),
+    ),
 ];
 
 impl SqliteStore {
@@ -310,6 +314,14 @@ impl erp_core::store::Store for SqliteStore {
 
     async fn empresa_por_subdominio(&self, subdominio: &str) -> Result<Option<Uuid>> {
         empresa_por_subdominio(&self.pool, subdominio).await
+    }
+
+    async fn reclamar_trabajo(
+        &self,
+        ahora: time::OffsetDateTime,
+        plazo: time::Duration,
+    ) -> Result<Option<(Uuid, erp_core::trabajos::Trabajo)>> {
+        reclamar_trabajo(&self.pool, ahora, plazo).await
     }
 
     async fn begin(&self, empresa_id: Uuid) -> Result<SqliteUow> {

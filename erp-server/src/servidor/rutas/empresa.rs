@@ -412,3 +412,70 @@ pub async fn reemplazar_permisos(
 ) -> Resultado {
     asignar_permisos(e, a, id, cuerpo).await
 }
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct FiltroNotificaciones {
+    /// `false`: only the unread ones.
+    leida: Option<bool>,
+}
+
+/// The caller's notifications (the bell), newest first: what the background jobs told them.
+#[utoipa::path(
+    get,
+    path = "/usuarios/notificaciones/",
+    tag = "usuarios",
+    params(FiltroNotificaciones, Paginacion),
+    responses(Respuestas),
+    security(("jwt" = []))
+)]
+pub async fn notificaciones(
+    State(e): E,
+    a: Acceso,
+    Consulta(f): Consulta<FiltroNotificaciones>,
+    Consulta(p): Consulta<Paginacion>,
+) -> Resultado {
+    let p = p.validar()?;
+    let (filas, total) = e
+        .motor
+        .notificaciones(
+            a.empresa,
+            a.usuario.id,
+            f.leida == Some(false),
+            p.page,
+            p.page_size,
+        )
+        .await?;
+    Ok(pagina(filas, total, &p))
+}
+
+#[utoipa::path(
+    post,
+    path = "/usuarios/notificaciones/{id}/leer/",
+    tag = "usuarios",
+    params(("id" = Uuid, Path)),
+    responses(Respuestas),
+    security(("jwt" = []))
+)]
+pub async fn leer_notificacion(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
+    e.motor
+        .leer_notificaciones(a.empresa, a.usuario.id, Some(id))
+        .await?;
+    Ok(Exito::ok(json!({"id": id, "leida": true})).con_mensaje("notificación leída"))
+}
+
+#[utoipa::path(
+    post,
+    path = "/usuarios/notificaciones/leer-todas/",
+    tag = "usuarios",
+    responses(Respuestas),
+    security(("jwt" = []))
+)]
+pub async fn leer_notificaciones(State(e): E, a: Acceso) -> Resultado {
+    let n = e
+        .motor
+        .leer_notificaciones(a.empresa, a.usuario.id, None)
+        .await?;
+    Ok(Exito::ok(json!({"leidas": n})).con_mensaje("notificaciones leídas"))
+}

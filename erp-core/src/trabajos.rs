@@ -1,0 +1,332 @@
+//! Background jobs (the contract's scheduled jobs, §12) with the database as the queue, and the
+//! notifications they leave for users (the contract's bell).
+//!
+//! Each company has at most one pending run of each kind of job, due at its local time. A worker
+//! claims the oldest due run for a while (a lease) in a short transaction of its own, then does
+//! the work, marks the run done and schedules the next one in **one** unit of work: the work and
+//! the bookkeeping commit together or not at all. A worker that dies holding a claim loses
+//! nothing: the lease ends and another worker claims the run again. A run that fails is retried
+//! with a growing delay; after [`MAX_INTENTOS`] it is left `fallido` (with its error, for a
+//! person to see) and the next regular run is scheduled.
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime, Time, UtcOffset};
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::inventario::servicio::Contexto;
+use crate::store::Uow;
+
+/// Attempts of one run before it is left `fallido`.
+pub const MAX_INTENTOS: i32 = 5;
+
+/// The kinds of job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TipoTrabajo {
+    /// Quotations past their validity become `vencida` (contract: daily at 23:00).
+    VencerCotizaciones,
+    /// Products under their minimum stock are notified to who manages inventory (contract:
+    /// daily at 07:30).
+    StockMinimo,
+}
+
+impl TipoTrabajo {
+    pub const TODOS: [TipoTrabajo; 2] = [Self::VencerCotizaciones, Self::StockMinimo];
+
+    pub fn codigo(self) -> &'static str {
+        match self {
+            Self::VencerCotizaciones => "vencer_cotizaciones",
+            Self::StockMinimo => "stock_minimo",
+        }
+    }
+
+    pub fn desde_codigo(c: &str) -> Option<Self> {
+        Self::TODOS.into_iter().find(|t| t.codigo() == c)
+    }
+
+    /// The local time of day it runs at.
+    pub fn hora(self) -> Time {
+        match self {
+            Self::VencerCotizaciones => Time::from_hms(23, 0, 0),
+            Self::StockMinimo => Time::from_hms(7, 30, 0),
+        }
+        .unwrap_or(Time::MIDNIGHT)
+    }
+
+    /// The next time it is due after `ahora`, at its local time in the company's zone.
+    pub fn proxima(self, ahora: OffsetDateTime, zona: UtcOffset) -> OffsetDateTime {
+        let local = ahora.to_offset(zona);
+        let hoy = local.replace_time(self.hora());
+        if hoy > local {
+            hoy
+        } else {
+            hoy + Duration::days(1)
+        }
+    }
+}
+
+/// States of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EstadoTrabajo {
+    Pendiente,
+    Hecho,
+    /// Failed [`MAX_INTENTOS`] times; `ultimo_error` says why.
+    Fallido,
+}
+
+impl EstadoTrabajo {
+    pub fn codigo(self) -> &'static str {
+        match self {
+            Self::Pendiente => "pendiente",
+            Self::Hecho => "hecho",
+            Self::Fallido => "fallido",
+        }
+    }
+
+    pub fn desde_codigo(c: &str) -> Option<Self> {
+        [Self::Pendiente, Self::Hecho, Self::Fallido]
+            .into_iter()
+            .find(|e| e.codigo() == c)
+    }
+}
+
+/// One run of a job of one company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trabajo {
+    pub id: Uuid,
+    pub tipo: TipoTrabajo,
+    pub estado: EstadoTrabajo,
+    /// When it is due (the next attempt's time after a failure).
+    #[serde(with = "time::serde::rfc3339")]
+    pub programado: OffsetDateTime,
+    /// The lease of the worker that claimed it; another worker may claim it after this.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub reclamado_hasta: Option<OffsetDateTime>,
+    pub intentos: i32,
+    pub ultimo_error: String,
+    /// What the run did, for a person (`3 cotizaciones vencidas`).
+    pub resultado: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub creado_en: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub terminado_en: Option<OffsetDateTime>,
+}
+
+impl Trabajo {
+    pub fn nuevo(
+        id: Uuid,
+        tipo: TipoTrabajo,
+        programado: OffsetDateTime,
+        ahora: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id,
+            tipo,
+            estado: EstadoTrabajo::Pendiente,
+            programado,
+            reclamado_hasta: None,
+            intentos: 0,
+            ultimo_error: String::new(),
+            resultado: String::new(),
+            creado_en: ahora,
+            terminado_en: None,
+        }
+    }
+}
+
+/// The delay before the next attempt of a run that failed `intentos` times: 1, 2, 4, 8… minutes.
+pub fn espera_tras_fallo(intentos: i32) -> Duration {
+    Duration::minutes(1 << intentos.clamp(1, 10).saturating_sub(1))
+}
+
+/// A message for one user (the contract's `notificaciones`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notificacion {
+    pub id: Uuid,
+    pub usuario_id: Uuid,
+    /// The contract's kinds: `stock_bajo`, `cotizacion_vencer`, `sistema`…
+    pub tipo: String,
+    pub titulo: String,
+    pub mensaje: String,
+    pub leida: bool,
+    pub referencia_tipo: String,
+    pub referencia_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub creado_en: OffsetDateTime,
+}
+
+/// Schedules the next run of each kind the company lacks; how many it scheduled.
+pub async fn programar<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<u32> {
+    let zona = uow.empresa().await?.zona_horaria();
+    let ahora = ctx.reloj.ahora();
+    let mut n = 0;
+    for tipo in TipoTrabajo::TODOS {
+        let t = Trabajo::nuevo(ctx.ids.nuevo(), tipo, tipo.proxima(ahora, zona), ahora);
+        if uow.programar_trabajo(&t).await? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Runs a claimed run: the work, the run marked done and the next run scheduled, all in the
+/// caller's unit of work. `None` when the run is no longer pending (another worker, whose lease
+/// this one outlived, finished it).
+pub async fn ejecutar<U: Uow>(
+    uow: &mut U,
+    ctx: &Contexto<'_>,
+    id: Uuid,
+) -> Result<Option<Trabajo>> {
+    let Some(mut t) = uow.trabajo_bloqueado(id).await? else {
+        return Ok(None);
+    };
+    if t.estado != EstadoTrabajo::Pendiente {
+        return Ok(None);
+    }
+    t.resultado = match t.tipo {
+        TipoTrabajo::VencerCotizaciones => {
+            let n = crate::ventas::pedidos::vencer_cotizaciones(uow, ctx).await?;
+            format!("{n} cotizaciones vencidas")
+        }
+        TipoTrabajo::StockMinimo => avisar_stock_minimo(uow, ctx).await?,
+    };
+    let ahora = ctx.reloj.ahora();
+    t.estado = EstadoTrabajo::Hecho;
+    t.reclamado_hasta = None;
+    t.terminado_en = Some(ahora);
+    uow.guardar_trabajo(&t).await?;
+    programar(uow, ctx).await?;
+    Ok(Some(t))
+}
+
+/// Records a failed attempt of a run (in a unit of work of its own: the failed one rolled back):
+/// retried after [`espera_tras_fallo`], or left `fallido` after [`MAX_INTENTOS`] with the next
+/// regular run scheduled.
+pub async fn registrar_fallo<U: Uow>(
+    uow: &mut U,
+    ctx: &Contexto<'_>,
+    id: Uuid,
+    error: &str,
+) -> Result<Option<Trabajo>> {
+    let Some(mut t) = uow.trabajo_bloqueado(id).await? else {
+        return Ok(None);
+    };
+    if t.estado != EstadoTrabajo::Pendiente {
+        return Ok(None);
+    }
+    let ahora = ctx.reloj.ahora();
+    t.ultimo_error = error.chars().take(2000).collect();
+    t.reclamado_hasta = None;
+    if t.intentos >= MAX_INTENTOS {
+        t.estado = EstadoTrabajo::Fallido;
+        t.terminado_en = Some(ahora);
+        uow.guardar_trabajo(&t).await?;
+        programar(uow, ctx).await?;
+    } else {
+        t.programado = ahora + espera_tras_fallo(t.intentos);
+        uow.guardar_trabajo(&t).await?;
+    }
+    Ok(Some(t))
+}
+
+/// The minimum-stock check: each active user who sees inventory gets one notification per product
+/// under its minimum, not repeated while the last one is unread.
+async fn avisar_stock_minimo<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<String> {
+    let alertas = crate::inventario::servicio::alertas_stock_minimo(uow).await?;
+    if alertas.is_empty() {
+        return Ok("ningún producto bajo su stock mínimo".into());
+    }
+    let roles = uow.roles().await?;
+    let mut destinatarios = Vec::new();
+    let mut pagina = 1;
+    loop {
+        let (usuarios, total) = uow.listar_usuarios(None, pagina, 100).await?;
+        let vistos = u64::from(pagina) * 100;
+        destinatarios.extend(usuarios.into_iter().filter(|u| {
+            u.activo
+                && roles
+                    .iter()
+                    .any(|r| r.id == u.rol_id && r.permite("inventario.ver"))
+        }));
+        if vistos >= total {
+            break;
+        }
+        pagina += 1;
+    }
+    let mut avisos = 0;
+    for a in &alertas {
+        for u in &destinatarios {
+            if uow
+                .notificacion_sin_leer(u.id, "stock_bajo", a.producto_id)
+                .await?
+            {
+                continue;
+            }
+            uow.insertar_notificacion(&Notificacion {
+                id: ctx.ids.nuevo(),
+                usuario_id: u.id,
+                tipo: "stock_bajo".into(),
+                titulo: format!("Stock bajo: {}", a.nombre),
+                mensaje: format!(
+                    "{} ({}) tiene {} y su mínimo es {}: faltan {}",
+                    a.nombre, a.codigo, a.stock_actual, a.stock_minimo, a.faltante
+                ),
+                leida: false,
+                referencia_tipo: "producto".into(),
+                referencia_id: Some(a.producto_id),
+                creado_en: ctx.reloj.ahora(),
+            })
+            .await?;
+            avisos += 1;
+        }
+    }
+    Ok(format!(
+        "{} productos bajo su stock mínimo, {avisos} avisos nuevos",
+        alertas.len()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{datetime, offset};
+
+    #[test]
+    fn proxima_a_la_hora_local() {
+        let lima = offset!(-5);
+        // 22:00 in Lima: today's 23:00.
+        let t = TipoTrabajo::VencerCotizaciones.proxima(datetime!(2026-11-21 22:00 -5), lima);
+        assert_eq!(t, datetime!(2026-11-21 23:00 -5));
+        // 23:00 exactly, or after: tomorrow's.
+        let t = TipoTrabajo::VencerCotizaciones.proxima(datetime!(2026-11-21 23:00 -5), lima);
+        assert_eq!(t, datetime!(2026-11-22 23:00 -5));
+        // 03:00 UTC is 22:00 of the day before in Lima.
+        let t = TipoTrabajo::VencerCotizaciones.proxima(datetime!(2026-11-22 03:00 UTC), lima);
+        assert_eq!(t, datetime!(2026-11-21 23:00 -5));
+        let t = TipoTrabajo::StockMinimo.proxima(datetime!(2026-11-21 08:00 -5), lima);
+        assert_eq!(t, datetime!(2026-11-22 07:30 -5));
+    }
+
+    #[test]
+    fn esperas_crecientes() {
+        assert_eq!(espera_tras_fallo(1), Duration::minutes(1));
+        assert_eq!(espera_tras_fallo(2), Duration::minutes(2));
+        assert_eq!(espera_tras_fallo(4), Duration::minutes(8));
+        assert_eq!(espera_tras_fallo(0), Duration::minutes(1));
+        assert_eq!(espera_tras_fallo(99), Duration::minutes(512));
+    }
+
+    #[test]
+    fn codigos() {
+        for t in TipoTrabajo::TODOS {
+            assert_eq!(TipoTrabajo::desde_codigo(t.codigo()), Some(t));
+        }
+        assert_eq!(
+            EstadoTrabajo::desde_codigo("fallido"),
+            Some(EstadoTrabajo::Fallido)
+        );
+        assert_eq!(TipoTrabajo::desde_codigo("otro"), None);
+    }
+}

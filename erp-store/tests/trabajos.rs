@@ -1,0 +1,307 @@
+//! Background jobs with the database as the queue, on both databases: each company gets its runs
+//! at its local time; a due run does its work, is marked done and schedules the next one in one
+//! unit of work; a run claimed by a worker that died is claimed again when its lease ends; many
+//! workers on one PostgreSQL run each run exactly once; the minimum-stock check notifies who sees
+//! inventory, once while unread.
+
+#![allow(clippy::unwrap_used)]
+
+mod comun;
+
+use std::sync::Arc;
+
+use comun::*;
+use erp_core::Store;
+use erp_core::seguridad::servicio::NuevoUsuario;
+use erp_core::terceros::NuevoCliente;
+use erp_core::trabajos::{EstadoTrabajo, TipoTrabajo};
+use erp_core::ventas::pedidos::{LineaPedidoNueva, NuevaCotizacion};
+use erp_store::AnyStore;
+use time::Duration;
+use time::macros::datetime;
+
+const LEASE: Duration = Duration::minutes(5);
+
+/// One test of this file at a time: a worker claims the due runs of every company of the shared
+/// PostgreSQL, so two of these tests at once would run each other's.
+static TURNO: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn motor_en(store: AnyStore, t: time::OffsetDateTime) -> (M, Arc<RelojMovil>) {
+    let reloj = RelojMovil::en(t);
+    (
+        erp_core::motor::Motor::new(store, reloj.clone(), Arc::new(erp_store::IdsV7)),
+        reloj,
+    )
+}
+
+/// Runs every due run; what ran, by kind.
+async fn ejecutar_todo(m: &M, e: uuid::Uuid) -> Vec<(TipoTrabajo, String)> {
+    let mut hechos = Vec::new();
+    while let Some((empresa, t)) = m.ejecutar_trabajo(LEASE).await.unwrap() {
+        // Other tests' companies share the PostgreSQL: their runs are due too.
+        if empresa == e {
+            assert_eq!(t.estado, EstadoTrabajo::Hecho, "{t:?}");
+            hechos.push((t.tipo, t.resultado));
+        }
+    }
+    hechos
+}
+
+async fn cotizaciones_vencidas_a_las_23(store: AnyStore) {
+    let _turno = TURNO.lock().await;
+    let (m, reloj) = motor_en(store, datetime!(2026-11-19 10:00 -5));
+    let e = empresa_pe(&m).await.id;
+    // The company's runs exist from its creation, at Lima's 23:00 and 07:30.
+    let t = m.trabajos(e, 10).await.unwrap();
+    assert_eq!(t.len(), 2, "{t:?}");
+    let vencer = t
+        .iter()
+        .find(|t| t.tipo == TipoTrabajo::VencerCotizaciones)
+        .unwrap();
+    assert_eq!(vencer.programado, datetime!(2026-11-19 23:00 -5));
+    assert_eq!(vencer.estado, EstadoTrabajo::Pendiente);
+    let p = producto(&m, e, "Taladro").await;
+    let c = m
+        .crear_cliente(
+            e,
+            None,
+            NuevoCliente {
+                numero_documento: "20131312955".into(),
+                razon_social: "SUNAT".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let q = m
+        .crear_cotizacion(
+            e,
+            None,
+            NuevaCotizacion {
+                cliente_id: c.id,
+                lineas: vec![LineaPedidoNueva {
+                    producto_id: p.id,
+                    cantidad: d("1"),
+                    precio: None,
+                    descuento: None,
+                    descuento_porcentaje: None,
+                }],
+                dias_validez: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    // Before 23:00 nothing of this company is due.
+    reloj.poner(datetime!(2026-11-19 22:59 -5));
+    assert!(ejecutar_todo(&m, e).await.is_empty());
+    // At 23:00 of the 20th the quotation (valid to the 20th) still stands; at 23:00 of the 21st
+    // it expires. The run of the 19th found nothing to do.
+    reloj.poner(datetime!(2026-11-20 23:00 -5));
+    let hechos = ejecutar_todo(&m, e).await;
+    assert_eq!(hechos.len(), 2, "{hechos:?}"); // the 19th's 23:00 and the 20th's 07:30
+    assert!(hechos.contains(&(
+        TipoTrabajo::VencerCotizaciones,
+        "0 cotizaciones vencidas".into()
+    )));
+    reloj.poner(datetime!(2026-11-21 23:00:01 -5));
+    let hechos = ejecutar_todo(&m, e).await;
+    assert!(
+        hechos.contains(&(
+            TipoTrabajo::VencerCotizaciones,
+            "1 cotizaciones vencidas".into()
+        )),
+        "{hechos:?}"
+    );
+    // The next runs are scheduled, one pending per kind.
+    let t = m.trabajos(e, 20).await.unwrap();
+    let pendientes: Vec<_> = t
+        .iter()
+        .filter(|t| t.estado == EstadoTrabajo::Pendiente)
+        .collect();
+    assert_eq!(pendientes.len(), 2, "{t:?}");
+    assert!(
+        pendientes
+            .iter()
+            .any(|t| t.programado == datetime!(2026-11-22 23:00 -5))
+    );
+    assert!(
+        pendientes
+            .iter()
+            .any(|t| t.programado == datetime!(2026-11-22 07:30 -5))
+    );
+    // Scheduling again adds nothing.
+    assert_eq!(m.programar_trabajos(e).await.unwrap(), 0);
+    let _ = q;
+}
+
+/// A worker claims a run and dies: nobody else runs it while its lease lasts; after, someone does.
+async fn un_trabajador_que_muere_no_pierde_nada(store: AnyStore) {
+    let _turno = TURNO.lock().await;
+    let (m, reloj) = motor_en(store, datetime!(2026-11-21 07:00 -5));
+    let e = empresa_pe(&m).await.id;
+    reloj.poner(datetime!(2026-11-21 07:31 -5));
+    // Claim this company's runs as a worker that then dies (others' runs are put back).
+    let mut reclamado = None;
+    let mut ajenos = Vec::new();
+    while let Some((empresa, t)) = m
+        .store()
+        .reclamar_trabajo(erp_core::store::Reloj::ahora(&*reloj), LEASE)
+        .await
+        .unwrap()
+    {
+        if empresa == e {
+            reclamado = Some(t);
+            break;
+        }
+        ajenos.push(t);
+    }
+    let reclamado = reclamado.unwrap();
+    assert_eq!(reclamado.tipo, TipoTrabajo::StockMinimo);
+    assert_eq!(reclamado.intentos, 1);
+    assert!(ejecutar_todo(&m, e).await.is_empty());
+    reloj.poner(datetime!(2026-11-21 07:36:01 -5));
+    let hechos = ejecutar_todo(&m, e).await;
+    assert_eq!(hechos.len(), 1, "{hechos:?}");
+    let t = m.trabajos(e, 10).await.unwrap();
+    let hecho = t.iter().find(|x| x.id == reclamado.id).unwrap();
+    assert_eq!((hecho.estado, hecho.intentos), (EstadoTrabajo::Hecho, 2));
+    let _ = ajenos;
+}
+
+/// Four workers, twelve companies with due runs: each run done once, by one worker.
+async fn varios_trabajadores(store: AnyStore) {
+    let _turno = TURNO.lock().await;
+    let (m, reloj) = motor_en(store, datetime!(2026-11-21 06:00 -5));
+    let m = Arc::new(m);
+    let mut empresas = Vec::new();
+    for _ in 0..12 {
+        empresas.push(empresa_pe(&m).await.id);
+    }
+    reloj.poner(datetime!(2026-11-21 07:45 -5));
+    let tareas: Vec<_> = (0..4)
+        .map(|_| {
+            let m = m.clone();
+            tokio::spawn(async move {
+                let mut hechos = Vec::new();
+                while let Some((empresa, t)) = m.ejecutar_trabajo(LEASE).await.unwrap() {
+                    hechos.push((empresa, t.id, t.intentos));
+                }
+                hechos
+            })
+        })
+        .collect();
+    let mut todos = Vec::new();
+    for t in tareas {
+        todos.extend(t.await.unwrap());
+    }
+    for e in &empresas {
+        let mios: Vec<_> = todos.iter().filter(|x| x.0 == *e).collect();
+        assert_eq!(mios.len(), 1, "{mios:?}");
+        assert_eq!(mios[0].2, 1, "reclamado dos veces: {mios:?}");
+        let t = m.trabajos(*e, 10).await.unwrap();
+        assert_eq!(
+            t.iter()
+                .filter(|x| x.estado == EstadoTrabajo::Hecho)
+                .count(),
+            1
+        );
+    }
+}
+
+async fn avisos_de_stock_minimo(store: AnyStore) {
+    let _turno = TURNO.lock().await;
+    let (m, reloj) = motor_en(store, datetime!(2026-11-21 06:00 -5));
+    let e = empresa_pe(&m).await.id;
+    m.seed_permisos(e).await.unwrap();
+    let nuevo = |email: &str, rol: &str| NuevoUsuario {
+        email: email.into(),
+        nombre: "X".into(),
+        apellido: String::new(),
+        rol: rol.into(),
+        clave_hash: "x".into(),
+    };
+    let almacenero = m
+        .crear_usuario(e, None, nuevo("alm@t.pe", "almacenero"))
+        .await
+        .unwrap();
+    let repartidor = m
+        .crear_usuario(e, None, nuevo("rep@t.pe", "repartidor"))
+        .await
+        .unwrap();
+    let a = almacen(&m, e, "Central").await;
+    let mut n = nuevo_producto("Cemento Sol 42.5 kg", "32", "25");
+    n.stock_minimo = Some(d("10"));
+    let cemento = m.crear_producto(e, None, n).await.unwrap();
+    m.registrar_movimiento(e, None, entrada(cemento.id, a.id, "4", "25"))
+        .await
+        .unwrap();
+    reloj.poner(datetime!(2026-11-21 07:30 -5));
+    let hechos = ejecutar_todo(&m, e).await;
+    assert_eq!(
+        hechos,
+        vec![(
+            TipoTrabajo::StockMinimo,
+            "1 productos bajo su stock mínimo, 1 avisos nuevos".into()
+        )]
+    );
+    let (avisos, total) = m
+        .notificaciones(e, almacenero.id, true, 1, 20)
+        .await
+        .unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(avisos[0].tipo, "stock_bajo");
+    assert_eq!(avisos[0].referencia_id, Some(cemento.id));
+    assert!(
+        avisos[0].mensaje.contains("faltan 6"),
+        "{}",
+        avisos[0].mensaje
+    );
+    // Who does not see inventory is not told.
+    let (_, total) = m
+        .notificaciones(e, repartidor.id, false, 1, 20)
+        .await
+        .unwrap();
+    assert_eq!(total, 0);
+    // The next morning: still under, still unread: no second notice.
+    reloj.poner(datetime!(2026-11-22 07:30 -5));
+    let hechos = ejecutar_todo(&m, e).await;
+    assert!(
+        hechos.contains(&(
+            TipoTrabajo::StockMinimo,
+            "1 productos bajo su stock mínimo, 0 avisos nuevos".into()
+        )),
+        "{hechos:?}"
+    );
+    // Read: the morning after it is told again.
+    assert_eq!(
+        m.leer_notificaciones(e, almacenero.id, None).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        m.leer_notificaciones(e, repartidor.id, Some(avisos[0].id))
+            .await
+            .unwrap_err()
+            .codigo(),
+        "no_encontrado"
+    );
+    reloj.poner(datetime!(2026-11-23 07:30 -5));
+    ejecutar_todo(&m, e).await;
+    let (_, total) = m
+        .notificaciones(e, almacenero.id, true, 1, 20)
+        .await
+        .unwrap();
+    assert_eq!(total, 1);
+    let (_, total) = m
+        .notificaciones(e, almacenero.id, false, 1, 20)
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+}
+
+en_ambos!(
+    cotizaciones_vencidas_a_las_23,
+    un_trabajador_que_muere_no_pierde_nada,
+    varios_trabajadores,
+    avisos_de_stock_minimo
+);
