@@ -130,8 +130,8 @@ impl<S: Store> Motor<S> {
         en_uow!(self, empresa, None, |uow, ctx| async {
             let mut e = uow.empresa().await?;
             let detalle = serde_json::to_string(&plan).map_err(Error::almacenamiento)?;
+            uow.guardar_plan(&plan).await?;
             e.plan = plan;
-            uow.actualizar_empresa(&e).await?;
             seguridad::auditar(&mut uow, &ctx, "asignar_plan", "empresa", &detalle, "").await?;
             Ok::<_, Error>(e)
         })
@@ -729,16 +729,12 @@ impl<S: Store> Motor<S> {
         &self,
         empresa: Uuid,
         usuario: Uuid,
-        solo_sin_leer: bool,
+        leida: Option<bool>,
         pagina: u32,
         tamanio: u32,
     ) -> Result<(Vec<Notificacion>, u64)> {
-        leer!(self, empresa, |uow| uow.notificaciones(
-            usuario,
-            solo_sin_leer,
-            pagina,
-            tamanio
-        ))
+        leer!(self, empresa, |uow| uow
+            .notificaciones(usuario, leida, pagina, tamanio))
     }
 
     /// Marks one notification of the user (or all, with `None`) read; a notification that is not

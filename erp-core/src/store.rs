@@ -86,7 +86,14 @@ pub trait Uow: Send {
     // --- The company ---------------------------------------------------------------------------
 
     fn empresa(&mut self) -> impl Future<Output = Result<Empresa>> + Send;
+    /// Saves the company's data and settings (not its plan).
     fn actualizar_empresa(&mut self, empresa: &Empresa) -> impl Future<Output = Result<()>> + Send;
+    /// Saves the company's plan alone: an edit of the company's data that read the old plan
+    /// cannot write it back over a new one.
+    fn guardar_plan(
+        &mut self,
+        plan: &crate::seguridad::Plan,
+    ) -> impl Future<Output = Result<()>> + Send;
     fn configuracion(
         &mut self,
         clave: &str,
@@ -429,12 +436,12 @@ pub trait Uow: Send {
         tipo: &str,
         referencia: Uuid,
     ) -> impl Future<Output = Result<bool>> + Send;
-    /// A user's notifications, newest first (only the unread with `solo_sin_leer`), a page and
-    /// the total.
+    /// A user's notifications, newest first (only the read or unread ones with `leida`), a page
+    /// and the total.
     fn notificaciones(
         &mut self,
         usuario: Uuid,
-        solo_sin_leer: bool,
+        leida: Option<bool>,
         pagina: u32,
         tamanio: u32,
     ) -> impl Future<Output = Result<(Vec<Notificacion>, u64)>> + Send;

@@ -172,8 +172,10 @@ pub async fn programar<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<u32> {
 }
 
 /// Runs a claimed run: the work, the run marked done and the next run scheduled, all in the
-/// caller's unit of work. `None` when the run is no longer pending (another worker, whose lease
-/// this one outlived, finished it).
+/// caller's unit of work. A run no longer pending (another worker, whose lease this one
+/// outlived, finished it) is answered as it is. A run claimed more than [`MAX_INTENTOS`] times
+/// (its workers died in it, so no failure was recorded) is left `fallido` without running it
+/// again.
 pub async fn ejecutar<U: Uow>(
     uow: &mut U,
     ctx: &Contexto<'_>,
@@ -183,7 +185,19 @@ pub async fn ejecutar<U: Uow>(
         return Ok(None);
     };
     if t.estado != EstadoTrabajo::Pendiente {
-        return Ok(None);
+        return Ok(Some(t));
+    }
+    if t.intentos > MAX_INTENTOS {
+        t.estado = EstadoTrabajo::Fallido;
+        t.ultimo_error = format!(
+            "reclamado {} veces sin terminar: el proceso que lo ejecutaba se detuvo cada vez",
+            t.intentos
+        );
+        t.reclamado_hasta = None;
+        t.terminado_en = Some(ctx.reloj.ahora());
+        uow.guardar_trabajo(&t).await?;
+        programar(uow, ctx).await?;
+        return Ok(Some(t));
     }
     t.resultado = match t.tipo {
         TipoTrabajo::VencerCotizaciones => {
@@ -214,7 +228,7 @@ pub async fn registrar_fallo<U: Uow>(
         return Ok(None);
     };
     if t.estado != EstadoTrabajo::Pendiente {
-        return Ok(None);
+        return Ok(Some(t));
     }
     let ahora = ctx.reloj.ahora();
     t.ultimo_error = error.chars().take(2000).collect();
@@ -234,6 +248,10 @@ pub async fn registrar_fallo<U: Uow>(
 /// The minimum-stock check: each active user who sees inventory gets one notification per product
 /// under its minimum, not repeated while the last one is unread.
 async fn avisar_stock_minimo<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<String> {
+    // Nobody of a company whose plan lacks inventory may see stock, notified or not.
+    if !uow.empresa().await?.plan.habilita("inventario.ver") {
+        return Ok("el plan de la empresa no incluye inventario".into());
+    }
     let alertas = crate::inventario::servicio::alertas_stock_minimo(uow).await?;
     if alertas.is_empty() {
         return Ok("ningún producto bajo su stock mínimo".into());

@@ -531,6 +531,7 @@ macro_rules! impl_uow {
                          WHERE (empresa_id, id) = (SELECT empresa_id, id FROM trabajos \
                          WHERE estado = 'pendiente' AND programado_us <= $1 \
                          AND (reclamado_hasta_us IS NULL OR reclamado_hasta_us <= $1) \
+                         AND EXISTS (SELECT 1 FROM empresas e WHERE e.id = trabajos.empresa_id AND e.activa) \
                          ORDER BY programado_us LIMIT 1",
                         $bloqueo,
                         ") RETURNING empresa_id, ",
@@ -1489,15 +1490,16 @@ macro_rules! impl_uow {
                 .is_some())
             }
 
-            async fn notificaciones(&mut self, usuario: Uuid, solo_sin_leer: bool, pagina: u32, tamanio: u32) -> Result<(Vec<erp_core::trabajos::Notificacion>, u64)> {
+            async fn notificaciones(&mut self, usuario: Uuid, leida: Option<bool>, pagina: u32, tamanio: u32) -> Result<(Vec<erp_core::trabajos::Notificacion>, u64)> {
                 let empresa = self.empresa;
                 let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
                     qb.push(" FROM notificaciones WHERE empresa_id = ");
                     qb.push_bind(empresa);
                     qb.push(" AND usuario_id = ");
                     qb.push_bind(usuario);
-                    if solo_sin_leer {
-                        qb.push(" AND NOT leida");
+                    if let Some(l) = leida {
+                        qb.push(" AND leida = ");
+                        qb.push_bind(l);
                     }
                 };
                 paginar(&mut *self.tx, columnas_notificaciones!(), filtros, " ORDER BY creado_en_us DESC, id DESC", (pagina, tamanio), fila_notificacion).await
@@ -1729,10 +1731,9 @@ macro_rules! impl_uow {
             async fn actualizar_empresa(&mut self, e: &Empresa) -> Result<()> {
                 self.empresa_leida = None;
                 let ajustes = serde_json::to_string(&e.ajustes).map_err(Error::almacenamiento)?;
-                let plan = serde_json::to_string(&e.plan).map_err(Error::almacenamiento)?;
                 $drv::query(
                     "UPDATE empresas SET razon_social = $2, nombre_comercial = $3, direccion = $4, \
-                     subdominio = $5, ajustes = $6, activa = $7, plan = $8 WHERE id = $1",
+                     subdominio = $5, ajustes = $6, activa = $7 WHERE id = $1",
                 )
                 .bind(self.empresa)
                 .bind(&e.razon_social)
@@ -1741,10 +1742,21 @@ macro_rules! impl_uow {
                 .bind(&e.subdominio)
                 .bind(ajustes)
                 .bind(e.activa)
-                .bind(plan)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn guardar_plan(&mut self, plan: &erp_core::seguridad::Plan) -> Result<()> {
+                self.empresa_leida = None;
+                let plan = serde_json::to_string(plan).map_err(Error::almacenamiento)?;
+                $drv::query("UPDATE empresas SET plan = $2 WHERE id = $1")
+                    .bind(self.empresa)
+                    .bind(plan)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?;
                 Ok(())
             }
 

@@ -534,6 +534,10 @@ impl Uow for AnyUow {
         delegar!(self, bloquear_empresa())
     }
 
+    async fn guardar_plan(&mut self, plan: &erp_core::seguridad::Plan) -> Result<()> {
+        delegar!(self, guardar_plan(plan))
+    }
+
     async fn programar_trabajo(&mut self, t: &erp_core::trabajos::Trabajo) -> Result<bool> {
         delegar!(self, programar_trabajo(t))
     }
@@ -566,14 +570,11 @@ impl Uow for AnyUow {
     async fn notificaciones(
         &mut self,
         usuario: Uuid,
-        solo_sin_leer: bool,
+        leida: Option<bool>,
         pagina: u32,
         tamanio: u32,
     ) -> Result<(Vec<erp_core::trabajos::Notificacion>, u64)> {
-        delegar!(
-            self,
-            notificaciones(usuario, solo_sin_leer, pagina, tamanio)
-        )
+        delegar!(self, notificaciones(usuario, leida, pagina, tamanio))
     }
 
     async fn leer_notificaciones(&mut self, usuario: Uuid, id: Option<Uuid>) -> Result<u64> {

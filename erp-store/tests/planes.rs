@@ -300,6 +300,27 @@ async fn credencial_en_una_lectura(store: AnyStore) {
     );
     assert!(m.acceso(otra, u.id, Some(s.id)).await.is_err());
     assert!(m.acceso(e, Uuid::now_v7(), None).await.is_err());
+    // Another user's live session of the same company does not stand for this user.
+    let beto = m
+        .crear_usuario(e, None, usuario("beto@t.pe"))
+        .await
+        .unwrap();
+    let sb = m
+        .registrar_login(
+            e,
+            beto.id,
+            true,
+            time::Duration::hours(1),
+            ("127.0.0.1", "test"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(m.acceso(e, beto.id, Some(sb.id)).await.is_ok());
+    assert_eq!(
+        m.acceso(e, u.id, Some(sb.id)).await.unwrap_err().codigo(),
+        "auth_failed"
+    );
     m.cerrar_sesion(e, u.id, s.id, "127.0.0.1").await.unwrap();
     assert!(m.acceso(e, u.id, Some(s.id)).await.is_err());
 }

@@ -141,7 +141,8 @@ async fn un_trabajador_que_muere_no_pierde_nada(store: AnyStore) {
     let (m, reloj) = motor_en(store, datetime!(2026-11-21 07:00 -5));
     let e = empresa_pe(&m).await.id;
     reloj.poner(datetime!(2026-11-21 07:31 -5));
-    // Claim this company's runs as a worker that then dies (others' runs are put back).
+    // Claim this company's run as a worker that then dies (the runs of other tests' companies
+    // it claims on the way stay claimed too).
     let mut reclamado = None;
     let mut ajenos = Vec::new();
     while let Some((empresa, t)) = m
@@ -246,7 +247,7 @@ async fn avisos_de_stock_minimo(store: AnyStore) {
         )]
     );
     let (avisos, total) = m
-        .notificaciones(e, almacenero.id, true, 1, 20)
+        .notificaciones(e, almacenero.id, Some(false), 1, 20)
         .await
         .unwrap();
     assert_eq!(total, 1);
@@ -259,7 +260,7 @@ async fn avisos_de_stock_minimo(store: AnyStore) {
     );
     // Who does not see inventory is not told.
     let (_, total) = m
-        .notificaciones(e, repartidor.id, false, 1, 20)
+        .notificaciones(e, repartidor.id, None, 1, 20)
         .await
         .unwrap();
     assert_eq!(total, 0);
@@ -288,20 +289,92 @@ async fn avisos_de_stock_minimo(store: AnyStore) {
     reloj.poner(datetime!(2026-11-23 07:30 -5));
     ejecutar_todo(&m, e).await;
     let (_, total) = m
-        .notificaciones(e, almacenero.id, true, 1, 20)
+        .notificaciones(e, almacenero.id, Some(false), 1, 20)
         .await
         .unwrap();
     assert_eq!(total, 1);
     let (_, total) = m
-        .notificaciones(e, almacenero.id, false, 1, 20)
+        .notificaciones(e, almacenero.id, None, 1, 20)
         .await
         .unwrap();
     assert_eq!(total, 2);
+    let (leidas, _) = m
+        .notificaciones(e, almacenero.id, Some(true), 1, 20)
+        .await
+        .unwrap();
+    assert_eq!(leidas.len(), 1);
+    assert!(leidas[0].leida);
+    // A plan without inventory: nobody is told about stock any more.
+    m.leer_notificaciones(e, almacenero.id, None).await.unwrap();
+    m.asignar_plan(
+        e,
+        erp_core::seguridad::Plan {
+            modulos: Some([erp_core::seguridad::Modulo::Ventas].into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    reloj.poner(datetime!(2026-11-24 07:30 -5));
+    let hechos = ejecutar_todo(&m, e).await;
+    assert!(
+        hechos.contains(&(
+            TipoTrabajo::StockMinimo,
+            "el plan de la empresa no incluye inventario".into()
+        )),
+        "{hechos:?}"
+    );
+    let (_, total) = m
+        .notificaciones(e, almacenero.id, Some(false), 1, 20)
+        .await
+        .unwrap();
+    assert_eq!(total, 0);
+}
+
+/// A run whose worker dies every time (a crash inside it): after MAX_INTENTOS claims it is left
+/// `fallido`, said why, and the next regular run is scheduled; it is not claimed forever.
+async fn un_trabajo_que_nunca_termina(store: AnyStore) {
+    let _turno = TURNO.lock().await;
+    let (m, reloj) = motor_en(store, datetime!(2026-11-21 07:00 -5));
+    let e = empresa_pe(&m).await.id;
+    let mut t = datetime!(2026-11-21 07:31 -5);
+    let mut id = None;
+    for _ in 0..=erp_core::trabajos::MAX_INTENTOS {
+        reloj.poner(t);
+        loop {
+            let (empresa, r) = m
+                .store()
+                .reclamar_trabajo(t, LEASE)
+                .await
+                .unwrap()
+                .expect("el trabajo de la empresa debía poder reclamarse");
+            if empresa == e {
+                id = Some(r.id);
+                break;
+            }
+        }
+        t += LEASE + Duration::seconds(1);
+    }
+    reloj.poner(t);
+    while let Some((empresa, r)) = m.ejecutar_trabajo(LEASE).await.unwrap() {
+        if empresa == e {
+            assert_eq!(Some(r.id), id);
+            assert_eq!(r.estado, EstadoTrabajo::Fallido, "{r:?}");
+            assert!(r.ultimo_error.contains("sin terminar"), "{r:?}");
+        }
+    }
+    let runs = m.trabajos(e, 10).await.unwrap();
+    let siguiente = runs
+        .iter()
+        .find(|r| r.tipo == TipoTrabajo::StockMinimo && r.estado == EstadoTrabajo::Pendiente)
+        .unwrap();
+    assert_eq!(siguiente.programado, datetime!(2026-11-22 07:30 -5));
 }
 
 en_ambos!(
     cotizaciones_vencidas_a_las_23,
     un_trabajador_que_muere_no_pierde_nada,
     varios_trabajadores,
-    avisos_de_stock_minimo
+    avisos_de_stock_minimo,
+    un_trabajo_que_nunca_termina
 );

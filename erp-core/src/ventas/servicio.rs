@@ -54,6 +54,7 @@ async fn vender_con<U: Uow>(
     n: NuevaVenta,
     mut leidos: Vec<Producto>,
 ) -> Result<VentaEmitida> {
+    bloquear_si_hay_limite(uow).await?;
     let clave = match clave_valida(n.clave_idempotencia.as_deref())? {
         Some(c) => {
             if let Some(v) = uow.venta_por_clave(&c).await? {
@@ -1143,6 +1144,7 @@ pub async fn anular<U: Uow>(
     venta_id: Uuid,
     a: Anulacion,
 ) -> Result<Comprobante> {
+    bloquear_si_hay_limite(uow).await?;
     let clave = clave_valida(a.clave_idempotencia.as_deref())?;
     let venta = match venta_para_nota(
         uow,
@@ -1195,6 +1197,7 @@ pub async fn devolver<U: Uow>(
     venta_id: Uuid,
     d: Devolucion,
 ) -> Result<Comprobante> {
+    bloquear_si_hay_limite(uow).await?;
     let clave = clave_valida(d.clave_idempotencia.as_deref())?;
     let venta = match venta_para_nota(
         uow,
@@ -1487,6 +1490,16 @@ async fn siguiente_numero<U: Uow>(
     Ok(numero)
 }
 
+/// A company with a monthly limit locks its row before any other lock a flow that issues a
+/// comprobante takes (stock, series, the sale): the count at numbering then waits in the same
+/// order in every flow, and two flows cannot deadlock on the company and a stock or series row.
+async fn bloquear_si_hay_limite<U: Uow>(uow: &mut U) -> Result<()> {
+    if uow.empresa().await?.plan.max_transacciones_mes.is_some() {
+        uow.bloquear_empresa().await?;
+    }
+    Ok(())
+}
+
 /// Refuses a comprobante beyond the company's monthly plan. Every comprobante is numbered here,
 /// so this is the one place that counts them; the company's row stays locked to the end of the
 /// unit of work, so two tills cannot both take the month's last one.
@@ -1723,6 +1736,7 @@ pub async fn nota_credito_valor<U: Uow>(
     venta_id: Uuid,
     n: NotaCreditoValor,
 ) -> Result<Comprobante> {
+    bloquear_si_hay_limite(uow).await?;
     let clave = clave_valida(n.clave_idempotencia.as_deref())?;
     let empresa = uow.empresa().await?;
     let mut venta = match venta_para_nota(
@@ -1891,6 +1905,7 @@ pub async fn nota_debito<U: Uow>(
     venta_id: Uuid,
     n: NotaDebitoNueva,
 ) -> Result<Comprobante> {
+    bloquear_si_hay_limite(uow).await?;
     let clave = clave_valida(n.clave_idempotencia.as_deref())?;
     let empresa = uow.empresa().await?;
     let venta = match venta_para_nota(

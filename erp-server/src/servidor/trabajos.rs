@@ -65,7 +65,10 @@ impl Trabajador {
 
     pub async fn detener(self) {
         let _ = self.parar.send(true);
-        let _ = self.tarea.await;
+        if let Err(e) = self.tarea.await {
+            // A panic ended the jobs early; the runs it left are claimed again by the next start.
+            tracing::error!(error = %e, "el trabajador de trabajos en segundo plano terminó mal");
+        }
     }
 }
 

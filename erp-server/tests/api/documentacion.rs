@@ -135,8 +135,16 @@ async fn paginas_de_documentacion() {
         // Rendered from the document: a tag's description and its operations.
         redoc.contains("Sesiones: login, refresco, logout, perfil")
             && redoc.contains("/api/v1/auth/login/"),
-        "ReDoc no mostró la API: {}",
-        &redoc[..redoc.len().min(2000)]
+        "ReDoc no mostró la API ({} bytes; etiqueta: {}, ruta: {}): …{}",
+        redoc.len(),
+        redoc.contains("Sesiones: login, refresco, logout, perfil"),
+        redoc.contains("/api/v1/auth/login/"),
+        // The end of the page: what ReDoc rendered last, or the error it shows.
+        redoc
+            .char_indices()
+            .rev()
+            .nth(3000)
+            .map_or(redoc.as_str(), |(i, _)| &redoc[i..])
     );
     assert!(!redoc.contains("Something went wrong"), "ReDoc falló");
 }

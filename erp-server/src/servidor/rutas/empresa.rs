@@ -417,7 +417,7 @@ pub async fn reemplazar_permisos(
 #[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct FiltroNotificaciones {
-    /// `false`: only the unread ones.
+    /// `false`: only the unread ones; `true`: only the read ones.
     leida: Option<bool>,
 }
 
@@ -439,13 +439,7 @@ pub async fn notificaciones(
     let p = p.validar()?;
     let (filas, total) = e
         .motor
-        .notificaciones(
-            a.empresa,
-            a.usuario.id,
-            f.leida == Some(false),
-            p.page,
-            p.page_size,
-        )
+        .notificaciones(a.empresa, a.usuario.id, f.leida, p.page, p.page_size)
         .await?;
     Ok(pagina(filas, total, &p))
 }
