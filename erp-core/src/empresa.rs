@@ -76,6 +76,12 @@ impl Empresa {
     pub fn zona_horaria(&self) -> UtcOffset {
         self.pais.zona_horaria()
     }
+
+    /// The company's calendar date at an instant (documents are dated in its zone, never in UTC:
+    /// 23:00 in Lima is already tomorrow in UTC).
+    pub fn fecha_en(&self, instante: OffsetDateTime) -> time::Date {
+        instante.to_offset(self.zona_horaria()).date()
+    }
 }
 
 /// What is needed to register a company.

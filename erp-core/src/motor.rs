@@ -409,9 +409,7 @@ impl<S: Store> Motor<S> {
     }
 
     pub async fn cliente(&self, empresa: Uuid, id: Uuid) -> Result<Cliente> {
-        leer!(self, empresa, |uow| uow.cliente(id))?.ok_or_else(|| {
-            Error::no_encontrado("cliente", format!("cliente {id} no existe en esta empresa"))
-        })
+        leer!(self, empresa, |uow| uow.cliente(id))?.ok_or_else(|| Error::no_existe("cliente", id))
     }
 
     /// Customers by name or document number.
@@ -471,12 +469,8 @@ impl<S: Store> Motor<S> {
     }
 
     pub async fn proveedor(&self, empresa: Uuid, id: Uuid) -> Result<Proveedor> {
-        leer!(self, empresa, |uow| uow.proveedor(id))?.ok_or_else(|| {
-            Error::no_encontrado(
-                "proveedor",
-                format!("proveedor {id} no existe en esta empresa"),
-            )
-        })
+        leer!(self, empresa, |uow| uow.proveedor(id))?
+            .ok_or_else(|| Error::no_existe("proveedor", id))
     }
 
     pub async fn buscar_proveedores(
@@ -620,9 +614,7 @@ impl<S: Store> Motor<S> {
     }
 
     pub async fn venta(&self, empresa: Uuid, id: Uuid) -> Result<Venta> {
-        leer!(self, empresa, |uow| uow.venta(id))?.ok_or_else(|| {
-            Error::no_encontrado("venta", format!("venta {id} no existe en esta empresa"))
-        })
+        leer!(self, empresa, |uow| uow.venta(id))?.ok_or_else(|| Error::no_existe("venta", id))
     }
 
     pub async fn ventas(&self, empresa: Uuid, f: &FiltroVentas) -> Result<(Vec<Venta>, u64)> {
@@ -756,8 +748,7 @@ impl<S: Store> Motor<S> {
 
     /// The company's date now, read in the unit of work.
     async fn hoy<U: Uow>(&self, uow: &mut U) -> Result<time::Date> {
-        let zona = uow.empresa().await?.zona_horaria();
-        Ok(self.reloj.ahora().to_offset(zona).date())
+        Ok(uow.empresa().await?.fecha_en(self.reloj.ahora()))
     }
 
     pub async fn cotizacion(&self, empresa: Uuid, id: Uuid) -> Result<Cotizacion> {
@@ -929,7 +920,8 @@ impl<S: Store> Motor<S> {
     }
 
     /// Who a request comes from: a live session of an active user of an active company, in one
-    /// read. Anything else is the same "credentials" refusal, whatever failed.
+    /// read. A session that ended, expired or is another user's is `sesion_invalida`; any other
+    /// failure is the same "credentials" refusal, whatever failed.
     pub async fn acceso(
         &self,
         empresa: Uuid,

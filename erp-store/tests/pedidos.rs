@@ -165,6 +165,7 @@ async fn cotizacion_vencida_solo_se_duplica(store: AnyStore) {
         EstadoCotizacion::Vencida
     );
     let (lista, _) = m.cotizaciones(e, None, 1, 10).await.unwrap();
+    assert_eq!(lista.len(), 2);
     assert!(lista.iter().all(|c| c.estado == EstadoCotizacion::Vencida));
     assert_eq!(m.vencer_cotizaciones(e).await.unwrap(), 2);
     assert_eq!(m.vencer_cotizaciones(e).await.unwrap(), 0);

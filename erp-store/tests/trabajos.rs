@@ -15,7 +15,7 @@ use erp_core::Store;
 use erp_core::seguridad::servicio::NuevoUsuario;
 use erp_core::terceros::NuevoCliente;
 use erp_core::trabajos::{EstadoTrabajo, TipoTrabajo};
-use erp_core::ventas::pedidos::{LineaPedidoNueva, NuevaCotizacion};
+use erp_core::ventas::pedidos::{EstadoCotizacion, LineaPedidoNueva, NuevaCotizacion};
 use erp_store::AnyStore;
 use time::Duration;
 use time::macros::datetime;
@@ -104,6 +104,8 @@ async fn cotizaciones_vencidas_a_las_23(store: AnyStore) {
         TipoTrabajo::VencerCotizaciones,
         "0 cotizaciones vencidas".into()
     )));
+    // As stored (a read through the engine reports `vencida` from the clock alone).
+    assert_eq!(guardada(&m, e, q.id).await, EstadoCotizacion::Vigente);
     reloj.poner(datetime!(2026-11-21 23:00:01 -5));
     let hechos = ejecutar_todo(&m, e).await;
     assert!(
@@ -113,6 +115,7 @@ async fn cotizaciones_vencidas_a_las_23(store: AnyStore) {
         )),
         "{hechos:?}"
     );
+    assert_eq!(guardada(&m, e, q.id).await, EstadoCotizacion::Vencida);
     // The next runs are scheduled, one pending per kind.
     let t = m.trabajos(e, 20).await.unwrap();
     let pendientes: Vec<_> = t
@@ -132,7 +135,13 @@ async fn cotizaciones_vencidas_a_las_23(store: AnyStore) {
     );
     // Scheduling again adds nothing.
     assert_eq!(m.programar_trabajos(e).await.unwrap(), 0);
-    let _ = q;
+}
+
+/// A quotation's state as the store holds it.
+async fn guardada(m: &M, e: uuid::Uuid, id: uuid::Uuid) -> EstadoCotizacion {
+    use erp_core::store::Uow;
+    let mut uow = m.store().begin_lectura(e).await.unwrap();
+    uow.cotizacion(id).await.unwrap().unwrap().estado
 }
 
 /// A worker claims a run and dies: nobody else runs it while its lease lasts; after, someone does.
@@ -144,7 +153,6 @@ async fn un_trabajador_que_muere_no_pierde_nada(store: AnyStore) {
     // Claim this company's run as a worker that then dies (the runs of other tests' companies
     // it claims on the way stay claimed too).
     let mut reclamado = None;
-    let mut ajenos = Vec::new();
     while let Some((empresa, t)) = m
         .store()
         .reclamar_trabajo(erp_core::store::Reloj::ahora(&*reloj), LEASE)
@@ -155,7 +163,6 @@ async fn un_trabajador_que_muere_no_pierde_nada(store: AnyStore) {
             reclamado = Some(t);
             break;
         }
-        ajenos.push(t);
     }
     let reclamado = reclamado.unwrap();
     assert_eq!(reclamado.tipo, TipoTrabajo::StockMinimo);
@@ -167,7 +174,6 @@ async fn un_trabajador_que_muere_no_pierde_nada(store: AnyStore) {
     let t = m.trabajos(e, 10).await.unwrap();
     let hecho = t.iter().find(|x| x.id == reclamado.id).unwrap();
     assert_eq!((hecho.estado, hecho.intentos), (EstadoTrabajo::Hecho, 2));
-    let _ = ajenos;
 }
 
 /// Four workers, twelve companies with due runs: each run done once, by one worker.
@@ -356,13 +362,16 @@ async fn un_trabajo_que_nunca_termina(store: AnyStore) {
         t += LEASE + Duration::seconds(1);
     }
     reloj.poner(t);
+    let mut visto = false;
     while let Some((empresa, r)) = m.ejecutar_trabajo(LEASE).await.unwrap() {
         if empresa == e {
+            visto = true;
             assert_eq!(Some(r.id), id);
             assert_eq!(r.estado, EstadoTrabajo::Fallido, "{r:?}");
             assert!(r.ultimo_error.contains("sin terminar"), "{r:?}");
         }
     }
+    assert!(visto, "el trabajo de la empresa no se volvió a tomar");
     let runs = m.trabajos(e, 10).await.unwrap();
     let siguiente = runs
         .iter()

@@ -263,7 +263,7 @@ async fn preciar<U: Uow>(
     let precios: Vec<Option<Decimal>> = lineas.iter().map(|l| l.precio).collect();
     let inc = super::servicio::base_de_precios(inc, &productos, &precios)?;
     let moneda = moneda.unwrap_or(empresa.moneda);
-    let hoy = ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date();
+    let hoy = empresa.fecha_en(ctx.reloj.ahora());
     let pedido: Vec<LineaPedido> = lineas
         .iter()
         .zip(&productos)
@@ -342,8 +342,7 @@ pub async fn crear_cotizacion<U: Uow>(
         n.descuento_global,
     )
     .await?;
-    let zona = uow.empresa().await?.zona_horaria();
-    let hoy = ctx.reloj.ahora().to_offset(zona).date();
+    let hoy = uow.empresa().await?.fecha_en(ctx.reloj.ahora());
     let c = Cotizacion {
         id: ctx.ids.nuevo(),
         numero: numero(uow, "COT").await?,
@@ -390,8 +389,8 @@ async fn cotizacion_al_dia<U: Uow>(
         .cotizacion_bloqueada(id)
         .await?
         .ok_or_else(|| Error::no_existe("cotización", id))?;
-    let zona = uow.empresa().await?.zona_horaria();
-    Ok(c.al_dia(ctx.reloj.ahora().to_offset(zona).date()))
+    let hoy = uow.empresa().await?.fecha_en(ctx.reloj.ahora());
+    Ok(c.al_dia(hoy))
 }
 
 /// Copies a quotation (any state) with new dates and current prices: the way out of an expired one.
@@ -436,8 +435,7 @@ pub async fn duplicar_cotizacion<U: Uow>(
 /// The scheduler's job: marks `vencida` every current quotation past its validity. Returns how
 /// many it marked.
 pub async fn vencer_cotizaciones<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<u64> {
-    let zona = uow.empresa().await?.zona_horaria();
-    let hoy = ctx.reloj.ahora().to_offset(zona).date();
+    let hoy = uow.empresa().await?.fecha_en(ctx.reloj.ahora());
     uow.vencer_cotizaciones(hoy).await
 }
 
@@ -572,14 +570,14 @@ pub async fn crear_orden<U: Uow>(
             }
         }
     };
-    let zona = uow.empresa().await?.zona_horaria();
+    let hoy = uow.empresa().await?.fecha_en(ctx.reloj.ahora());
     let o = OrdenVenta {
         id: ctx.ids.nuevo(),
         numero: numero(uow, "OV").await?,
         cliente_id: n.cliente_id,
         cotizacion_id: None,
         almacen_id: almacen,
-        fecha: ctx.reloj.ahora().to_offset(zona).date(),
+        fecha: hoy,
         estado: EstadoOrden::Pendiente,
         moneda: precio.moneda,
         precios_incluyen_impuesto: precio.inc,
@@ -717,6 +715,7 @@ pub async fn generar_venta<U: Uow>(
     id: Uuid,
     g: GenerarVenta,
 ) -> Result<VentaEmitida> {
+    super::servicio::bloquear_si_hay_limite(uow).await?;
     let mut o = uow
         .orden_bloqueada(id)
         .await?

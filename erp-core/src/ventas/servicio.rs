@@ -2,7 +2,8 @@
 //! or instalments, comprobante with its number) or not at all: every check comes before the first
 //! write that could fail for a business reason, and any later failure drops the unit of work.
 //!
-//! Locks, in this order in every flow: the order or sale being changed, stock rows in product
+//! Locks, in this order in every flow: the company's row when its plan limits comprobantes per
+//! month (`bloquear_si_hay_limite`), the order or sale being changed, stock rows in product
 //! order (so two sales of the same products cannot deadlock) and their lots, the customer (credit
 //! sales), then the series row, taken last so that it is held as briefly as possible.
 
@@ -133,7 +134,7 @@ async fn vender_con<U: Uow>(
     }
     let precios: Vec<Option<Decimal>> = n.lineas.iter().map(|l| l.precio).collect();
     let inc = base_de_precios(n.precios_incluyen_impuesto, &productos, &precios)?;
-    let hoy = ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date();
+    let hoy = empresa.fecha_en(ctx.reloj.ahora());
     let moneda = n.moneda.unwrap_or(empresa.moneda);
     // A comprobante in dollars carries the exchange rate (Nubefact's `tipo_de_cambio` is
     // required for a foreign currency); a draft priced by the engine may leave it out.
@@ -1456,7 +1457,7 @@ async fn emitir_nota<U: Uow>(
         cliente_numero_documento: original.cliente_numero_documento.clone(),
         cliente_razon_social: original.cliente_razon_social.clone(),
         cliente_direccion: original.cliente_direccion.clone(),
-        fecha_emision: ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date(),
+        fecha_emision: empresa.fecha_en(ctx.reloj.ahora()),
         moneda: original.moneda,
         total: calculado.total(),
         documento: serde_json::to_value(calculado).map_err(Error::almacenamiento)?,
@@ -1493,7 +1494,7 @@ async fn siguiente_numero<U: Uow>(
 /// A company with a monthly limit locks its row before any other lock a flow that issues a
 /// comprobante takes (stock, series, the sale): the count at numbering then waits in the same
 /// order in every flow, and two flows cannot deadlock on the company and a stock or series row.
-async fn bloquear_si_hay_limite<U: Uow>(uow: &mut U) -> Result<()> {
+pub(crate) async fn bloquear_si_hay_limite<U: Uow>(uow: &mut U) -> Result<()> {
     if uow.empresa().await?.plan.max_transacciones_mes.is_some() {
         uow.bloquear_empresa().await?;
     }
@@ -1512,7 +1513,7 @@ async fn admitir_transaccion<U: Uow>(
         return Ok(());
     }
     uow.bloquear_empresa().await?;
-    let hoy = ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date();
+    let hoy = empresa.fecha_en(ctx.reloj.ahora());
     let mes = hoy.replace_day(1).map_err(Error::almacenamiento)?;
     let emitidos = uow.contar_comprobantes_desde(mes).await?;
     empresa.plan.admitir_transaccion(emitidos, mes)
@@ -1985,7 +1986,7 @@ pub async fn nota_debito<U: Uow>(
         lineas.push(linea);
     }
     // A charge made today (interest, a penalty) is taxed at today's rates.
-    let hoy = ctx.reloj.ahora().to_offset(empresa.zona_horaria()).date();
+    let hoy = empresa.fecha_en(ctx.reloj.ahora());
     let calculado = calcular_en(&empresa, &venta, hoy, None, lineas).map_err(|e| match e {
         Error::Validacion {
             codigo,

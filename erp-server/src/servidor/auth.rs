@@ -89,13 +89,13 @@ pub fn leer_token(claves: &Claves, token: &str, tipo: &str) -> Result<Reclamos, 
     Ok(datos.claims)
 }
 
-/// Hashes a password (argon2id, random salt), off the async threads.
 /// The hash of a password a person chose: checked against the password rules first.
 pub async fn hash_de_clave_nueva(clave: String) -> Result<String, ErrorApi> {
     erp_core::seguridad::servicio::validar_clave(&clave)?;
     hashear(clave).await
 }
 
+/// Hashes a password (argon2id, random salt), off the async threads.
 pub async fn hashear(clave: String) -> Result<String, ErrorApi> {
     tokio::task::spawn_blocking(move || {
         let sal = SaltString::generate(&mut OsRng);

@@ -154,11 +154,17 @@ impl Paginacion {
         if self.page == 0 {
             return Err(campo("page", "page empieza en 1"));
         }
-        if !(1..=100).contains(&self.page_size) {
-            return Err(campo("page_size", "page_size va de 1 a 100"));
-        }
+        validar_tamanio(self.page_size)?;
         Ok(self)
     }
+}
+
+/// A page's size, 1 to 100 (the paged lists and the ledger's cursor pages).
+pub fn validar_tamanio(page_size: u32) -> Result<u32, ErrorApi> {
+    if !(1..=100).contains(&page_size) {
+        return Err(campo("page_size", "page_size va de 1 a 100"));
+    }
+    Ok(page_size)
 }
 
 fn campo(c: &str, m: &str) -> ErrorApi {

@@ -170,7 +170,7 @@ pub async fn crear_usuario(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<UsuarioNuev
     get,
     path = "/usuarios/{id}/",
     tag = "usuarios",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["usuarios.ver"]))
 )]
@@ -198,7 +198,7 @@ pub struct UsuarioCambios {
     patch,
     path = "/usuarios/{id}/",
     tag = "usuarios",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = UsuarioCambios,
     responses(Respuestas),
     security(("jwt" = ["usuarios.editar"]))
@@ -239,7 +239,7 @@ pub async fn actualizar_usuario(
     delete,
     path = "/usuarios/{id}/",
     tag = "usuarios",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["usuarios.eliminar"]))
 )]
@@ -309,7 +309,7 @@ pub async fn crear_rol(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoRol>) -> R
     get,
     path = "/roles/{id}/permisos/",
     tag = "usuarios",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["roles.ver"]))
 )]
@@ -371,7 +371,7 @@ pub struct PermisosDeRol {
     post,
     path = "/usuarios/roles/{id}/permisos/",
     tag = "usuarios",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = PermisosDeRol,
     responses(Respuestas),
     security(("jwt" = ["roles.gestionar"]))
@@ -399,7 +399,7 @@ pub async fn asignar_permisos(
     put,
     path = "/roles/{id}/permisos/",
     tag = "usuarios",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = PermisosDeRol,
     responses(Respuestas),
     security(("jwt" = ["roles.gestionar"]))
@@ -448,7 +448,7 @@ pub async fn notificaciones(
     post,
     path = "/usuarios/notificaciones/{id}/leer/",
     tag = "usuarios",
-    params(("id" = Uuid, Path)),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = []))
 )]

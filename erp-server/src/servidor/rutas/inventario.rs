@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::{Consulta, E, Id, inventario_visible};
 use crate::servidor::auth::Acceso;
 use crate::servidor::respuesta::{
-    Cuerpo, Exito, Paginacion, Respuestas, RespuestasDeCreacion, Resultado, pagina,
+    Cuerpo, Exito, Paginacion, Respuestas, RespuestasDeCreacion, Resultado, pagina, validar_tamanio,
 };
 
 // --- Inventory ----------------------------------------------------------------------------
@@ -132,7 +132,7 @@ pub async fn crear_producto(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoProdu
     get,
     path = "/inventario/productos/{id}/",
     tag = "inventario",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["inventario.ver"]))
 )]
@@ -146,7 +146,7 @@ pub async fn producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     patch,
     path = "/inventario/productos/{id}/",
     tag = "inventario",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = CambiosProducto,
     responses(Respuestas),
     security(("jwt" = ["inventario.productos_editar", "inventario.ver_costos"]))
@@ -180,7 +180,7 @@ pub async fn actualizar_producto(
     delete,
     path = "/inventario/productos/{id}/",
     tag = "inventario",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["inventario.productos_editar"]))
 )]
@@ -201,7 +201,7 @@ pub async fn eliminar_producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado 
     get,
     path = "/inventario/productos/{id}/stock/",
     tag = "inventario",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["inventario.consultar_stock"]))
 )]
@@ -242,7 +242,7 @@ pub async fn crear_almacen(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAlmace
     get,
     path = "/inventario/almacenes/{id}/",
     tag = "inventario",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["inventario.consultar_stock"]))
 )]
@@ -255,7 +255,7 @@ pub async fn almacen(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     patch,
     path = "/inventario/almacenes/{id}/",
     tag = "inventario",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = CambiosAlmacen,
     responses(Respuestas),
     security(("jwt" = ["inventario.productos_crear"]))
@@ -276,7 +276,7 @@ pub async fn actualizar_almacen(
     get,
     path = "/inventario/almacenes/{id}/stock/",
     tag = "inventario",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["inventario.consultar_stock"]))
 )]
@@ -321,7 +321,7 @@ pub async fn crear_categoria(
     get,
     path = "/inventario/categorias/{id}/",
     tag = "inventario",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["inventario.ver"]))
 )]
@@ -334,7 +334,7 @@ pub async fn categoria(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     patch,
     path = "/inventario/categorias/{id}/",
     tag = "inventario",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = CambiosCategoria,
     responses(Respuestas),
     security(("jwt" = ["inventario.productos_editar"]))
@@ -480,15 +480,7 @@ pub async fn movimientos(
     Consulta(f): Consulta<FiltroMovimiento>,
 ) -> Resultado {
     a.exigir("inventario.ver")?;
-    let tamanio = f.page_size.unwrap_or(20);
-    if !(1..=100).contains(&tamanio) {
-        return Err(Error::validacion(
-            Codigo::ValorNoPermitido,
-            "page_size",
-            "page_size va de 1 a 100",
-        )
-        .into());
-    }
+    let tamanio = validar_tamanio(f.page_size.unwrap_or(20))?;
     let antes_de = f.cursor.as_deref().map(leer_cursor).transpose()?;
     let zona = e.motor.empresa(a.empresa).await?.zona_horaria();
     // Dates are the company's calendar days: from the first instant of `desde` to the last of

@@ -29,6 +29,29 @@ pub(crate) type E = State<Arc<Estado>>;
 /// An id in the path: a malformed one is a 404 like any id this company does not have.
 pub struct Id(pub Uuid);
 
+/// The path's `id` as the OpenAPI document shows it, written once for every route that takes one.
+impl utoipa::IntoParams for Id {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        vec![
+            ParameterBuilder::new()
+                .name("id")
+                .parameter_in(ParameterIn::Path)
+                .required(utoipa::openapi::Required::True)
+                .description(Some("id del registro en la empresa del token"))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+                ))
+                .build(),
+        ]
+    }
+}
+
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
     type Rejection = ErrorApi;
 

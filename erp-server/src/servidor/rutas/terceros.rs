@@ -52,7 +52,7 @@ pub async fn crear_cliente(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoClient
     get,
     path = "/clientes/{id}/",
     tag = "clientes",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["clientes.ver"]))
 )]
@@ -65,7 +65,7 @@ pub async fn cliente(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     patch,
     path = "/clientes/{id}/",
     tag = "clientes",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = CambiosCliente,
     responses(Respuestas),
     security(("jwt" = ["clientes.editar"]))
@@ -122,7 +122,7 @@ pub async fn buscar_clientes(
     get,
     path = "/clientes/{id}/historial/",
     tag = "clientes",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token"), Paginacion),
+    params(Id, Paginacion),
     responses(Respuestas),
     security(("jwt" = ["clientes.ver", "ventas.ver"]))
 )]
@@ -189,7 +189,7 @@ pub async fn crear_proveedor(
     get,
     path = "/proveedores/{id}/",
     tag = "proveedores",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["proveedores.ver"]))
 )]
@@ -202,7 +202,7 @@ pub async fn proveedor(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     patch,
     path = "/proveedores/{id}/",
     tag = "proveedores",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = CambiosProveedor,
     responses(Respuestas),
     security(("jwt" = ["proveedores.editar"]))

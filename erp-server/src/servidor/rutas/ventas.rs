@@ -108,7 +108,7 @@ pub async fn venta_pos(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<VentaPos>) -> R
     get,
     path = "/ventas/{id}/",
     tag = "ventas",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["ventas.ver"]))
 )]
@@ -126,7 +126,7 @@ pub async fn venta(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     post,
     path = "/ventas/{id}/anular/",
     tag = "ventas",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = Anulacion,
     responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.anular"]))
@@ -134,13 +134,7 @@ pub async fn venta(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
 pub async fn anular(State(e): E, a: Acceso, Id(id): Id, Cuerpo(n): Cuerpo<Anulacion>) -> Resultado {
     a.exigir("ventas.anular")?;
     let nota = e.motor.anular_venta(a.empresa, a.id(), id, n).await?;
-    e.motor
-        .auditar(
-            a.empresa,
-            a.id(),
-            ("anular", "ventas", &nota.numero_completo(), &a.ip),
-        )
-        .await?;
+    auditar_nota(&e, &a, "anular", &nota).await?;
     Ok(Exito::creado(
         nota,
         "venta anulada; nota de crédito emitida",
@@ -169,7 +163,7 @@ async fn auditar_nota(
     post,
     path = "/ventas/{id}/devolucion/",
     tag = "ventas",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = Devolucion,
     responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.anular"]))
@@ -194,7 +188,7 @@ pub async fn devolucion(
     post,
     path = "/ventas/{id}/nota-credito/",
     tag = "ventas",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = NotaCreditoValor,
     responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.anular"]))
@@ -216,7 +210,7 @@ pub async fn nota_credito(
     post,
     path = "/ventas/{id}/nota-debito/",
     tag = "ventas",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = NotaDebitoNueva,
     responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.anular"]))
@@ -287,7 +281,7 @@ pub async fn crear_cotizacion(
     get,
     path = "/ventas/cotizaciones/{id}/",
     tag = "ventas",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
@@ -301,7 +295,7 @@ pub async fn cotizacion(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     post,
     path = "/ventas/cotizaciones/{id}/duplicar/",
     tag = "ventas",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
@@ -321,7 +315,7 @@ pub struct Motivo {
     post,
     path = "/ventas/cotizaciones/{id}/rechazar/",
     tag = "ventas",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = Motivo,
     responses(Respuestas),
     security(("jwt" = ["ventas.cotizaciones"]))
@@ -350,7 +344,7 @@ pub struct Conversion {
     post,
     path = "/ventas/cotizaciones/{id}/convertir-a-orden/",
     tag = "ventas",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = Conversion,
     responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.cotizaciones"]))
@@ -410,7 +404,7 @@ pub async fn crear_orden(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevaOrden>) 
     get,
     path = "/ventas/ordenes/{id}/",
     tag = "ventas",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
@@ -424,7 +418,7 @@ pub async fn orden(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     post,
     path = "/ventas/ordenes/{id}/confirmar/",
     tag = "ventas",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     responses(Respuestas),
     security(("jwt" = ["ventas.cotizaciones"]))
 )]
@@ -438,7 +432,7 @@ pub async fn confirmar_orden(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     post,
     path = "/ventas/ordenes/{id}/cancelar/",
     tag = "ventas",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = Motivo,
     responses(Respuestas),
     security(("jwt" = ["ventas.cotizaciones"]))
@@ -462,7 +456,7 @@ pub async fn cancelar_orden(
     post,
     path = "/ventas/ordenes/{id}/generar-venta/",
     tag = "ventas",
-    params(("id" = uuid::Uuid, Path, description = "id del registro en la empresa del token")),
+    params(Id),
     request_body = GenerarVenta,
     responses(RespuestasDeCreacion),
     security(("jwt" = ["ventas.cotizaciones", "ventas.crear"]))
