@@ -22,7 +22,9 @@ use crate::inventario::{
     Producto, SerieProducto, Stock,
 };
 use crate::seguridad::servicio::{self as seguridad, CambiosUsuario, NuevoRol, NuevoUsuario};
-use crate::seguridad::{Credencial, EventoAuditoria, FiltroAuditoria, Plan, Rol, Sesion, Usuario};
+use crate::seguridad::{
+    Autor, Credencial, EventoAuditoria, FiltroAuditoria, Plan, Rol, Sesion, Usuario,
+};
 use crate::store::{GeneradorIds, Reloj, Store, Uow};
 use crate::terceros::{
     self, CambiosCliente, CambiosProveedor, Cliente, NuevoCliente, NuevoProveedor, Proveedor,
@@ -53,18 +55,51 @@ impl<S: Store + Clone> Clone for Motor<S> {
     }
 }
 
-/// Opens a unit of work, runs the flow on it with a context, commits. An async block, so that an
-/// error ends the block (the unit of work is dropped, rolled back) and the caller sees it.
+/// Opens a unit of work, runs the flow on it with a context of the author (anything that converts
+/// into an [`Autor`]), commits. An async block, so that an error ends the block (the unit of work
+/// is dropped, rolled back) and the caller sees it.
 macro_rules! en_uow {
-    ($self:ident, $empresa:expr, $usuario:expr, |$uow:ident, $ctx:ident| $cuerpo:expr) => {
+    ($self:ident, $empresa:expr, $autor:expr, |$uow:ident, $ctx:ident| $cuerpo:expr) => {
         async {
+            let autor: Autor = $autor.into();
             let mut $uow = $self.store.begin($empresa).await?;
             let $ctx = Contexto {
                 reloj: &*$self.reloj,
                 ids: &*$self.ids,
-                usuario_id: $usuario,
+                usuario_id: autor.usuario_id,
+                ip: &autor.ip,
             };
             let r = $cuerpo.await?;
+            $uow.commit().await?;
+            Ok(r)
+        }
+        .await
+    };
+}
+
+/// As [`en_uow!`], and writes the act to the audit log in the same unit of work: the log has an
+/// entry exactly when the act committed. `|r| detalle` names what was acted on from the result.
+macro_rules! auditado {
+    (
+        $self:ident, $empresa:expr, $autor:expr,
+        ($accion:expr, $modulo:expr, |$r:ident| $detalle:expr),
+        |$uow:ident, $ctx:ident| $cuerpo:expr
+    ) => {
+        async {
+            let autor: Autor = $autor.into();
+            let mut $uow = $self.store.begin($empresa).await?;
+            let $ctx = Contexto {
+                reloj: &*$self.reloj,
+                ids: &*$self.ids,
+                usuario_id: autor.usuario_id,
+                ip: &autor.ip,
+            };
+            let r = $cuerpo.await?;
+            let detalle: String = {
+                let $r = &r;
+                $detalle
+            };
+            seguridad::auditar(&mut $uow, &$ctx, $accion, $modulo, &detalle).await?;
             $uow.commit().await?;
             Ok(r)
         }
@@ -98,6 +133,7 @@ impl<S: Store> Motor<S> {
             reloj: &*self.reloj,
             ids: &*self.ids,
             usuario_id,
+            ip: "",
         }
     }
 
@@ -116,12 +152,23 @@ impl<S: Store> Motor<S> {
     }
 
     /// Edits the company's configuration (an admin's act: the caller checks who may).
-    pub async fn actualizar_empresa(&self, empresa: Uuid, c: CambiosEmpresa) -> Result<Empresa> {
-        en_uow!(self, empresa, None, |uow, _ctx| async {
-            let e = c.aplicar(uow.empresa().await?)?;
-            uow.actualizar_empresa(&e).await?;
-            Ok::<_, Error>(e)
-        })
+    pub async fn actualizar_empresa(
+        &self,
+        empresa: Uuid,
+        autor: impl Into<Autor>,
+        c: CambiosEmpresa,
+    ) -> Result<Empresa> {
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("editar", "empresa", |r| r.identificacion.clone()),
+            |uow, ctx| async {
+                let e = c.aplicar(uow.empresa().await?)?;
+                uow.actualizar_empresa(&e).await?;
+                Ok::<_, Error>(e)
+            }
+        )
     }
 
     /// Sets the company's SaaS plan (the operator's command, not an endpoint: a company does not
@@ -132,7 +179,7 @@ impl<S: Store> Motor<S> {
             let detalle = serde_json::to_string(&plan).map_err(Error::almacenamiento)?;
             uow.guardar_plan(&plan).await?;
             e.plan = plan;
-            seguridad::auditar(&mut uow, &ctx, "asignar_plan", "empresa", &detalle, "").await?;
+            seguridad::auditar(&mut uow, &ctx, "asignar_plan", "empresa", &detalle).await?;
             Ok::<_, Error>(e)
         })
     }
@@ -140,13 +187,23 @@ impl<S: Store> Motor<S> {
     pub async fn guardar_configuracion(
         &self,
         empresa: Uuid,
+        autor: impl Into<Autor>,
         c: ConfiguracionEmpresa,
     ) -> Result<ConfiguracionEmpresa> {
         c.valor_tipado()?;
-        en_uow!(self, empresa, None, |uow, _ctx| async {
-            uow.guardar_configuracion(&c).await?;
-            Ok::<_, crate::error::Error>(c)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("configurar", "empresa", |r| format!(
+                "{} = {}",
+                r.clave, r.valor
+            )),
+            |uow, ctx| async {
+                uow.guardar_configuracion(&c).await?;
+                Ok::<_, crate::error::Error>(c)
+            }
+        )
     }
 
     pub async fn configuracion(&self, empresa: Uuid) -> Result<Vec<ConfiguracionEmpresa>> {
@@ -158,13 +215,14 @@ impl<S: Store> Motor<S> {
     pub async fn crear_categoria(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         n: NuevaCategoria,
     ) -> Result<Categoria> {
-        en_uow!(
+        auditado!(
             self,
             empresa,
-            usuario,
+            autor,
+            ("crear", "inventario", |r| format!("categoría {}", r.nombre)),
             |uow, ctx| servicio::crear_categoria(&mut uow, &ctx, n)
         )
     }
@@ -172,13 +230,20 @@ impl<S: Store> Motor<S> {
     pub async fn actualizar_categoria(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
         c: CambiosCategoria,
     ) -> Result<Categoria> {
-        en_uow!(self, empresa, usuario, |uow, _ctx| {
-            servicio::actualizar_categoria(&mut uow, id, c)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("editar", "inventario", |r| format!(
+                "categoría {}",
+                r.nombre
+            )),
+            |uow, ctx| { servicio::actualizar_categoria(&mut uow, id, c) }
+        )
     }
 
     pub async fn categoria(&self, empresa: Uuid, id: Uuid) -> Result<Categoria> {
@@ -193,12 +258,16 @@ impl<S: Store> Motor<S> {
     pub async fn crear_marca(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         n: NuevaMarca,
     ) -> Result<Marca> {
-        en_uow!(self, empresa, usuario, |uow, ctx| servicio::crear_marca(
-            &mut uow, &ctx, n
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("crear", "inventario", |r| format!("marca {}", r.nombre)),
+            |uow, ctx| servicio::crear_marca(&mut uow, &ctx, n)
+        )
     }
 
     pub async fn marcas(&self, empresa: Uuid) -> Result<Vec<Marca>> {
@@ -208,24 +277,32 @@ impl<S: Store> Motor<S> {
     pub async fn crear_almacen(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         n: NuevoAlmacen,
     ) -> Result<Almacen> {
-        en_uow!(self, empresa, usuario, |uow, ctx| servicio::crear_almacen(
-            &mut uow, &ctx, n
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("crear", "inventario", |r| format!("almacén {}", r.nombre)),
+            |uow, ctx| servicio::crear_almacen(&mut uow, &ctx, n)
+        )
     }
 
     pub async fn actualizar_almacen(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
         c: CambiosAlmacen,
     ) -> Result<Almacen> {
-        en_uow!(self, empresa, usuario, |uow, _ctx| {
-            servicio::actualizar_almacen(&mut uow, id, c)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("editar", "inventario", |r| format!("almacén {}", r.nombre)),
+            |uow, ctx| { servicio::actualizar_almacen(&mut uow, id, c) }
+        )
     }
 
     pub async fn almacen(&self, empresa: Uuid, id: Uuid) -> Result<Almacen> {
@@ -239,35 +316,47 @@ impl<S: Store> Motor<S> {
     pub async fn crear_producto(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         n: NuevoProducto,
     ) -> Result<Producto> {
-        en_uow!(self, empresa, usuario, |uow, ctx| servicio::crear_producto(
-            &mut uow, &ctx, n
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("crear", "inventario", |r| r.codigo.clone()),
+            |uow, ctx| servicio::crear_producto(&mut uow, &ctx, n)
+        )
     }
 
     pub async fn actualizar_producto(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
         c: CambiosProducto,
     ) -> Result<Producto> {
-        en_uow!(self, empresa, usuario, |uow, ctx| {
-            servicio::actualizar_producto(&mut uow, &ctx, id, c)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("editar", "inventario", |r| r.codigo.clone()),
+            |uow, ctx| { servicio::actualizar_producto(&mut uow, &ctx, id, c) }
+        )
     }
 
     pub async fn eliminar_producto(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
     ) -> Result<Producto> {
-        en_uow!(self, empresa, usuario, |uow, ctx| {
-            servicio::eliminar_producto(&mut uow, &ctx, id)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("eliminar", "inventario", |r| r.codigo.clone()),
+            |uow, ctx| { servicio::eliminar_producto(&mut uow, &ctx, id) }
+        )
     }
 
     pub async fn producto(&self, empresa: Uuid, id: Uuid) -> Result<Producto> {
@@ -300,34 +389,46 @@ impl<S: Store> Motor<S> {
     pub async fn registrar_movimiento(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         m: NuevoMovimiento,
     ) -> Result<Vec<MovimientoStock>> {
-        en_uow!(self, empresa, usuario, |uow, ctx| {
-            servicio::registrar_movimiento(&mut uow, &ctx, m)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("movimiento", "inventario", |r| resumen_movimientos(r)),
+            |uow, ctx| { servicio::registrar_movimiento(&mut uow, &ctx, m) }
+        )
     }
 
     pub async fn transferir(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         t: NuevaTransferencia,
     ) -> Result<Vec<MovimientoStock>> {
-        en_uow!(self, empresa, usuario, |uow, ctx| servicio::transferir(
-            &mut uow, &ctx, t
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("transferencia", "inventario", |r| resumen_movimientos(r)),
+            |uow, ctx| servicio::transferir(&mut uow, &ctx, t)
+        )
     }
 
     pub async fn ajustar(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         a: NuevoAjuste,
     ) -> Result<Vec<MovimientoStock>> {
-        en_uow!(self, empresa, usuario, |uow, ctx| servicio::ajustar(
-            &mut uow, &ctx, a
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("ajuste", "inventario", |r| resumen_movimientos(r)),
+            |uow, ctx| servicio::ajustar(&mut uow, &ctx, a)
+        )
     }
 
     pub async fn stock(
@@ -372,15 +473,25 @@ impl<S: Store> Motor<S> {
     pub async fn cambiar_estado_serie(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         producto: Uuid,
         numero: &str,
         estado: EstadoSerie,
         observaciones: &str,
     ) -> Result<SerieProducto> {
-        en_uow!(self, empresa, usuario, |uow, _ctx| {
-            servicio::cambiar_estado_serie(&mut uow, producto, numero, estado, observaciones)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("editar", "inventario", |r| format!(
+                "serie {} {}",
+                r.numero_serie,
+                nombre(&r.estado)
+            )),
+            |uow, ctx| {
+                servicio::cambiar_estado_serie(&mut uow, producto, numero, estado, observaciones)
+            }
+        )
     }
 
     // --- Customers and suppliers ----------------------------------------------------------------
@@ -388,24 +499,32 @@ impl<S: Store> Motor<S> {
     pub async fn crear_cliente(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         n: NuevoCliente,
     ) -> Result<Cliente> {
-        en_uow!(self, empresa, usuario, |uow, ctx| terceros::crear_cliente(
-            &mut uow, &ctx, n
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("crear", "clientes", |r| r.numero_documento.clone()),
+            |uow, ctx| terceros::crear_cliente(&mut uow, &ctx, n)
+        )
     }
 
     pub async fn actualizar_cliente(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
         c: CambiosCliente,
     ) -> Result<Cliente> {
-        en_uow!(self, empresa, usuario, |uow, _ctx| {
-            terceros::actualizar_cliente(&mut uow, id, c)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("editar", "clientes", |r| r.numero_documento.clone()),
+            |uow, ctx| { terceros::actualizar_cliente(&mut uow, id, c) }
+        )
     }
 
     pub async fn cliente(&self, empresa: Uuid, id: Uuid) -> Result<Cliente> {
@@ -445,13 +564,14 @@ impl<S: Store> Motor<S> {
     pub async fn crear_proveedor(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         n: NuevoProveedor,
     ) -> Result<Proveedor> {
-        en_uow!(
+        auditado!(
             self,
             empresa,
-            usuario,
+            autor,
+            ("crear", "proveedores", |r| r.ruc.clone()),
             |uow, ctx| terceros::crear_proveedor(&mut uow, &ctx, n)
         )
     }
@@ -459,13 +579,17 @@ impl<S: Store> Motor<S> {
     pub async fn actualizar_proveedor(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
         c: CambiosProveedor,
     ) -> Result<Proveedor> {
-        en_uow!(self, empresa, usuario, |uow, _ctx| {
-            terceros::actualizar_proveedor(&mut uow, id, c)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("editar", "proveedores", |r| r.ruc.clone()),
+            |uow, ctx| { terceros::actualizar_proveedor(&mut uow, id, c) }
+        )
     }
 
     pub async fn proveedor(&self, empresa: Uuid, id: Uuid) -> Result<Proveedor> {
@@ -489,13 +613,14 @@ impl<S: Store> Motor<S> {
     pub async fn crear_serie(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         n: NuevaSerie,
     ) -> Result<SerieComprobante> {
-        en_uow!(
+        auditado!(
             self,
             empresa,
-            usuario,
+            autor,
+            ("crear", "facturacion", |r| r.serie.clone()),
             |uow, ctx| comprobantes::crear_serie(&mut uow, &ctx, n)
         )
     }
@@ -509,13 +634,17 @@ impl<S: Store> Motor<S> {
     pub async fn vender(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         n: NuevaVenta,
     ) -> Result<VentaEmitida> {
         let clave = n.clave_idempotencia.clone();
-        let r: Result<VentaEmitida> = en_uow!(self, empresa, usuario, |uow, ctx| ventas::vender(
-            &mut uow, &ctx, n
-        ));
+        let r: Result<VentaEmitida> = auditado!(
+            self,
+            empresa,
+            autor,
+            ("venta", "ventas", |r| resumen_venta(r)),
+            |uow, ctx| ventas::vender(&mut uow, &ctx, n)
+        );
         self.idempotente(empresa, clave, r).await
     }
 
@@ -523,14 +652,17 @@ impl<S: Store> Motor<S> {
     pub async fn venta_pos(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         v: VentaPos,
     ) -> Result<VentaEmitida> {
         let clave = v.clave_idempotencia.clone();
-        let r: Result<VentaEmitida> =
-            en_uow!(self, empresa, usuario, |uow, ctx| ventas::venta_pos(
-                &mut uow, &ctx, v
-            ));
+        let r: Result<VentaEmitida> = auditado!(
+            self,
+            empresa,
+            autor,
+            ("venta", "ventas", |r| resumen_venta(r)),
+            |uow, ctx| ventas::venta_pos(&mut uow, &ctx, v)
+        );
         self.idempotente(empresa, clave, r).await
     }
 
@@ -567,50 +699,66 @@ impl<S: Store> Motor<S> {
     pub async fn anular_venta(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         venta: Uuid,
         a: Anulacion,
     ) -> Result<Comprobante> {
-        en_uow!(self, empresa, usuario, |uow, ctx| ventas::anular(
-            &mut uow, &ctx, venta, a
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("anular", "ventas", |r| r.numero_completo()),
+            |uow, ctx| ventas::anular(&mut uow, &ctx, venta, a)
+        )
     }
 
     pub async fn devolver(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         venta: Uuid,
         d: Devolucion,
     ) -> Result<Comprobante> {
-        en_uow!(self, empresa, usuario, |uow, ctx| ventas::devolver(
-            &mut uow, &ctx, venta, d
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("devolucion", "ventas", |r| r.numero_completo()),
+            |uow, ctx| ventas::devolver(&mut uow, &ctx, venta, d)
+        )
     }
 
     /// A credit note of value (a discount or a decrease after the sale): no stock moves.
     pub async fn nota_credito_valor(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         venta: Uuid,
         n: NotaCreditoValor,
     ) -> Result<Comprobante> {
-        en_uow!(self, empresa, usuario, |uow, ctx| {
-            ventas::nota_credito_valor(&mut uow, &ctx, venta, n)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("nota_credito", "ventas", |r| r.numero_completo()),
+            |uow, ctx| { ventas::nota_credito_valor(&mut uow, &ctx, venta, n) }
+        )
     }
 
     pub async fn nota_debito(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         venta: Uuid,
         n: NotaDebitoNueva,
     ) -> Result<Comprobante> {
-        en_uow!(self, empresa, usuario, |uow, ctx| ventas::nota_debito(
-            &mut uow, &ctx, venta, n
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("nota_debito", "ventas", |r| r.numero_completo()),
+            |uow, ctx| ventas::nota_debito(&mut uow, &ctx, venta, n)
+        )
     }
 
     pub async fn venta(&self, empresa: Uuid, id: Uuid) -> Result<Venta> {
@@ -634,13 +782,14 @@ impl<S: Store> Motor<S> {
     pub async fn crear_cotizacion(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         n: NuevaCotizacion,
     ) -> Result<Cotizacion> {
-        en_uow!(
+        auditado!(
             self,
             empresa,
-            usuario,
+            autor,
+            ("crear", "ventas", |r| format!("cotización {}", r.numero)),
             |uow, ctx| pedidos::crear_cotizacion(&mut uow, &ctx, n)
         )
     }
@@ -648,24 +797,32 @@ impl<S: Store> Motor<S> {
     pub async fn duplicar_cotizacion(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
     ) -> Result<Cotizacion> {
-        en_uow!(self, empresa, usuario, |uow, ctx| {
-            pedidos::duplicar_cotizacion(&mut uow, &ctx, id)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("crear", "ventas", |r| format!("cotización {}", r.numero)),
+            |uow, ctx| { pedidos::duplicar_cotizacion(&mut uow, &ctx, id) }
+        )
     }
 
     pub async fn rechazar_cotizacion(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
         motivo: &str,
     ) -> Result<Cotizacion> {
-        en_uow!(self, empresa, usuario, |uow, ctx| {
-            pedidos::rechazar_cotizacion(&mut uow, &ctx, id, motivo)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("rechazar", "ventas", |r| format!("cotización {}", r.numero)),
+            |uow, ctx| { pedidos::rechazar_cotizacion(&mut uow, &ctx, id, motivo) }
+        )
     }
 
     /// The scheduler's job: expires the company's quotations past their validity.
@@ -775,62 +932,79 @@ impl<S: Store> Motor<S> {
     pub async fn convertir_a_orden(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
         almacen: Option<Uuid>,
     ) -> Result<OrdenVenta> {
-        en_uow!(self, empresa, usuario, |uow, ctx| {
-            pedidos::convertir_a_orden(&mut uow, &ctx, id, almacen)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("crear", "ventas", |r| format!("orden {}", r.numero)),
+            |uow, ctx| { pedidos::convertir_a_orden(&mut uow, &ctx, id, almacen) }
+        )
     }
 
     pub async fn crear_orden(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         n: NuevaOrden,
     ) -> Result<OrdenVenta> {
-        en_uow!(self, empresa, usuario, |uow, ctx| pedidos::crear_orden(
-            &mut uow, &ctx, n
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("crear", "ventas", |r| format!("orden {}", r.numero)),
+            |uow, ctx| pedidos::crear_orden(&mut uow, &ctx, n)
+        )
     }
 
     pub async fn confirmar_orden(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
     ) -> Result<OrdenVenta> {
-        en_uow!(
+        auditado!(
             self,
             empresa,
-            usuario,
-            |uow, _ctx| pedidos::confirmar_orden(&mut uow, id)
+            autor,
+            ("confirmar", "ventas", |r| format!("orden {}", r.numero)),
+            |uow, ctx| pedidos::confirmar_orden(&mut uow, id)
         )
     }
 
     pub async fn cancelar_orden(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
         motivo: &str,
     ) -> Result<OrdenVenta> {
-        en_uow!(self, empresa, usuario, |uow, _ctx| pedidos::cancelar_orden(
-            &mut uow, id, motivo
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("cancelar", "ventas", |r| format!("orden {}", r.numero)),
+            |uow, ctx| pedidos::cancelar_orden(&mut uow, id, motivo)
+        )
     }
 
     pub async fn generar_venta(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
         g: GenerarVenta,
     ) -> Result<VentaEmitida> {
-        en_uow!(self, empresa, usuario, |uow, ctx| pedidos::generar_venta(
-            &mut uow, &ctx, id, g
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("venta", "ventas", |r| resumen_venta(r)),
+            |uow, ctx| pedidos::generar_venta(&mut uow, &ctx, id, g)
+        )
     }
 
     pub async fn orden(&self, empresa: Uuid, id: Uuid) -> Result<OrdenVenta> {
@@ -866,35 +1040,47 @@ impl<S: Store> Motor<S> {
     pub async fn crear_usuario(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         n: NuevoUsuario,
     ) -> Result<Usuario> {
-        en_uow!(self, empresa, usuario, |uow, ctx| seguridad::crear_usuario(
-            &mut uow, &ctx, n
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("crear", "usuarios", |r| r.email.clone()),
+            |uow, ctx| seguridad::crear_usuario(&mut uow, &ctx, n)
+        )
     }
 
     pub async fn actualizar_usuario(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
         c: CambiosUsuario,
     ) -> Result<Usuario> {
-        en_uow!(self, empresa, usuario, |uow, ctx| {
-            seguridad::actualizar_usuario(&mut uow, &ctx, id, c)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("editar", "usuarios", |r| r.email.clone()),
+            |uow, ctx| { seguridad::actualizar_usuario(&mut uow, &ctx, id, c) }
+        )
     }
 
     pub async fn eliminar_usuario(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
     ) -> Result<()> {
-        en_uow!(self, empresa, usuario, |uow, ctx| {
-            seguridad::eliminar_usuario(&mut uow, &ctx, id)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("eliminar", "usuarios", |_r| id.to_string()),
+            |uow, ctx| { seguridad::eliminar_usuario(&mut uow, &ctx, id) }
+        )
     }
 
     pub async fn usuario(&self, empresa: Uuid, id: Uuid) -> Result<Usuario> {
@@ -960,34 +1146,38 @@ impl<S: Store> Motor<S> {
         vida: time::Duration,
         origen: (&str, &str),
     ) -> Result<Option<Sesion>> {
-        en_uow!(self, empresa, Some(usuario), |uow, ctx| async {
-            // Locked: concurrent attempts of one user count one by one.
-            let u = match uow.usuario_bloqueado(usuario).await? {
-                Some(u) if u.activo && u.eliminado_en.is_none() => u,
-                _ => {
-                    seguridad::auditar(&mut uow, &ctx, "login_fallido", "auth", "", origen.0)
-                        .await?;
+        en_uow!(
+            self,
+            empresa,
+            Autor::new(Some(usuario), origen.0),
+            |uow, ctx| async {
+                // Locked: concurrent attempts of one user count one by one.
+                let u = match uow.usuario_bloqueado(usuario).await? {
+                    Some(u) if u.activo && u.eliminado_en.is_none() => u,
+                    _ => {
+                        seguridad::auditar(&mut uow, &ctx, "login_fallido", "auth", "").await?;
+                        return Ok(None);
+                    }
+                };
+                if let Err(bloqueo) = seguridad::puede_ingresar(&u, ctx.reloj.ahora()) {
+                    // Only who knows the password learns that the account is locked.
+                    if correcto {
+                        return Err(bloqueo);
+                    }
+                    seguridad::auditar(&mut uow, &ctx, "login_fallido", "auth", "").await?;
                     return Ok(None);
                 }
-            };
-            if let Err(bloqueo) = seguridad::puede_ingresar(&u, ctx.reloj.ahora()) {
-                // Only who knows the password learns that the account is locked.
+                seguridad::registrar_intento(&mut uow, &ctx, u, correcto).await?;
                 if correcto {
-                    return Err(bloqueo);
+                    let s = seguridad::abrir_sesion(&mut uow, &ctx, usuario, vida, origen).await?;
+                    seguridad::auditar(&mut uow, &ctx, "login", "auth", "").await?;
+                    Ok(Some(s))
+                } else {
+                    seguridad::auditar(&mut uow, &ctx, "login_fallido", "auth", "").await?;
+                    Ok(None)
                 }
-                seguridad::auditar(&mut uow, &ctx, "login_fallido", "auth", "", origen.0).await?;
-                return Ok(None);
             }
-            seguridad::registrar_intento(&mut uow, &ctx, u, correcto).await?;
-            if correcto {
-                let s = seguridad::abrir_sesion(&mut uow, &ctx, usuario, vida, origen).await?;
-                seguridad::auditar(&mut uow, &ctx, "login", "auth", "", origen.0).await?;
-                Ok(Some(s))
-            } else {
-                seguridad::auditar(&mut uow, &ctx, "login_fallido", "auth", "", origen.0).await?;
-                Ok(None)
-            }
-        })
+        )
     }
 
     /// Refresh with rotation: the old session ends, a new one starts.
@@ -1011,10 +1201,15 @@ impl<S: Store> Motor<S> {
         sesion: Uuid,
         ip: &str,
     ) -> Result<()> {
-        en_uow!(self, empresa, Some(usuario), |uow, ctx| async {
-            seguridad::cerrar_sesion(&mut uow, &ctx, sesion).await?;
-            seguridad::auditar(&mut uow, &ctx, "logout", "auth", "", ip).await
-        })
+        en_uow!(
+            self,
+            empresa,
+            Autor::new(Some(usuario), ip),
+            |uow, ctx| async {
+                seguridad::cerrar_sesion(&mut uow, &ctx, sesion).await?;
+                seguridad::auditar(&mut uow, &ctx, "logout", "auth", "").await
+            }
+        )
     }
 
     pub async fn roles(&self, empresa: Uuid) -> Result<Vec<Rol>> {
@@ -1028,35 +1223,44 @@ impl<S: Store> Motor<S> {
     pub async fn crear_rol(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         n: NuevoRol,
     ) -> Result<Rol> {
-        en_uow!(self, empresa, usuario, |uow, ctx| seguridad::crear_rol(
-            &mut uow, &ctx, n
-        ))
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("crear", "roles", |r| r.codigo.clone()),
+            |uow, ctx| seguridad::crear_rol(&mut uow, &ctx, n)
+        )
     }
 
     pub async fn asignar_permisos(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
+        autor: impl Into<Autor>,
         id: Uuid,
         permisos: Vec<String>,
     ) -> Result<Rol> {
-        en_uow!(self, empresa, usuario, |uow, ctx| {
-            seguridad::asignar_permisos(&mut uow, &ctx, id, &permisos)
-        })
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("permisos", "roles", |r| r.codigo.clone()),
+            |uow, ctx| { seguridad::asignar_permisos(&mut uow, &ctx, id, &permisos) }
+        )
     }
 
-    /// Writes an audit entry in its own unit of work.
+    /// Writes an entry of the audit log in its own unit of work: for acts outside the engine (an
+    /// export, a printed report). The engine's own acts are logged with them.
     pub async fn auditar(
         &self,
         empresa: Uuid,
-        usuario: Option<Uuid>,
-        (accion, modulo, detalle, ip): (&str, &str, &str, &str),
+        autor: impl Into<Autor>,
+        (accion, modulo, detalle): (&str, &str, &str),
     ) -> Result<()> {
-        en_uow!(self, empresa, usuario, |uow, ctx| seguridad::auditar(
-            &mut uow, &ctx, accion, modulo, detalle, ip
+        en_uow!(self, empresa, autor, |uow, ctx| seguridad::auditar(
+            &mut uow, &ctx, accion, modulo, detalle
         ))
     }
 
@@ -1072,4 +1276,48 @@ impl<S: Store> Motor<S> {
     pub async fn empresas_de_email(&self, email: &str) -> Result<Vec<Uuid>> {
         self.store.empresas_de_email(email).await
     }
+}
+
+/// An enumeration's name as the API and the database spell it.
+fn nombre<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// An audit entry's account of stock movements: kind, quantity, product and warehouse of each.
+fn resumen_movimientos(filas: &[MovimientoStock]) -> String {
+    filas
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {} de {} en {}",
+                nombre(&m.tipo),
+                m.cantidad,
+                m.producto_id,
+                m.almacen_id
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// An audit entry's account of a sale: its comprobante, total and how it was paid.
+fn resumen_venta(v: &VentaEmitida) -> String {
+    let pagos = v
+        .venta
+        .pagos
+        .iter()
+        .map(|p| format!("{} {}", nombre(&p.metodo), p.monto))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "{} total {} {} ({}); pagos: {}",
+        v.comprobante.numero_completo(),
+        nombre(&v.venta.moneda),
+        v.venta.total,
+        nombre(&v.venta.condicion),
+        if pagos.is_empty() { "ninguno" } else { &pagos }
+    )
 }

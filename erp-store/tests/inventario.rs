@@ -14,6 +14,7 @@ use erp_core::inventario::servicio::{
 use erp_core::inventario::{
     EstadoSerie, FiltroMovimientos, FiltroProductos, ReferenciaMovimiento, TipoMovimiento,
 };
+use erp_core::seguridad::{Autor, FiltroAuditoria};
 use erp_core::{Decimal, Error};
 use erp_store::AnyStore;
 use time::macros::datetime;
@@ -316,10 +317,51 @@ async fn salida_aprobada_queda_registrada(store: AnyStore) {
     s.aprobacion = Some(Aprobacion {
         usuario_id: gerente,
     });
-    let filas = m.registrar_movimiento(e, None, s).await.unwrap();
+    let cajero = uuid::Uuid::now_v7();
+    let filas = m
+        .registrar_movimiento(e, Autor::new(Some(cajero), "10.0.0.7"), s)
+        .await
+        .unwrap();
     assert_eq!(filas[0].aprobado_por, Some(gerente));
     assert_eq!(filas[0].cantidad_saldo, d("-3"));
     assert_eq!(filas[0].valor, d("15.00"));
+    // The approval and the movement are in the audit log, by who moved the goods.
+    let f = FiltroAuditoria {
+        modulo: Some("inventario".into()),
+        pagina: 1,
+        tamanio_pagina: 10,
+        ..Default::default()
+    };
+    let (log, _) = m.auditoria(e, &f).await.unwrap();
+    let mut actos: Vec<_> = log
+        .iter()
+        .filter(|x| x.usuario_id == Some(cajero))
+        .map(|x| (x.accion.as_str(), x.detalle.as_str(), x.ip.as_str()))
+        .collect();
+    actos.sort();
+    let aprobacion = format!(
+        "salida de 5 NIU de {} en Tienda aprobada por {gerente}",
+        p.codigo
+    );
+    let movimiento = format!("salida 5 de {} en {}", p.id, a.id);
+    assert_eq!(
+        actos,
+        [
+            ("aprobar", aprobacion.as_str(), "10.0.0.7"),
+            ("movimiento", movimiento.as_str(), "10.0.0.7"),
+        ]
+    );
+    // A movement refused after its approval was logged leaves nothing in the log.
+    let antes = m.auditoria(e, &f).await.unwrap().1;
+    let mut s = salida(p.id, a.id, "1");
+    s.lote = Some("L-1".into());
+    s.aprobacion = Some(Aprobacion {
+        usuario_id: gerente,
+    });
+    m.registrar_movimiento(e, Autor::new(Some(cajero), "10.0.0.7"), s)
+        .await
+        .unwrap_err();
+    assert_eq!(m.auditoria(e, &f).await.unwrap().1, antes);
 }
 
 async fn transferencia_en_dos_patas(store: AnyStore) {
@@ -957,18 +999,21 @@ async fn configuracion_tipada(store: AnyStore) {
     let e = empresa_pe(&m).await.id;
     m.guardar_configuracion(
         e,
+        None,
         ConfiguracionEmpresa::nueva("dias_credito_default", TipoDato::Integer, "30", "").unwrap(),
     )
     .await
     .unwrap();
     m.guardar_configuracion(
         e,
+        None,
         ConfiguracionEmpresa::nueva("tasa_interes_mora", TipoDato::Decimal, "1.5", "").unwrap(),
     )
     .await
     .unwrap();
     m.guardar_configuracion(
         e,
+        None,
         ConfiguracionEmpresa::nueva("dias_credito_default", TipoDato::Integer, "45", "").unwrap(),
     )
     .await

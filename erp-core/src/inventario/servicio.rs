@@ -35,6 +35,8 @@ pub struct Contexto<'a> {
     pub reloj: &'a dyn Reloj,
     pub ids: &'a dyn GeneradorIds,
     pub usuario_id: Option<Uuid>,
+    /// Where the act comes from (the client's address), for the audit log; empty when unknown.
+    pub ip: &'a str,
 }
 
 /// Decimals a quantity may have (grams of a kilogram, millilitres of a litre).
@@ -952,6 +954,15 @@ pub async fn registrar_movimiento_de<U: Uow>(
     let fecha = validar_fecha(ctx, m.fecha)?;
     let motivo = texto_opcional("motivo", &m.motivo, 500)?;
     let aprobado_por = validar_aprobacion(uow, m.aprobacion, m.tipo).await?;
+    if let Some(quien) = aprobado_por {
+        // An outflow beyond the stock is an approval: the log says who gave it, in the same unit
+        // of work as the movement.
+        let detalle = format!(
+            "salida de {} {} de {} en {} aprobada por {quien}",
+            m.cantidad, producto.unidad_medida, producto.codigo, almacen.nombre
+        );
+        crate::seguridad::servicio::auditar(uow, ctx, "aprobar", "inventario", &detalle).await?;
+    }
     let base = |lote_id, cantidad, valor_entrada, id| Pierna {
         producto: &producto,
         almacen: &almacen,

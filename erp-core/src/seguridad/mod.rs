@@ -358,6 +358,36 @@ pub struct Sesion {
     pub reemplazada_por: Option<Uuid>,
 }
 
+/// Who performs an act, as the audit log records it: the user (none for the system's own jobs
+/// and for an application that embeds the engine without users) and the address the request came
+/// from (empty when there is none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Autor {
+    pub usuario_id: Option<Uuid>,
+    pub ip: String,
+}
+
+impl Autor {
+    pub fn new(usuario_id: Option<Uuid>, ip: impl Into<String>) -> Self {
+        Self {
+            usuario_id,
+            ip: ip.into(),
+        }
+    }
+}
+
+impl From<Option<Uuid>> for Autor {
+    fn from(usuario_id: Option<Uuid>) -> Self {
+        Self::new(usuario_id, "")
+    }
+}
+
+impl From<Uuid> for Autor {
+    fn from(usuario_id: Uuid) -> Self {
+        Self::new(Some(usuario_id), "")
+    }
+}
+
 /// An entry of the audit log (seed 002 §4): who did what, from where, when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventoAuditoria {

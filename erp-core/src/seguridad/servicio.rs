@@ -544,14 +544,13 @@ fn validar_permisos(permisos: &[String]) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// Writes an entry of the audit log.
+/// Writes an entry of the audit log, by the context's user and from its address.
 pub async fn auditar<U: Uow>(
     uow: &mut U,
     ctx: &Contexto<'_>,
     accion: &str,
     modulo: &str,
     detalle: &str,
-    ip: &str,
 ) -> Result<()> {
     uow.registrar_evento(&EventoAuditoria {
         id: ctx.ids.nuevo(),
@@ -559,7 +558,7 @@ pub async fn auditar<U: Uow>(
         accion: accion.chars().take(50).collect(),
         modulo: modulo.chars().take(30).collect(),
         detalle: detalle.chars().take(2000).collect(),
-        ip: ip.chars().take(45).collect(),
+        ip: ctx.ip.chars().take(45).collect(),
         creado_en: ctx.reloj.ahora(),
     })
     .await

@@ -15,7 +15,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use erp_core::seguridad::servicio::{credenciales_invalidas, normalizar_email};
-use erp_core::seguridad::{Plan, Rol, Usuario};
+use erp_core::seguridad::{Autor, Plan, Rol, Usuario};
 use erp_core::{Codigo, Error, Store};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -183,8 +183,9 @@ impl Acceso {
         self.plan.habilita("inventario.ver_costos") && self.rol.permite("inventario.ver_costos")
     }
 
-    pub fn id(&self) -> Option<Uuid> {
-        Some(self.usuario.id)
+    /// The caller as the audit log records the acts it asks for: the user and the client's address.
+    pub fn autor(&self) -> Autor {
+        Autor::new(Some(self.usuario.id), self.ip.clone())
     }
 }
 

@@ -76,6 +76,35 @@ async fn venta_por_la_api(api: Api) {
         "{v}"
     );
     assert_eq!(stock(&api, &admin, &producto).await, "10");
+    // The log has the sale (its payment) and the annulment, by the admin from the client's
+    // address, written with them; the refused annulment and the refused sale are not there.
+    let (_, log) = api.get("/usuarios/audit-logs/?modulo=ventas", &admin).await;
+    let filas = log["data"]["results"].as_array().unwrap();
+    let entradas: Vec<(&str, &str)> = filas
+        .iter()
+        .map(|f| {
+            (
+                f["accion"].as_str().unwrap(),
+                f["detalle"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entradas,
+        [
+            ("anular", "BC01-00000001"),
+            (
+                "venta",
+                "B001-00000001 total PEN 105.00 (contado); pagos: efectivo 110.00"
+            ),
+        ],
+        "{log}"
+    );
+    let (_, yo) = api.get("/auth/me/", &admin).await;
+    for f in filas {
+        assert_eq!(f["ip"], "127.0.0.1", "{f}");
+        assert_eq!(f["usuario_id"], yo["data"]["id"], "{f}");
+    }
     // The draft calculator of a POS screen.
     let (st, v) = api
         .post(

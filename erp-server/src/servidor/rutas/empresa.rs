@@ -54,14 +54,7 @@ pub async fn actualizar_empresa(
     Cuerpo(c): Cuerpo<CambiosEmpresa>,
 ) -> Resultado {
     a.exigir("empresa.configurar")?;
-    let x = e.motor.actualizar_empresa(a.empresa, c).await?;
-    e.motor
-        .auditar(
-            a.empresa,
-            a.id(),
-            ("editar", "empresa", &x.identificacion, &a.ip),
-        )
-        .await?;
+    let x = e.motor.actualizar_empresa(a.empresa, a.autor(), c).await?;
     Ok(Exito::ok(empresa_visible(&x)).con_mensaje("configuración guardada"))
 }
 
@@ -150,7 +143,7 @@ pub async fn crear_usuario(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<UsuarioNuev
         .motor
         .crear_usuario(
             a.empresa,
-            a.id(),
+            a.autor(),
             NuevoUsuario {
                 email: n.email,
                 nombre: n.nombre,
@@ -159,9 +152,6 @@ pub async fn crear_usuario(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<UsuarioNuev
                 clave_hash: hash_de_clave_nueva(n.password).await?,
             },
         )
-        .await?;
-    e.motor
-        .auditar(a.empresa, a.id(), ("crear", "usuarios", &u.email, &a.ip))
         .await?;
     Ok(Exito::creado(u, "usuario creado"))
 }
@@ -218,7 +208,7 @@ pub async fn actualizar_usuario(
         .motor
         .actualizar_usuario(
             a.empresa,
-            a.id(),
+            a.autor(),
             id,
             CambiosUsuario {
                 nombre: c.nombre,
@@ -228,9 +218,6 @@ pub async fn actualizar_usuario(
                 clave_hash,
             },
         )
-        .await?;
-    e.motor
-        .auditar(a.empresa, a.id(), ("editar", "usuarios", &u.email, &a.ip))
         .await?;
     Ok(Exito::ok(u).con_mensaje("usuario actualizado"))
 }
@@ -245,14 +232,7 @@ pub async fn actualizar_usuario(
 )]
 pub async fn eliminar_usuario(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("usuarios.eliminar")?;
-    e.motor.eliminar_usuario(a.empresa, a.id(), id).await?;
-    e.motor
-        .auditar(
-            a.empresa,
-            a.id(),
-            ("eliminar", "usuarios", &id.to_string(), &a.ip),
-        )
-        .await?;
+    e.motor.eliminar_usuario(a.empresa, a.autor(), id).await?;
     Ok(Exito::ok(serde_json::Value::Null)
         .con_mensaje("usuario eliminado; sus sesiones se cerraron"))
 }
@@ -298,10 +278,7 @@ pub async fn roles(State(e): E, a: Acceso) -> Resultado {
 )]
 pub async fn crear_rol(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoRol>) -> Resultado {
     a.exigir("roles.gestionar")?;
-    let r = e.motor.crear_rol(a.empresa, a.id(), n).await?;
-    e.motor
-        .auditar(a.empresa, a.id(), ("crear", "roles", &r.codigo, &a.ip))
-        .await?;
+    let r = e.motor.crear_rol(a.empresa, a.autor(), n).await?;
     Ok(Exito::creado(r, "rol creado"))
 }
 
@@ -385,10 +362,7 @@ pub async fn asignar_permisos(
     a.exigir("roles.gestionar")?;
     let r = e
         .motor
-        .asignar_permisos(a.empresa, a.id(), id, p.permisos)
-        .await?;
-    e.motor
-        .auditar(a.empresa, a.id(), ("permisos", "roles", &r.codigo, &a.ip))
+        .asignar_permisos(a.empresa, a.autor(), id, p.permisos)
         .await?;
     Ok(Exito::ok(json!({"rol": r.codigo, "permisos": r.permisos}))
         .con_mensaje("permisos asignados"))

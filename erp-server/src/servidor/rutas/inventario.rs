@@ -121,10 +121,7 @@ pub async fn buscar_productos(
 )]
 pub async fn crear_producto(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoProducto>) -> Resultado {
     a.exigir("inventario.productos_crear")?;
-    let p = e.motor.crear_producto(a.empresa, a.id(), n).await?;
-    e.motor
-        .auditar(a.empresa, a.id(), ("crear", "inventario", &p.codigo, &a.ip))
-        .await?;
+    let p = e.motor.crear_producto(a.empresa, a.autor(), n).await?;
     Ok(Exito::creado(inventario_visible(&a, &p), "producto creado"))
 }
 
@@ -164,14 +161,7 @@ pub async fn actualizar_producto(
     }
     let p = e
         .motor
-        .actualizar_producto(a.empresa, a.id(), id, c)
-        .await?;
-    e.motor
-        .auditar(
-            a.empresa,
-            a.id(),
-            ("editar", "inventario", &p.codigo, &a.ip),
-        )
+        .actualizar_producto(a.empresa, a.autor(), id, c)
         .await?;
     Ok(Exito::ok(inventario_visible(&a, &p)).con_mensaje("producto actualizado"))
 }
@@ -186,14 +176,7 @@ pub async fn actualizar_producto(
 )]
 pub async fn eliminar_producto(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("inventario.productos_editar")?;
-    let p = e.motor.eliminar_producto(a.empresa, a.id(), id).await?;
-    e.motor
-        .auditar(
-            a.empresa,
-            a.id(),
-            ("eliminar", "inventario", &p.codigo, &a.ip),
-        )
-        .await?;
+    e.motor.eliminar_producto(a.empresa, a.autor(), id).await?;
     Ok(Exito::ok(serde_json::Value::Null).con_mensaje("producto eliminado"))
 }
 
@@ -234,7 +217,7 @@ pub async fn almacenes(State(e): E, a: Acceso) -> Resultado {
 )]
 pub async fn crear_almacen(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAlmacen>) -> Resultado {
     a.exigir("inventario.productos_crear")?;
-    let x = e.motor.crear_almacen(a.empresa, a.id(), n).await?;
+    let x = e.motor.crear_almacen(a.empresa, a.autor(), n).await?;
     Ok(Exito::creado(x, "almacén creado"))
 }
 
@@ -267,7 +250,10 @@ pub async fn actualizar_almacen(
     Cuerpo(c): Cuerpo<CambiosAlmacen>,
 ) -> Resultado {
     a.exigir("inventario.productos_crear")?;
-    let x = e.motor.actualizar_almacen(a.empresa, a.id(), id, c).await?;
+    let x = e
+        .motor
+        .actualizar_almacen(a.empresa, a.autor(), id, c)
+        .await?;
     Ok(Exito::ok(x).con_mensaje("almacén actualizado"))
 }
 
@@ -313,7 +299,7 @@ pub async fn crear_categoria(
     Cuerpo(n): Cuerpo<NuevaCategoria>,
 ) -> Resultado {
     a.exigir("inventario.productos_crear")?;
-    let c = e.motor.crear_categoria(a.empresa, a.id(), n).await?;
+    let c = e.motor.crear_categoria(a.empresa, a.autor(), n).await?;
     Ok(Exito::creado(c, "categoría creada"))
 }
 
@@ -348,7 +334,7 @@ pub async fn actualizar_categoria(
     a.exigir("inventario.productos_editar")?;
     let c = e
         .motor
-        .actualizar_categoria(a.empresa, a.id(), id, c)
+        .actualizar_categoria(a.empresa, a.autor(), id, c)
         .await?;
     Ok(Exito::ok(c).con_mensaje("categoría actualizada"))
 }
@@ -394,7 +380,10 @@ pub async fn entrada(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<Entrada>) -> Resu
     m.vencimiento = n.vencimiento;
     m.series = n.series;
     m.motivo = n.motivo;
-    let filas = e.motor.registrar_movimiento(a.empresa, a.id(), m).await?;
+    let filas = e
+        .motor
+        .registrar_movimiento(a.empresa, a.autor(), m)
+        .await?;
     Ok(Exito::creado(
         inventario_visible(&a, &filas),
         "entrada registrada",
@@ -411,7 +400,7 @@ pub async fn entrada(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<Entrada>) -> Resu
 )]
 pub async fn ajuste(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoAjuste>) -> Resultado {
     a.exigir("inventario.stock_ajustar")?;
-    let filas = e.motor.ajustar(a.empresa, a.id(), n).await?;
+    let filas = e.motor.ajustar(a.empresa, a.autor(), n).await?;
     Ok(Exito::creado(
         inventario_visible(&a, &filas),
         "ajuste registrado",
@@ -432,7 +421,7 @@ pub async fn transferencia(
     Cuerpo(n): Cuerpo<NuevaTransferencia>,
 ) -> Resultado {
     a.exigir("inventario.transferir")?;
-    let filas = e.motor.transferir(a.empresa, a.id(), n).await?;
+    let filas = e.motor.transferir(a.empresa, a.autor(), n).await?;
     Ok(Exito::creado(
         inventario_visible(&a, &filas),
         "transferencia registrada",

@@ -44,7 +44,7 @@ pub async fn clientes(
 )]
 pub async fn crear_cliente(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevoCliente>) -> Resultado {
     a.exigir("clientes.crear")?;
-    let c = e.motor.crear_cliente(a.empresa, a.id(), n).await?;
+    let c = e.motor.crear_cliente(a.empresa, a.autor(), n).await?;
     Ok(Exito::creado(c, "cliente creado"))
 }
 
@@ -77,13 +77,9 @@ pub async fn actualizar_cliente(
     Cuerpo(c): Cuerpo<CambiosCliente>,
 ) -> Resultado {
     a.exigir("clientes.editar")?;
-    let c = e.motor.actualizar_cliente(a.empresa, a.id(), id, c).await?;
-    e.motor
-        .auditar(
-            a.empresa,
-            a.id(),
-            ("editar", "clientes", &c.numero_documento, &a.ip),
-        )
+    let c = e
+        .motor
+        .actualizar_cliente(a.empresa, a.autor(), id, c)
         .await?;
     Ok(Exito::ok(c).con_mensaje("cliente actualizado"))
 }
@@ -181,7 +177,7 @@ pub async fn crear_proveedor(
     Cuerpo(n): Cuerpo<NuevoProveedor>,
 ) -> Resultado {
     a.exigir("proveedores.crear")?;
-    let p = e.motor.crear_proveedor(a.empresa, a.id(), n).await?;
+    let p = e.motor.crear_proveedor(a.empresa, a.autor(), n).await?;
     Ok(Exito::creado(p, "proveedor creado"))
 }
 
@@ -216,10 +212,7 @@ pub async fn actualizar_proveedor(
     a.exigir("proveedores.editar")?;
     let p = e
         .motor
-        .actualizar_proveedor(a.empresa, a.id(), id, c)
-        .await?;
-    e.motor
-        .auditar(a.empresa, a.id(), ("editar", "proveedores", &p.ruc, &a.ip))
+        .actualizar_proveedor(a.empresa, a.autor(), id, c)
         .await?;
     Ok(Exito::ok(p).con_mensaje("proveedor actualizado"))
 }

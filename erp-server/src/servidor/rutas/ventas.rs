@@ -86,7 +86,7 @@ fn aprobaciones(a: &Acceso, n: &mut NuevaVenta) -> Result<(), ErrorApi> {
 pub async fn vender(State(e): E, a: Acceso, Cuerpo(mut n): Cuerpo<NuevaVenta>) -> Resultado {
     a.exigir("ventas.crear")?;
     aprobaciones(&a, &mut n)?;
-    let v = e.motor.vender(a.empresa, a.id(), n).await?;
+    let v = e.motor.vender(a.empresa, a.autor(), n).await?;
     Ok(Exito::creado(venta_visible(&a, &v), "venta registrada"))
 }
 
@@ -100,7 +100,7 @@ pub async fn vender(State(e): E, a: Acceso, Cuerpo(mut n): Cuerpo<NuevaVenta>) -
 )]
 pub async fn venta_pos(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<VentaPos>) -> Resultado {
     a.exigir("ventas.pos")?;
-    let v = e.motor.venta_pos(a.empresa, a.id(), n).await?;
+    let v = e.motor.venta_pos(a.empresa, a.autor(), n).await?;
     Ok(Exito::creado(venta_visible(&a, &v), "venta registrada"))
 }
 
@@ -133,29 +133,11 @@ pub async fn venta(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
 )]
 pub async fn anular(State(e): E, a: Acceso, Id(id): Id, Cuerpo(n): Cuerpo<Anulacion>) -> Resultado {
     a.exigir("ventas.anular")?;
-    let nota = e.motor.anular_venta(a.empresa, a.id(), id, n).await?;
-    auditar_nota(&e, &a, "anular", &nota).await?;
+    let nota = e.motor.anular_venta(a.empresa, a.autor(), id, n).await?;
     Ok(Exito::creado(
         nota,
         "venta anulada; nota de crédito emitida",
     ))
-}
-
-/// A note is written to the audit log with the sale it affects.
-async fn auditar_nota(
-    e: &crate::servidor::Estado,
-    a: &Acceso,
-    accion: &str,
-    nota: &erp_core::comprobantes::Comprobante,
-) -> Result<(), ErrorApi> {
-    e.motor
-        .auditar(
-            a.empresa,
-            a.id(),
-            (accion, "ventas", &nota.numero_completo(), &a.ip),
-        )
-        .await?;
-    Ok(())
 }
 
 /// A return of some units: a credit note (catalog 09 code 07 by default) and the goods back in.
@@ -175,8 +157,7 @@ pub async fn devolucion(
     Cuerpo(n): Cuerpo<Devolucion>,
 ) -> Resultado {
     a.exigir("ventas.anular")?;
-    let nota = e.motor.devolver(a.empresa, a.id(), id, n).await?;
-    auditar_nota(&e, &a, "devolucion", &nota).await?;
+    let nota = e.motor.devolver(a.empresa, a.autor(), id, n).await?;
     Ok(Exito::creado(
         nota,
         "devolución registrada; nota de crédito emitida",
@@ -200,8 +181,10 @@ pub async fn nota_credito(
     Cuerpo(n): Cuerpo<NotaCreditoValor>,
 ) -> Resultado {
     a.exigir("ventas.anular")?;
-    let nota = e.motor.nota_credito_valor(a.empresa, a.id(), id, n).await?;
-    auditar_nota(&e, &a, "nota_credito", &nota).await?;
+    let nota = e
+        .motor
+        .nota_credito_valor(a.empresa, a.autor(), id, n)
+        .await?;
     Ok(Exito::creado(nota, "nota de crédito emitida"))
 }
 
@@ -222,8 +205,7 @@ pub async fn nota_debito(
     Cuerpo(n): Cuerpo<NotaDebitoNueva>,
 ) -> Resultado {
     a.exigir("ventas.anular")?;
-    let nota = e.motor.nota_debito(a.empresa, a.id(), id, n).await?;
-    auditar_nota(&e, &a, "nota_debito", &nota).await?;
+    let nota = e.motor.nota_debito(a.empresa, a.autor(), id, n).await?;
     Ok(Exito::creado(nota, "nota de débito emitida"))
 }
 
@@ -273,7 +255,7 @@ pub async fn crear_cotizacion(
     Cuerpo(n): Cuerpo<NuevaCotizacion>,
 ) -> Resultado {
     a.exigir("ventas.cotizaciones")?;
-    let c = e.motor.crear_cotizacion(a.empresa, a.id(), n).await?;
+    let c = e.motor.crear_cotizacion(a.empresa, a.autor(), n).await?;
     Ok(Exito::creado(c, "cotización creada"))
 }
 
@@ -301,7 +283,10 @@ pub async fn cotizacion(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
 )]
 pub async fn duplicar_cotizacion(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("ventas.cotizaciones")?;
-    let c = e.motor.duplicar_cotizacion(a.empresa, a.id(), id).await?;
+    let c = e
+        .motor
+        .duplicar_cotizacion(a.empresa, a.autor(), id)
+        .await?;
     Ok(Exito::creado(c, "cotización duplicada"))
 }
 
@@ -329,7 +314,7 @@ pub async fn rechazar_cotizacion(
     a.exigir("ventas.cotizaciones")?;
     let c = e
         .motor
-        .rechazar_cotizacion(a.empresa, a.id(), id, &m.motivo)
+        .rechazar_cotizacion(a.empresa, a.autor(), id, &m.motivo)
         .await?;
     Ok(Exito::ok(c).con_mensaje("cotización rechazada"))
 }
@@ -358,7 +343,7 @@ pub async fn convertir_a_orden(
     a.exigir("ventas.cotizaciones")?;
     let o = e
         .motor
-        .convertir_a_orden(a.empresa, a.id(), id, c.almacen_id)
+        .convertir_a_orden(a.empresa, a.autor(), id, c.almacen_id)
         .await?;
     Ok(Exito::creado(o, "orden de venta creada"))
 }
@@ -396,7 +381,7 @@ pub async fn ordenes(
 )]
 pub async fn crear_orden(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevaOrden>) -> Resultado {
     a.exigir("ventas.cotizaciones")?;
-    let o = e.motor.crear_orden(a.empresa, a.id(), n).await?;
+    let o = e.motor.crear_orden(a.empresa, a.autor(), n).await?;
     Ok(Exito::creado(o, "orden de venta creada"))
 }
 
@@ -424,7 +409,7 @@ pub async fn orden(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
 )]
 pub async fn confirmar_orden(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     a.exigir("ventas.cotizaciones")?;
-    let o = e.motor.confirmar_orden(a.empresa, a.id(), id).await?;
+    let o = e.motor.confirmar_orden(a.empresa, a.autor(), id).await?;
     Ok(Exito::ok(o).con_mensaje("orden confirmada; stock reservado"))
 }
 
@@ -446,7 +431,7 @@ pub async fn cancelar_orden(
     a.exigir("ventas.cotizaciones")?;
     let o = e
         .motor
-        .cancelar_orden(a.empresa, a.id(), id, &m.motivo)
+        .cancelar_orden(a.empresa, a.autor(), id, &m.motivo)
         .await?;
     Ok(Exito::ok(o).con_mensaje("orden cancelada; reserva liberada"))
 }
@@ -469,7 +454,7 @@ pub async fn generar_venta(
 ) -> Resultado {
     a.exigir("ventas.cotizaciones")?;
     a.exigir("ventas.crear")?;
-    let v = e.motor.generar_venta(a.empresa, a.id(), id, g).await?;
+    let v = e.motor.generar_venta(a.empresa, a.autor(), id, g).await?;
     Ok(Exito::creado(venta_visible(&a, &v), "venta registrada"))
 }
 
@@ -513,9 +498,6 @@ pub async fn series(State(e): E, a: Acceso) -> Resultado {
 )]
 pub async fn crear_serie(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevaSerie>) -> Resultado {
     a.exigir("facturacion.series")?;
-    let x = e.motor.crear_serie(a.empresa, a.id(), n).await?;
-    e.motor
-        .auditar(a.empresa, a.id(), ("crear", "facturacion", &x.serie, &a.ip))
-        .await?;
+    let x = e.motor.crear_serie(a.empresa, a.autor(), n).await?;
     Ok(Exito::creado(x, "serie creada"))
 }
