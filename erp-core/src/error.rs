@@ -81,6 +81,8 @@ pub enum Codigo {
     LimiteUsuarios,
     /// The company's plan admits no more comprobantes this month.
     LimiteTransacciones,
+    /// A comprobante SUNAT would reject (e-invoicing checks before sending).
+    ComprobanteInvalido,
 }
 
 impl Codigo {
@@ -130,6 +132,7 @@ impl Codigo {
             Self::ModuloNoHabilitado => "modulo_no_habilitado",
             Self::LimiteUsuarios => "limite_usuarios",
             Self::LimiteTransacciones => "limite_transacciones",
+            Self::ComprobanteInvalido => "comprobante_invalido",
         }
     }
 }

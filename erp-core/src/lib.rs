@@ -20,6 +20,7 @@ pub mod dinero;
 pub mod empresa;
 pub mod entrada;
 pub mod error;
+pub mod facturacion;
 pub mod identidad;
 pub mod impuestos;
 pub mod inventario;

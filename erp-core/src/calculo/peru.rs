@@ -17,7 +17,7 @@
 //! and `total_igv` is recomputed on the discounted taxed base (Nubefact's example 7).
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Documento, LineaBase, comprobar_unitario, descuento_global, error_linea, prorratear};
 use crate::dinero::{
@@ -31,7 +31,8 @@ use crate::impuestos::peru::{
 use crate::impuestos::vigente;
 
 /// A computed line of a Peruvian document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Also read back from a stored comprobante, to build its e-invoicing request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LineaPeru {
     pub numero: u32,
     pub codigo: String,
@@ -48,10 +49,10 @@ pub struct LineaPeru {
     /// SUNAT catalog 07 code.
     pub afectacion_igv: AfectacionIgv,
     /// Nubefact's `tipo_de_igv`; absent on IVAP lines.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tipo_de_igv: Option<u8>,
     /// Nubefact's `tipo_de_ivap` (17) on IVAP lines.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tipo_de_ivap: Option<u8>,
     pub igv: Decimal,
     /// Referential IGV of a free taxed line (SUNAT tax 9996); zero otherwise.
@@ -61,12 +62,15 @@ pub struct LineaPeru {
 }
 
 /// A computed Peruvian document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentoPeru {
-    #[serde(serialize_with = "entrada::serializar_fecha")]
+    #[serde(
+        serialize_with = "entrada::serializar_fecha",
+        deserialize_with = "entrada::fecha"
+    )]
     pub fecha: time::Date,
     pub moneda: Moneda,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tipo_de_cambio: Option<Decimal>,
     pub precios_incluyen_impuesto: bool,
     /// `18.00`, the MYPE rate, or `4.00` for IVAP.
