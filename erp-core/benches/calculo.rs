@@ -1,6 +1,8 @@
 //! `calcular_documento` on a 10-line Peruvian and a 10-line Ecuadorian document, typed and as
 //! JSON in / JSON out. Goal (issue 2): at least one million lines per second on one core.
 //!
+//! Also the Nubefact request of a 10-line factura built from its stored comprobante (issue 6).
+//!
 //! `cargo bench -p erp-core --bench calculo`
 
 use std::hint::black_box;
@@ -14,7 +16,8 @@ fn peru() -> String {
             serde_json::json!({
                 "codigo": format!("CPCH-TRA-{i:04}"),
                 "descripcion": "Producto de prueba",
-                "cantidad": format!("{}.5", i + 1),
+                // Bags are counted in units.
+                "cantidad": if i == 8 { format!("{}", i + 1) } else { format!("{}.5", i + 1) },
                 "precio": "24.99",
                 "descuento_porcentaje": if i % 3 == 0 { "5" } else { "0" },
                 "afectacion_igv": if i == 9 { "20" } else { "10" },
@@ -51,6 +54,8 @@ fn ecuador() -> String {
 fn bench(c: &mut Criterion) {
     for (nombre, json) in [("peru_10_lineas", peru()), ("ecuador_10_lineas", ecuador())] {
         let doc: Documento = entrada::desde_json(&json).expect("documento de prueba válido");
+        // A document the engine refuses would time the error path.
+        calcular_documento(&doc).expect("documento de prueba calculable");
         let mut g = c.benchmark_group(nombre);
         g.throughput(Throughput::Elements(10));
         g.bench_function("calcular_documento", |b| {
@@ -63,5 +68,56 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// `generar_comprobante` from a stored comprobante (its document read back from JSON, checked
+/// and mapped), and the request serialized to the JSON that goes on the wire.
+fn nubefact(c: &mut Criterion) {
+    use erp_core::comprobantes::{Comprobante, EstadoComprobante, TipoComprobante};
+    use erp_core::facturacion::nubefact::{Extras, generar_comprobante};
+
+    let doc: Documento = entrada::desde_json(&peru()).expect("documento de prueba válido");
+    let calculado = calcular_documento(&doc).expect("calculable");
+    let empresa: erp_core::empresa::NuevaEmpresa = serde_json::from_value(serde_json::json!({
+        "pais": "PE", "tipo_identificacion": "ruc", "identificacion": "20601030013",
+        "razon_social": "Ferretería El Tornillo S.A.C.",
+    }))
+    .expect("empresa de prueba");
+    let ahora = time::OffsetDateTime::UNIX_EPOCH;
+    let empresa = empresa
+        .construir(uuid::Uuid::nil(), ahora)
+        .expect("empresa válida");
+    let comprobante = Comprobante {
+        id: uuid::Uuid::nil(),
+        tipo: TipoComprobante::Factura,
+        serie: "F001".into(),
+        numero: 12_345,
+        venta_id: uuid::Uuid::nil(),
+        referencia_id: None,
+        motivo_codigo: None,
+        motivo: String::new(),
+        estado: EstadoComprobante::Pendiente,
+        cliente_id: uuid::Uuid::nil(),
+        cliente_tipo_documento: erp_core::terceros::TipoDocumentoCliente::Ruc,
+        cliente_numero_documento: "20600695771".into(),
+        cliente_razon_social: "NUBEFACT SA".into(),
+        cliente_direccion: "Calle Libertad 116, Miraflores".into(),
+        fecha_emision: time::macros::date!(2026 - 11 - 21),
+        moneda: erp_core::Moneda::Pen,
+        total: calculado.total(),
+        documento: serde_json::to_value(&calculado).expect("serializable"),
+        creado_en: ahora,
+        clave_idempotencia: None,
+    };
+    let mut g = c.benchmark_group("nubefact_10_lineas");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("generar_comprobante_json", |b| {
+        b.iter(|| {
+            let s = generar_comprobante(&empresa, black_box(&comprobante), &Extras::default())
+                .expect("emitible");
+            serde_json::to_vec(&s).expect("serializable")
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, nubefact);
 criterion_main!(benches);
