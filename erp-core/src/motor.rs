@@ -637,12 +637,13 @@ impl<S: Store> Motor<S> {
         autor: impl Into<Autor>,
         n: NuevaVenta,
     ) -> Result<VentaEmitida> {
+        let inicio = self.reloj.ahora();
         let clave = n.clave_idempotencia.clone();
         let r: Result<VentaEmitida> = auditado!(
             self,
             empresa,
             autor,
-            ("venta", "ventas", |r| resumen_venta(r)),
+            ("venta", "ventas", |r| resumen_venta(r, inicio)),
             |uow, ctx| ventas::vender(&mut uow, &ctx, n)
         );
         self.idempotente(empresa, clave, r).await
@@ -655,12 +656,13 @@ impl<S: Store> Motor<S> {
         autor: impl Into<Autor>,
         v: VentaPos,
     ) -> Result<VentaEmitida> {
+        let inicio = self.reloj.ahora();
         let clave = v.clave_idempotencia.clone();
         let r: Result<VentaEmitida> = auditado!(
             self,
             empresa,
             autor,
-            ("venta", "ventas", |r| resumen_venta(r)),
+            ("venta", "ventas", |r| resumen_venta(r, inicio)),
             |uow, ctx| ventas::venta_pos(&mut uow, &ctx, v)
         );
         self.idempotente(empresa, clave, r).await
@@ -703,11 +705,12 @@ impl<S: Store> Motor<S> {
         venta: Uuid,
         a: Anulacion,
     ) -> Result<Comprobante> {
+        let inicio = self.reloj.ahora();
         auditado!(
             self,
             empresa,
             autor,
-            ("anular", "ventas", |r| r.numero_completo()),
+            ("anular", "ventas", |r| resumen_nota(r, inicio)),
             |uow, ctx| ventas::anular(&mut uow, &ctx, venta, a)
         )
     }
@@ -719,11 +722,12 @@ impl<S: Store> Motor<S> {
         venta: Uuid,
         d: Devolucion,
     ) -> Result<Comprobante> {
+        let inicio = self.reloj.ahora();
         auditado!(
             self,
             empresa,
             autor,
-            ("devolucion", "ventas", |r| r.numero_completo()),
+            ("devolucion", "ventas", |r| resumen_nota(r, inicio)),
             |uow, ctx| ventas::devolver(&mut uow, &ctx, venta, d)
         )
     }
@@ -736,11 +740,12 @@ impl<S: Store> Motor<S> {
         venta: Uuid,
         n: NotaCreditoValor,
     ) -> Result<Comprobante> {
+        let inicio = self.reloj.ahora();
         auditado!(
             self,
             empresa,
             autor,
-            ("nota_credito", "ventas", |r| r.numero_completo()),
+            ("nota_credito", "ventas", |r| resumen_nota(r, inicio)),
             |uow, ctx| { ventas::nota_credito_valor(&mut uow, &ctx, venta, n) }
         )
     }
@@ -752,11 +757,12 @@ impl<S: Store> Motor<S> {
         venta: Uuid,
         n: NotaDebitoNueva,
     ) -> Result<Comprobante> {
+        let inicio = self.reloj.ahora();
         auditado!(
             self,
             empresa,
             autor,
-            ("nota_debito", "ventas", |r| r.numero_completo()),
+            ("nota_debito", "ventas", |r| resumen_nota(r, inicio)),
             |uow, ctx| ventas::nota_debito(&mut uow, &ctx, venta, n)
         )
     }
@@ -998,11 +1004,12 @@ impl<S: Store> Motor<S> {
         id: Uuid,
         g: GenerarVenta,
     ) -> Result<VentaEmitida> {
+        let inicio = self.reloj.ahora();
         auditado!(
             self,
             empresa,
             autor,
-            ("venta", "ventas", |r| resumen_venta(r)),
+            ("venta", "ventas", |r| resumen_venta(r, inicio)),
             |uow, ctx| pedidos::generar_venta(&mut uow, &ctx, id, g)
         )
     }
@@ -1032,9 +1039,13 @@ impl<S: Store> Motor<S> {
 impl<S: Store> Motor<S> {
     /// Creates the seeded roles, or brings them up to date (`erp seed-permisos`).
     pub async fn seed_permisos(&self, empresa: Uuid) -> Result<Vec<Rol>> {
-        en_uow!(self, empresa, None, |uow, ctx| seguridad::seed_permisos(
-            &mut uow, &ctx
-        ))
+        auditado!(
+            self,
+            empresa,
+            None,
+            ("seed_permisos", "roles", |r| format!("{} roles", r.len())),
+            |uow, ctx| seguridad::seed_permisos(&mut uow, &ctx)
+        )
     }
 
     pub async fn crear_usuario(
@@ -1303,8 +1314,23 @@ fn resumen_movimientos(filas: &[MovimientoStock]) -> String {
         .join("; ")
 }
 
+/// Marks an entry of a retry that returned what an earlier request issued (an idempotency
+/// key): made before this request began.
+fn reintento(creado_en: OffsetDateTime, inicio: OffsetDateTime) -> &'static str {
+    if creado_en < inicio {
+        " (reintento: ya emitida)"
+    } else {
+        ""
+    }
+}
+
+/// An audit entry's account of a note.
+fn resumen_nota(c: &Comprobante, inicio: OffsetDateTime) -> String {
+    format!("{}{}", c.numero_completo(), reintento(c.creado_en, inicio))
+}
+
 /// An audit entry's account of a sale: its comprobante, total and how it was paid.
-fn resumen_venta(v: &VentaEmitida) -> String {
+fn resumen_venta(v: &VentaEmitida, inicio: OffsetDateTime) -> String {
     let pagos = v
         .venta
         .pagos
@@ -1313,11 +1339,12 @@ fn resumen_venta(v: &VentaEmitida) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "{} total {} {} ({}); pagos: {}",
+        "{} total {} {} ({}); pagos: {}{}",
         v.comprobante.numero_completo(),
         nombre(&v.venta.moneda),
         v.venta.total,
         nombre(&v.venta.condicion),
-        if pagos.is_empty() { "ninguno" } else { &pagos }
+        if pagos.is_empty() { "ninguno" } else { &pagos },
+        reintento(v.venta.creado_en, inicio)
     )
 }

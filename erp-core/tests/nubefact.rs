@@ -291,7 +291,7 @@ fn notas_de_credito_y_debito() {
         (&p["total_gravada"], &p["total_igv"], &p["total"]),
         (&json!("600.00"), &json!("108.00"), &json!("708.00"))
     );
-    for (sunat, nubefact) in [("07", 7), ("11", 12), ("12", 11), ("13", 13)] {
+    for (sunat, nubefact) in [("07", 7), ("11", 12), ("12", 11)] {
         nota.motivo_codigo = Some(sunat.into());
         assert_eq!(
             payload(&nota, &x)["tipo_de_nota_de_credito"],
@@ -299,8 +299,21 @@ fn notas_de_credito_y_debito() {
             "{sunat}"
         );
     }
-    nota.motivo_codigo = Some("14".into());
-    assert_eq!(rechazo(&nota, &x).campo(), Some("motivo_codigo"));
+    // Reason 13 (new payment dates or amounts) takes all-zero amounts: not issued yet.
+    for codigo in ["13", "14", ""] {
+        nota.motivo_codigo = Some(codigo.into());
+        assert_eq!(
+            rechazo(&nota, &x).campo(),
+            Some("motivo_codigo"),
+            "{codigo}"
+        );
+    }
+    // A note whose stored reference is another document.
+    nota.motivo_codigo = Some("01".into());
+    nota.referencia_id = Some(Uuid::from_u128(999));
+    assert_eq!(rechazo(&nota, &x).campo(), Some("referencia"));
+    nota.referencia_id = Some(boleta.id);
+    payload(&nota, &x);
 
     let mut debito = comprobante(
         TipoComprobante::NotaDebito,
@@ -433,6 +446,65 @@ fn rechazos_antes_de_enviar() {
         &x,
     );
     assert!(e.to_string().contains("750.00"), "{e}");
+    // A tiny quantity whose amount rounds to the cent: 0.001 × 26.316 − 0.01 charges 0.02, 20
+    // per unit against a unit price of 26.316 (SUNAT 3270), found by the property test.
+    let diminuta = json!({"pais": "PE", "fecha": "2025-12-17", "precios_incluyen_impuesto": true,
+        "lineas": [{"codigo": "AZAFRAN", "descripcion": "azafrán", "unidad": "KGM", "cantidad": "0.001",
+                    "precio": "26.316", "descuento": "0.01"}]});
+    let e = rechazo(
+        &comprobante(TipoComprobante::Boleta, "B001", 1, JORGE, diminuta),
+        &x,
+    );
+    assert_eq!(e.campo(), Some("items[0].cantidad"));
+    assert!(e.to_string().contains("3270"), "{e}");
+    // A factura without the buyer's address.
+    let mut c = comprobante(
+        TipoComprobante::Factura,
+        "F001",
+        1,
+        NUBEFACT_SA,
+        doc_nubefact(json!({})),
+    );
+    c.cliente_direccion = " ".into();
+    assert_eq!(rechazo(&c, &x).campo(), Some("cliente_direccion"));
+    // An export (NF-EJ example 6: in total_inafecta, sunat_transaction 2) to a buyer abroad, not
+    // to a RUC.
+    let mut exportacion = doc_nubefact(json!({}));
+    for l in exportacion["lineas"].as_array_mut().unwrap() {
+        l["afectacion_igv"] = json!("40");
+    }
+    let extranjero = (TipoDocumentoCliente::Pasaporte, "AB123456", "JOHN SMITH");
+    let p = payload(
+        &comprobante(
+            TipoComprobante::Factura,
+            "F001",
+            6,
+            extranjero,
+            exportacion.clone(),
+        ),
+        &x,
+    );
+    assert_eq!(
+        (
+            &p["sunat_transaction"],
+            &p["cliente_tipo_de_documento"],
+            &p["total_inafecta"],
+            &p["items"][0]["tipo_de_igv"]
+        ),
+        (&json!(2), &json!("7"), &json!("600.00"), &json!(16))
+    );
+    assert!(p.get("total_igv").is_none(), "{p}");
+    let e = rechazo(
+        &comprobante(
+            TipoComprobante::Factura,
+            "F001",
+            6,
+            NUBEFACT_SA,
+            exportacion,
+        ),
+        &x,
+    );
+    assert_eq!(e.campo(), Some("cliente_tipo_documento"));
     // A company of Ecuador does not send through Nubefact.
     let c = comprobante(
         TipoComprobante::Factura,
@@ -632,6 +704,28 @@ fn respuestas_de_nubefact() {
         }
         otro => panic!("{otro:?}"),
     }
+    let ya_informado = r#"{"aceptada_por_sunat": false, "sunat_responsecode": "1033",
+        "sunat_description": "El comprobante fue registrado previamente con otros datos"}"#;
+    assert!(matches!(
+        nubefact::interpretar(200, ya_informado),
+        Resultado::Rechazado(_)
+    ));
+    assert!(matches!(
+        nubefact::interpretar(
+            200,
+            r#"{"aceptada_por_sunat": false, "sunat_responsecode": "0109"}"#
+        ),
+        Resultado::Transitorio(_)
+    ));
+    // Nubefact's error code as a string, and a 4xx page that is not Nubefact's.
+    assert_eq!(
+        nubefact::interpretar(400, r#"{"errors": "ya existe", "codigo": "23"}"#),
+        Resultado::YaExiste("ya existe".into())
+    );
+    assert!(matches!(
+        nubefact::interpretar(404, "<html>Not Found</html>"),
+        Resultado::Permanente { codigo: 0, .. }
+    ));
     let rechazada = r#"{"aceptada_por_sunat": false, "sunat_responsecode": 2800,
         "sunat_description": "El dato ingresado en el tipo de documento de identidad del receptor no esta permitido."}"#;
     assert!(
@@ -689,6 +783,7 @@ fn cumple_sunat(p: &Value) -> std::result::Result<(), String> {
     let uno = Decimal::ONE;
     let tasa = dec(&p["porcentaje_de_igv"]) / Decimal::ONE_HUNDRED;
     let (mut onerosas, mut igv, mut gravadas) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    let mut bolsas = Decimal::ZERO;
     for (i, l) in p["items"].as_array().unwrap().iter().enumerate() {
         let cantidad = dec(&l["cantidad"]);
         let subtotal = dec(&l["subtotal"]);
@@ -702,9 +797,12 @@ fn cumple_sunat(p: &Value) -> std::result::Result<(), String> {
             }
         }
         let tipo = l["tipo_de_igv"].as_u64().unwrap_or(0);
-        let gratuita = matches!(tipo, 2..=7 | 10..=15 | 17 | 20);
+        let ivap = l["tipo_de_ivap"].as_str();
+        let gratuita = matches!(tipo, 2..=7 | 10..=15 | 17 | 20) || ivap == Some("101");
+        let gravada = tipo == 1 || ivap == Some("17");
         let l_igv = dec(&l["igv"]);
-        if tipo == 1 {
+        bolsas += dec(&l["impuesto_bolsas"]);
+        if gravada {
             if (l_igv - subtotal * tasa).abs() > uno {
                 return Err(format!("3103 línea {i}"));
             }
@@ -722,7 +820,7 @@ fn cumple_sunat(p: &Value) -> std::result::Result<(), String> {
             let precio = dec(&l["precio_unitario"]);
             let esperado = (subtotal
                 + l_igv
-                + dec(&l["descuento"]) * (uno + if tipo == 1 { tasa } else { Decimal::ZERO }))
+                + dec(&l["descuento"]) * (uno + if gravada { tasa } else { Decimal::ZERO }))
                 / cantidad;
             if (precio - esperado).abs() > uno {
                 return Err(format!("3270 línea {i}: {precio} vs {esperado}"));
@@ -744,8 +842,11 @@ fn cumple_sunat(p: &Value) -> std::result::Result<(), String> {
     {
         return Err(format!("IGV total {total_igv}"));
     }
+    if dec(&p["total_impuestos_bolsas"]) != bolsas {
+        return Err("3306".into());
+    }
     let total = dec(&p["total"]);
-    if (total - (bases + total_igv + dec(&p["total_impuestos_bolsas"]))).abs() > uno {
+    if (total - (bases + total_igv + bolsas)).abs() > uno {
         return Err("3280".into());
     }
     if total.scale() != 2 {
@@ -754,38 +855,63 @@ fn cumple_sunat(p: &Value) -> std::result::Result<(), String> {
     Ok(())
 }
 
-fn linea() -> impl Strategy<Value = Value> {
+/// A line of a document of one kind: 0 domestic (taxed, exonerated, unaffected, free, with or
+/// without a bag), 1 export (with free lines), 2 rice under IVAP.
+fn linea(tipo: u8) -> impl Strategy<Value = Value> {
+    let afectaciones = match tipo {
+        0 => vec!["10", "10", "10", "20", "30", "11", "21", "31"],
+        1 => vec!["40", "40", "40", "31"],
+        _ => vec!["17"],
+    };
     (
         1u32..=50_000,    // quantity in thousandths
         1u64..=5_000_000, // price in tenths of a cent
         0u32..=30,        // discount %
-        prop::sample::select(vec!["10", "10", "10", "20", "30", "11"]),
+        prop::sample::select(afectaciones),
+        prop::bool::weighted(0.2), // a plastic bag (domestic documents only)
     )
-        .prop_map(|(q, p, desc, afectacion)| {
-            let cantidad = Decimal::new(q.into(), 3);
+        .prop_map(move |(q, p, desc, afectacion, bolsa)| {
+            let bolsa = bolsa && tipo == 0;
+            // Bags are counted in units.
+            let cantidad = if bolsa {
+                Decimal::from(q % 20 + 1)
+            } else {
+                Decimal::new(q.into(), 3)
+            };
             let precio = Decimal::new(p as i64, 3);
+            // Free lines take no discount.
+            let desc = if ["11", "21", "31"].contains(&afectacion) {
+                0
+            } else {
+                desc
+            };
             let descuento = (cantidad * precio * Decimal::new(desc.into(), 2)).round_dp(2);
             json!({"codigo": "P", "descripcion": "producto", "cantidad": cantidad.to_string(),
                    "precio": precio.to_string(), "descuento": descuento.to_string(),
-                   "afectacion_igv": afectacion})
+                   "afectacion_igv": afectacion, "icbper": bolsa})
         })
+}
+
+fn documento() -> impl Strategy<Value = (u8, Vec<Value>)> {
+    (0u8..3).prop_flat_map(|tipo| (Just(tipo), prop::collection::vec(linea(tipo), 1..8)))
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
-    /// For random valid sales, with and without IGV in the prices and with a global discount,
-    /// the request on the wire satisfies SUNAT's arithmetic.
+    /// For random valid sales (domestic with free lines and bags, exports, IVAP), with and without
+    /// IGV in the prices and with a global discount, the request on the wire satisfies SUNAT's
+    /// arithmetic.
     #[test]
     fn la_aritmetica_de_sunat_se_cumple(
-        lineas in prop::collection::vec(linea(), 1..8),
+        (tipo, lineas) in documento(),
         incluye in any::<bool>(),
         descuento_global in 0u32..=20,
     ) {
         let mut doc = json!({"pais": "PE", "fecha": "2025-12-17", "precios_incluyen_impuesto": incluye,
             "lineas": lineas});
         let sin_descuento = calcular_documento_json(&doc.to_string());
-        prop_assume!(sin_descuento.is_ok());
+        prop_assert!(sin_descuento.is_ok(), "{:?} {doc}", sin_descuento);
         let bruto: Value = serde_json::from_str(&sin_descuento.unwrap()).unwrap();
         let bases = dec(&bruto["total_gravada"]) + dec(&bruto["total_exonerada"]) + dec(&bruto["total_inafecta"]);
         let global = (bases * Decimal::new(descuento_global.into(), 2)).round_dp(2);
@@ -793,9 +919,31 @@ proptest! {
             doc["descuento_global"] = json!(global.to_string());
         }
         prop_assume!(calcular_documento_json(&doc.to_string()).is_ok());
-        let c = comprobante(TipoComprobante::Boleta, "B001", 1, JORGE, doc);
+        // An export's buyer is abroad.
+        let cliente = if tipo == 1 {
+            (TipoDocumentoCliente::Pasaporte, "AB123456", "JOHN SMITH")
+        } else {
+            JORGE
+        };
+        let c = comprobante(TipoComprobante::Boleta, "B001", 1, cliente, doc);
         prop_assume!(!c.total.is_zero());
-        let p = payload(&c, &Extras::default());
-        prop_assert!(cumple_sunat(&p).is_ok(), "{:?}\n{p}", cumple_sunat(&p));
+        // Either the request passes SUNAT's checks, or the engine refuses to send it saying
+        // which check (a tiny quantity whose amount rounds to the cent misses 3270).
+        match generar_comprobante(&empresa(Pais::Peru), &c, &Extras::default()) {
+            Ok(s) => {
+                let p = serde_json::to_value(&s).unwrap();
+                prop_assert!(cumple_sunat(&p).is_ok(), "{:?}\n{p}", cumple_sunat(&p));
+            }
+            Err(e) => {
+                prop_assert_eq!(e.codigo(), "comprobante_invalido");
+                prop_assert!(e.to_string().contains("3270"), "{}", e);
+                let i: usize = e
+                    .campo()
+                    .and_then(|c| c.strip_prefix("items[")?.split(']').next()?.parse().ok())
+                    .unwrap();
+                let cantidad = dec(&c.documento["lineas"][i]["cantidad"]);
+                prop_assert!(cantidad < Decimal::ONE, "{}", e);
+            }
+        }
     }
 }

@@ -930,6 +930,11 @@ async fn venta_fallida_no_deja_rastro(store: AnyStore) {
     t.m.registrar_movimiento(t.e, None, entrada(otro.id, t.almacen, "5", "1"))
         .await
         .unwrap();
+    // One more than its stock, approved: the approval is logged before the short line fails.
+    let mut aprobada = linea(otro.id, "6");
+    aprobada.aprobacion = Some(erp_core::inventario::servicio::Aprobacion {
+        usuario_id: Uuid::now_v7(),
+    });
     let mut n = nuevo_producto("Escaso", "5", "1");
     n.precio_incluye_impuesto = true;
     let escaso = t.m.crear_producto(t.e, None, n).await.unwrap();
@@ -943,11 +948,7 @@ async fn venta_fallida_no_deja_rastro(store: AnyStore) {
             None,
             NuevaVenta {
                 precios_incluyen_impuesto: Some(true),
-                lineas: vec![
-                    linea(t.chompa.id, "2"),
-                    linea(otro.id, "1"),
-                    linea(escaso.id, "3"),
-                ],
+                lineas: vec![linea(t.chompa.id, "2"), aprobada, linea(escaso.id, "3")],
                 ..Default::default()
             },
         )
@@ -958,6 +959,22 @@ async fn venta_fallida_no_deja_rastro(store: AnyStore) {
     assert_eq!(stock(&t, otro.id).await.0, d("5"));
     let (ventas, total) = t.m.ventas(t.e, &Default::default()).await.unwrap();
     assert!(ventas.is_empty() && total == 0);
+    // Neither the sale nor the approval of its line is in the audit log.
+    let f = erp_core::seguridad::FiltroAuditoria {
+        modulo: Some("inventario".into()),
+        accion: Some("aprobar".into()),
+        pagina: 1,
+        tamanio_pagina: 10,
+        ..Default::default()
+    };
+    assert_eq!(t.m.auditoria(t.e, &f).await.unwrap().1, 0);
+    let f = erp_core::seguridad::FiltroAuditoria {
+        modulo: Some("ventas".into()),
+        pagina: 1,
+        tamanio_pagina: 10,
+        ..Default::default()
+    };
+    assert_eq!(t.m.auditoria(t.e, &f).await.unwrap().1, 0);
     // The number was not consumed: the next sale is still 1.
     let r =
         t.m.vender(

@@ -93,8 +93,9 @@ pub struct ItemNubefact {
     pub subtotal: Decimal,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tipo_de_igv: Option<u8>,
+    /// A String in the manual: `"17"` (IVAP gravado) or `"101"` (IVAP gratuito).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tipo_de_ivap: Option<u8>,
+    pub tipo_de_ivap: Option<String>,
     #[serde(with = "monto")]
     pub igv: Decimal,
     #[serde(
@@ -366,6 +367,16 @@ pub fn generar_comprobante(
                 "una nota modifica una factura o una boleta, no otra nota",
             ));
         }
+        if c.referencia_id.is_some_and(|id| id != r.id) {
+            return Err(invalido(
+                "referencia",
+                format!(
+                    "la nota {} no modifica {}",
+                    c.numero_completo(),
+                    r.numero_completo()
+                ),
+            ));
+        }
         if r.moneda != c.moneda {
             // SUNAT 3209.
             return Err(invalido(
@@ -408,7 +419,18 @@ pub fn generar_comprobante(
     }
     let factura = c.tipo == TipoComprobante::Factura || afectado == Some(TipoComprobante::Factura);
     let tipo_doc = tipo_documento_cliente(c.cliente_tipo_documento)?;
-    if factura && !exportacion {
+    if exportacion {
+        // SUNAT: an export's buyer is abroad: never a RUC (type 6), and identified.
+        if matches!(
+            c.cliente_tipo_documento,
+            TipoDocumentoCliente::Ruc | TipoDocumentoCliente::SinDocumento
+        ) {
+            return Err(invalido(
+                "cliente_tipo_documento",
+                "una exportación identifica al comprador del exterior (pasaporte, carné de extranjería), no con RUC ni como cliente varios",
+            ));
+        }
+    } else if factura {
         // SUNAT 2800: a factura's buyer has a RUC (2017: eleven digits), ours checks the digit.
         if c.cliente_tipo_documento != TipoDocumentoCliente::Ruc {
             return Err(invalido(
@@ -450,6 +472,15 @@ pub fn generar_comprobante(
             ));
         }
     }
+    if factura && c.cliente_direccion.trim().is_empty() {
+        return Err(invalido(
+            "cliente_direccion",
+            format!(
+                "una factura lleva la dirección del comprador; registre la de {}",
+                c.cliente_razon_social
+            ),
+        ));
+    }
     if c.cliente_razon_social.trim().is_empty() {
         return Err(invalido(
             "cliente_razon_social",
@@ -481,6 +512,14 @@ pub fn generar_comprobante(
                     format!("'{codigo}' no es un motivo de nota de crédito (catálogo 09: 01 a 13)"),
                 )
             })?;
+            if t == 13 {
+                // Catalog 09 reason 13 changes the dates or amounts of a credit sale's payments:
+                // all-zero amounts plus the new instalments. The engine does not issue it yet.
+                return Err(invalido(
+                    "motivo_codigo",
+                    "la nota de crédito por ajuste de montos o fechas de pago (13) aún no se emite",
+                ));
+            }
             (Some(t), None)
         }
         TipoComprobante::NotaDebito => {
@@ -540,12 +579,7 @@ pub fn generar_comprobante(
         cliente_direccion: recortar(&c.cliente_direccion, 100),
         cliente_email: recortar(x.cliente_email.trim(), 250),
         fecha_de_emision: fecha(c.fecha_emision),
-        fecha_de_vencimiento: x
-            .cuotas
-            .iter()
-            .map(|q| q.fecha_vencimiento)
-            .max()
-            .map(fecha),
+        fecha_de_vencimiento: cuotas.last().map(|q| q.fecha_de_pago.clone()),
         moneda: match c.moneda {
             Moneda::Pen => 1,
             Moneda::Usd => 2,
@@ -617,7 +651,7 @@ fn item(l: &LineaPeru) -> ItemNubefact {
         descuento: (!l.descuento.is_zero()).then_some(l.descuento),
         subtotal: l.subtotal,
         tipo_de_igv: l.tipo_de_igv,
-        tipo_de_ivap: l.tipo_de_ivap,
+        tipo_de_ivap: l.tipo_de_ivap.map(|t| t.to_string()),
         igv: l.igv,
         impuesto_bolsas: (!l.impuesto_bolsas.is_zero()).then_some(l.impuesto_bolsas),
         total: l.total,
@@ -749,10 +783,57 @@ fn cuotas(
 /// SUNAT's arithmetic checks on a request, as `../shared/reference/peru.md` §2.2 states them:
 /// each line's subtotal against quantity × unit value − discount (3271) and its IGV against the
 /// subtotal × rate (3103), within one unit; a line's total is its subtotal, IGV and bag tax; the
-/// header's bases against the lines less the global discount (3277, 3278) and its IGV against the
-/// lines' (3294) within one unit; the bag tax exactly the lines' (3306); the total exactly its
-/// parts. A request that fails would be rejected: it is not sent.
+/// sum of the header's bases against the lines less the global discount (3278) and its IGV
+/// against the lines' (3294) within one unit; the bag tax exactly the lines' (3306); the total
+/// exactly its parts. A request that fails would be rejected: it is not sent. (How Nubefact
+/// states a global discount over taxed and untaxed lines to SUNAT, which 3277 checks on the taxed
+/// base alone, is not documented; the engine splits it by each base's share.)
 pub fn verificar_sumas(s: &SolicitudComprobante) -> Result<()> {
+    // Bounded first, so that no product or sum below can overflow (Nubefact's amounts have at
+    // most 12 integer digits).
+    if s.items.len() > crate::calculo::MAX_LINEAS {
+        return Err(invalido(
+            "items",
+            format!(
+                "el comprobante tiene más de {} líneas",
+                crate::calculo::MAX_LINEAS
+            ),
+        ));
+    }
+    let tope = Decimal::new(1_000_000_000_000, 0);
+    let grande = |d: &Decimal| d.abs() >= tope;
+    let importes = [
+        Some(s.total),
+        Some(s.porcentaje_de_igv),
+        s.descuento_global,
+        s.total_gravada,
+        s.total_exonerada,
+        s.total_inafecta,
+        s.total_igv,
+        s.total_impuestos_bolsas,
+    ];
+    let lineas = s.items.iter().flat_map(|l| {
+        [
+            Some(l.cantidad),
+            Some(l.valor_unitario),
+            Some(l.subtotal),
+            Some(l.igv),
+            Some(l.total),
+            l.descuento,
+            l.impuesto_bolsas,
+        ]
+    });
+    if importes
+        .into_iter()
+        .chain(lineas)
+        .flatten()
+        .any(|d| grande(&d))
+    {
+        return Err(invalido(
+            "total",
+            "un importe del comprobante excede los 12 dígitos enteros que admite SUNAT",
+        ));
+    }
     let tasa = s.porcentaje_de_igv / Decimal::ONE_HUNDRED;
     let fuera = |a: Decimal, b: Decimal| (a - b).abs() > TOLERANCIA_SUNAT;
     let mut gravada = Decimal::ZERO;
@@ -780,7 +861,8 @@ pub fn verificar_sumas(s: &SolicitudComprobante) -> Result<()> {
                 ),
             ));
         }
-        let gravado = (!gratuito && l.tipo_de_igv == Some(1)) || l.tipo_de_ivap == Some(17);
+        let gravado =
+            (!gratuito && l.tipo_de_igv == Some(1)) || l.tipo_de_ivap.as_deref() == Some("17");
         let igv_esperado = if gravado {
             l.subtotal * tasa
         } else {
@@ -797,6 +879,30 @@ pub fn verificar_sumas(s: &SolicitudComprobante) -> Result<()> {
                     s.porcentaje_de_igv
                 ),
             ));
+        }
+        if !gratuito && !l.cantidad.is_zero() {
+            // 3270: the unit price with tax against what the line charges per unit (its
+            // discount added back: it is taken from that price). A line of a tiny quantity
+            // whose amount rounds to the cent can miss it by more than one sol per unit.
+            let factor = if gravado {
+                Decimal::ONE + tasa
+            } else {
+                Decimal::ONE
+            };
+            let por_unidad = (l.subtotal + l.igv + descuento * factor) / l.cantidad;
+            if fuera(l.precio_unitario, por_unidad) {
+                return Err(invalido(
+                    &campo("cantidad"),
+                    format!(
+                        "línea {}: {} unidades cobran {} con impuestos, {} por unidad, y el precio unitario es {}; SUNAT lo rechazaría (3270): con cantidades tan pequeñas venda en una unidad de medida menor",
+                        i + 1,
+                        l.cantidad,
+                        l.subtotal + l.igv,
+                        por_unidad.round_dp(5),
+                        l.precio_unitario
+                    ),
+                ));
+            }
         }
         let total_esperado = if gratuito {
             // A free line's value is not charged; a free bag still pays its tax.
@@ -879,7 +985,8 @@ pub fn verificar_sumas(s: &SolicitudComprobante) -> Result<()> {
 
 /// A free line: Nubefact's `tipo_de_igv` 2–7, 10–15, 17 and 20, or IVAP 101.
 fn es_gratuito(l: &ItemNubefact) -> bool {
-    matches!(l.tipo_de_igv, Some(2..=7 | 10..=15 | 17 | 20)) || l.tipo_de_ivap == Some(101)
+    matches!(l.tipo_de_igv, Some(2..=7 | 10..=15 | 17 | 20))
+        || l.tipo_de_ivap.as_deref() == Some("101")
 }
 
 /// `consultar_comprobante`: what Nubefact and SUNAT know of a document already sent.
@@ -953,6 +1060,7 @@ pub struct RespuestaNubefact {
     pub enlace_del_cdr: Option<String>,
     /// The error's text (Nubefact answers `{"errors": "…", "codigo": 20}`).
     pub errors: Option<String>,
+    #[serde(deserialize_with = "entero_o_texto")]
     pub codigo: Option<i64>,
 }
 
@@ -963,7 +1071,7 @@ pub enum Resultado {
     Aceptado(RespuestaNubefact),
     /// Nubefact took it; SUNAT has not answered yet (a ticket, or its queue): ask again later.
     EnProceso(RespuestaNubefact),
-    /// SUNAT rejected it (codes 2000–3999): it needs a correction, not a resend.
+    /// SUNAT rejected it (codes 1000–3999): it needs a correction, not a resend.
     Rechazado(RespuestaNubefact),
     /// Nubefact already has a document with this number (code 23): consult it, never resend.
     YaExiste(String),
@@ -982,6 +1090,15 @@ pub fn interpretar(estado_http: u16, cuerpo: &str) -> Resultado {
         Ok(r) => r,
         Err(_) if estado_http >= 500 => {
             return Resultado::Transitorio(format!("Nubefact respondió HTTP {estado_http}"));
+        }
+        // A 4xx page that is not Nubefact's JSON: a wrong RUTA or a proxy; retrying won't help.
+        Err(_) if estado_http >= 400 => {
+            return Resultado::Permanente {
+                codigo: 0,
+                mensaje: format!(
+                    "Nubefact respondió HTTP {estado_http} sin su formato de error: revise la ruta"
+                ),
+            };
         }
         Err(e) => {
             return Resultado::Transitorio(format!(
@@ -1016,11 +1133,25 @@ pub fn interpretar(estado_http: u16, cuerpo: &str) -> Resultado {
         .sunat_responsecode
         .as_deref()
         .and_then(|c| c.trim().parse().ok());
+    // SUNAT's codes: 0 accepted, 100–999 its service failed (send again), 1000–1999 the
+    // document cannot be processed as sent (1032, 1033: already reported), 2000–3999 rejected,
+    // 4000 and up accepted with observations.
     match (r.aceptada_por_sunat, codigo_sunat) {
         (Some(true), _) => Resultado::Aceptado(r),
-        (_, Some(2000..=3999)) => Resultado::Rechazado(r),
+        (_, Some(1000..=3999)) => Resultado::Rechazado(r),
+        (_, Some(100..=999)) => Resultado::Transitorio(format!(
+            "SUNAT no procesó el comprobante ({}): {}",
+            r.sunat_responsecode.as_deref().unwrap_or(""),
+            r.sunat_description.as_deref().unwrap_or("")
+        )),
         _ => Resultado::EnProceso(r),
     }
+}
+
+fn entero_o_texto<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<i64>, D::Error> {
+    Ok(texto_o_numero(d)?.and_then(|t| t.trim().parse().ok()))
 }
 
 fn texto_o_numero<'de, D: serde::Deserializer<'de>>(

@@ -942,6 +942,31 @@ pub async fn registrar_movimiento_de<U: Uow>(
     almacen: &Almacen,
     m: NuevoMovimiento,
 ) -> Result<Vec<MovimientoStock>> {
+    let cantidad = m.cantidad;
+    let filas = aplicar_movimiento(uow, ctx, producto, almacen, m).await?;
+    // An outflow the approval let go below zero is an approval given: the log says who gave it,
+    // in the movement's unit of work. An approval that was not needed is not one.
+    if let Some(quien) = filas
+        .iter()
+        .find(|f| f.cantidad_saldo < Decimal::ZERO)
+        .and_then(|f| f.aprobado_por)
+    {
+        let detalle = format!(
+            "salida de {cantidad} {} de {} en {} sin stock suficiente, aprobada por {quien}",
+            producto.unidad_medida, producto.codigo, almacen.nombre
+        );
+        crate::seguridad::servicio::auditar(uow, ctx, "aprobar", "inventario", &detalle).await?;
+    }
+    Ok(filas)
+}
+
+async fn aplicar_movimiento<U: Uow>(
+    uow: &mut U,
+    ctx: &Contexto<'_>,
+    producto: &Producto,
+    almacen: &Almacen,
+    m: NuevoMovimiento,
+) -> Result<Vec<MovimientoStock>> {
     if producto.id != m.producto_id || almacen.id != m.almacen_id {
         return Err(Error::validacion(
             Codigo::ValorNoPermitido,
@@ -954,15 +979,6 @@ pub async fn registrar_movimiento_de<U: Uow>(
     let fecha = validar_fecha(ctx, m.fecha)?;
     let motivo = texto_opcional("motivo", &m.motivo, 500)?;
     let aprobado_por = validar_aprobacion(uow, m.aprobacion, m.tipo).await?;
-    if let Some(quien) = aprobado_por {
-        // An outflow beyond the stock is an approval: the log says who gave it, in the same unit
-        // of work as the movement.
-        let detalle = format!(
-            "salida de {} {} de {} en {} aprobada por {quien}",
-            m.cantidad, producto.unidad_medida, producto.codigo, almacen.nombre
-        );
-        crate::seguridad::servicio::auditar(uow, ctx, "aprobar", "inventario", &detalle).await?;
-    }
     let base = |lote_id, cantidad, valor_entrada, id| Pierna {
         producto: &producto,
         almacen: &almacen,

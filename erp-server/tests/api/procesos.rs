@@ -867,7 +867,7 @@ async fn cotizacion_orden_venta_y_notas(api: Api) {
         .leido("/usuarios/audit-logs/?modulo=ventas", &admin)
         .await;
     // Each act with what it acted on, written in its own unit of work; the retried return is
-    // logged too: the request happened, though it issued nothing.
+    // logged too (the request happened) and says it issued nothing.
     let actos: Vec<String> = log["results"]
         .as_array()
         .unwrap()
@@ -892,7 +892,7 @@ async fn cotizacion_orden_venta_y_notas(api: Api) {
             "venta F001-00000001 total PEN 105.00 (contado); pagos: transferencia 105.00",
             "nota_credito FC01-00000001",
             "devolucion FC01-00000002",
-            "devolucion FC01-00000002",
+            "devolucion FC01-00000002 (reintento: ya emitida)",
             "nota_debito FD01-00000001",
         ],
         "{log}"
