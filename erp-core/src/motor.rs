@@ -85,25 +85,15 @@ macro_rules! auditado {
         ($accion:expr, $modulo:expr, |$r:ident| $detalle:expr),
         |$uow:ident, $ctx:ident| $cuerpo:expr
     ) => {
-        async {
-            let autor: Autor = $autor.into();
-            let mut $uow = $self.store.begin($empresa).await?;
-            let $ctx = Contexto {
-                reloj: &*$self.reloj,
-                ids: &*$self.ids,
-                usuario_id: autor.usuario_id,
-                ip: &autor.ip,
-            };
+        en_uow!($self, $empresa, $autor, |$uow, $ctx| async {
             let r = $cuerpo.await?;
             let detalle: String = {
                 let $r = &r;
                 $detalle
             };
             seguridad::auditar(&mut $uow, &$ctx, $accion, $modulo, &detalle).await?;
-            $uow.commit().await?;
-            Ok(r)
-        }
-        .await
+            Ok::<_, Error>(r)
+        })
     };
 }
 
