@@ -476,7 +476,7 @@ impl<S: Store> Motor<S> {
             ("editar", "inventario", |r| format!(
                 "serie {} {}",
                 r.numero_serie,
-                nombre(&r.estado)
+                r.estado.codigo()
             )),
             |uow, ctx| {
                 servicio::cambiar_estado_serie(&mut uow, producto, numero, estado, observaciones)
@@ -678,11 +678,7 @@ impl<S: Store> Motor<S> {
                     .venta_por_clave(clave.trim())
                     .await?
                     .ok_or_else(|| Error::almacenamiento("venta idempotente no encontrada"))?;
-                let comprobante = uow
-                    .comprobante(venta.comprobante_id)
-                    .await?
-                    .ok_or_else(|| Error::almacenamiento("comprobante de venta no encontrado"))?;
-                Ok(VentaEmitida { venta, comprobante })
+                ventas::emitida(&mut uow, venta).await
             }
             (r, _) => r,
         }
@@ -1120,7 +1116,7 @@ impl<S: Store> Motor<S> {
             .credencial(usuario, sesion)
             .await?
             .ok_or_else(seguridad::credenciales_invalidas)?;
-        if !c.empresa_activa || !c.usuario.activo || c.usuario.eliminado_en.is_some() {
+        if !c.empresa_activa || !c.usuario.vigente() {
             return Err(seguridad::credenciales_invalidas());
         }
         if sesion.is_some() {
@@ -1138,7 +1134,8 @@ impl<S: Store> Motor<S> {
 
     /// Records a login attempt whose password the caller checked (outside any transaction: a
     /// password hash takes tens of milliseconds, and SQLite has one writer). A correct one opens
-    /// a session; both are audited.
+    /// a session; both are audited, except a correct password on a locked account, which is
+    /// refused (`cuenta_bloqueada`) and leaves nothing.
     pub async fn registrar_login(
         &self,
         empresa: Uuid,
@@ -1154,7 +1151,7 @@ impl<S: Store> Motor<S> {
             |uow, ctx| async {
                 // Locked: concurrent attempts of one user count one by one.
                 let u = match uow.usuario_bloqueado(usuario).await? {
-                    Some(u) if u.activo && u.eliminado_en.is_none() => u,
+                    Some(u) if u.vigente() => u,
                     _ => {
                         seguridad::auditar(&mut uow, &ctx, "login_fallido", "auth", "").await?;
                         return Ok(None);
@@ -1279,14 +1276,6 @@ impl<S: Store> Motor<S> {
     }
 }
 
-/// An enumeration's name as the API and the database spell it.
-fn nombre<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
 /// An audit entry's account of stock movements: kind, quantity, product and warehouse of each.
 fn resumen_movimientos(filas: &[MovimientoStock]) -> String {
     filas
@@ -1294,7 +1283,7 @@ fn resumen_movimientos(filas: &[MovimientoStock]) -> String {
         .map(|m| {
             format!(
                 "{} {} de {} en {}",
-                nombre(&m.tipo),
+                m.tipo.codigo(),
                 m.cantidad,
                 m.producto_id,
                 m.almacen_id
@@ -1325,15 +1314,15 @@ fn resumen_venta(v: &VentaEmitida, inicio: OffsetDateTime) -> String {
         .venta
         .pagos
         .iter()
-        .map(|p| format!("{} {}", nombre(&p.metodo), p.monto))
+        .map(|p| format!("{} {}", p.metodo.codigo(), p.monto))
         .collect::<Vec<_>>()
         .join(", ");
     format!(
         "{} total {} {} ({}); pagos: {}{}",
         v.comprobante.numero_completo(),
-        nombre(&v.venta.moneda),
+        v.venta.moneda.codigo(),
         v.venta.total,
-        nombre(&v.venta.condicion),
+        v.venta.condicion.codigo(),
         if pagos.is_empty() { "ninguno" } else { &pagos },
         reintento(v.venta.creado_en, inicio)
     )

@@ -429,13 +429,12 @@ pub trait Uow: Send {
         &mut self,
         n: &Notificacion,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// Whether the user has an unread notification of this kind about this record.
-    fn notificacion_sin_leer(
+    /// The unread notifications of this kind, as (user, record) pairs: one read for a job that
+    /// notifies many users about many records.
+    fn notificaciones_sin_leer(
         &mut self,
-        usuario: Uuid,
         tipo: &str,
-        referencia: Uuid,
-    ) -> impl Future<Output = Result<bool>> + Send;
+    ) -> impl Future<Output = Result<std::collections::HashSet<(Uuid, Uuid)>>> + Send;
     /// A user's notifications, newest first (only the read or unread ones with `leida`), a page
     /// and the total.
     fn notificaciones(
@@ -454,7 +453,6 @@ pub trait Uow: Send {
     ) -> impl Future<Output = Result<u64>> + Send;
     /// Inserts or updates a session.
     fn guardar_sesion(&mut self, s: &Sesion) -> impl Future<Output = Result<()>> + Send;
-    fn sesion(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Sesion>>> + Send;
     /// A session, its row locked: two refreshes of one token wait for each other, and the second
     /// sees it revoked.
     fn sesion_bloqueada(&mut self, id: Uuid)

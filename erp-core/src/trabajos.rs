@@ -48,10 +48,9 @@ impl TipoTrabajo {
     /// The local time of day it runs at.
     pub fn hora(self) -> Time {
         match self {
-            Self::VencerCotizaciones => Time::from_hms(23, 0, 0),
-            Self::StockMinimo => Time::from_hms(7, 30, 0),
+            Self::VencerCotizaciones => time::macros::time!(23:00),
+            Self::StockMinimo => time::macros::time!(07:30),
         }
-        .unwrap_or(Time::MIDNIGHT)
     }
 
     /// The next time it is due after `ahora`, at its local time in the company's zone.
@@ -193,10 +192,7 @@ pub async fn ejecutar<U: Uow>(
             "reclamado {} veces sin terminar: el proceso que lo ejecutaba se detuvo cada vez",
             t.intentos
         );
-        t.reclamado_hasta = None;
-        t.terminado_en = Some(ctx.reloj.ahora());
-        uow.guardar_trabajo(&t).await?;
-        programar(uow, ctx).await?;
+        terminar(uow, ctx, &mut t, EstadoTrabajo::Fallido).await?;
         return Ok(Some(t));
     }
     t.resultado = match t.tipo {
@@ -206,13 +202,23 @@ pub async fn ejecutar<U: Uow>(
         }
         TipoTrabajo::StockMinimo => avisar_stock_minimo(uow, ctx).await?,
     };
-    let ahora = ctx.reloj.ahora();
-    t.estado = EstadoTrabajo::Hecho;
-    t.reclamado_hasta = None;
-    t.terminado_en = Some(ahora);
-    uow.guardar_trabajo(&t).await?;
-    programar(uow, ctx).await?;
+    terminar(uow, ctx, &mut t, EstadoTrabajo::Hecho).await?;
     Ok(Some(t))
+}
+
+/// Ends a run (done or failed for good) and schedules the next regular one of its company.
+async fn terminar<U: Uow>(
+    uow: &mut U,
+    ctx: &Contexto<'_>,
+    t: &mut Trabajo,
+    estado: EstadoTrabajo,
+) -> Result<()> {
+    t.estado = estado;
+    t.reclamado_hasta = None;
+    t.terminado_en = Some(ctx.reloj.ahora());
+    uow.guardar_trabajo(t).await?;
+    programar(uow, ctx).await?;
+    Ok(())
 }
 
 /// Records a failed attempt of a run (in a unit of work of its own: the failed one rolled back):
@@ -230,16 +236,12 @@ pub async fn registrar_fallo<U: Uow>(
     if t.estado != EstadoTrabajo::Pendiente {
         return Ok(Some(t));
     }
-    let ahora = ctx.reloj.ahora();
-    t.ultimo_error = error.chars().take(2000).collect();
-    t.reclamado_hasta = None;
+    t.ultimo_error = crate::entrada::truncar(error, 2000);
     if t.intentos >= MAX_INTENTOS {
-        t.estado = EstadoTrabajo::Fallido;
-        t.terminado_en = Some(ahora);
-        uow.guardar_trabajo(&t).await?;
-        programar(uow, ctx).await?;
+        terminar(uow, ctx, &mut t, EstadoTrabajo::Fallido).await?;
     } else {
-        t.programado = ahora + espera_tras_fallo(t.intentos);
+        t.reclamado_hasta = None;
+        t.programado = ctx.reloj.ahora() + espera_tras_fallo(t.intentos);
         uow.guardar_trabajo(&t).await?;
     }
     Ok(Some(t))
@@ -273,13 +275,12 @@ async fn avisar_stock_minimo<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<
         }
         pagina += 1;
     }
+    // Not repeated while unread: read once, not per product and user.
+    let sin_leer = uow.notificaciones_sin_leer("stock_bajo").await?;
     let mut avisos = 0;
     for a in &alertas {
         for u in &destinatarios {
-            if uow
-                .notificacion_sin_leer(u.id, "stock_bajo", a.producto_id)
-                .await?
-            {
+            if sin_leer.contains(&(u.id, a.producto_id)) {
                 continue;
             }
             uow.insertar_notificacion(&Notificacion {

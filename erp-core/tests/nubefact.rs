@@ -99,7 +99,9 @@ fn payload(c: &Comprobante, x: &Extras<'_>) -> Value {
 }
 
 fn rechazo(c: &Comprobante, x: &Extras<'_>) -> erp_core::Error {
-    generar_comprobante(&empresa(Pais::Peru), c, x).expect_err("SUNAT lo rechazaría")
+    let e = generar_comprobante(&empresa(Pais::Peru), c, x).expect_err("SUNAT lo rechazaría");
+    assert_eq!(e.codigo(), "comprobante_invalido", "{e}");
+    e
 }
 
 fn items_ejemplo() -> Value {

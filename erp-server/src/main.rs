@@ -185,9 +185,7 @@ fn main() -> ExitCode {
             email,
             password,
         } => en_runtime(async move {
-            let Some(pais) = Pais::desde_codigo(&pais) else {
-                return Err(format!("país '{pais}' desconocido; use PE o EC"));
-            };
+            let pais: Pais = pais.parse().map_err(|e: erp_core::Error| e.to_string())?;
             let estado = servidor::Estado::abrir(&db).await?;
             let (empresa, creada) = servidor::asegurar_empresa(
                 &estado,
@@ -230,9 +228,7 @@ fn main() -> ExitCode {
             modulos,
             transacciones_mes,
         } => en_runtime(async move {
-            let Some(pais) = Pais::desde_codigo(&pais) else {
-                return Err(format!("país '{pais}' desconocido; use PE o EC"));
-            };
+            let pais: Pais = pais.parse().map_err(|e: erp_core::Error| e.to_string())?;
             let modulos = match modulos {
                 None => None,
                 Some(m) => Some(
@@ -303,17 +299,7 @@ fn main() -> ExitCode {
                     productos,
                     sincronizacion,
                 },
-        } => {
-            let rt = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("error: no se pudo iniciar el runtime: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
+        } => en_runtime(async move {
             let o = bench::Opciones {
                 ventas,
                 clientes,
@@ -322,17 +308,9 @@ fn main() -> ExitCode {
                 productos,
                 sincronizacion,
             };
-            match rt.block_on(bench::ventas(o)) {
-                Ok(v) => {
-                    println!("{v}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+            println!("{}", bench::ventas(o).await?);
+            Ok(())
+        }),
         Comando::Calcular { pretty } => calcular(pretty),
         Comando::ValidarDocumento {
             pais,

@@ -475,8 +475,8 @@ macro_rules! impl_uow {
         where
             E: $drv::Executor<'e, Database = Db>,
         {
-            let ajustes = serde_json::to_string(&e.ajustes).map_err(Error::almacenamiento)?;
-            let plan = serde_json::to_string(&e.plan).map_err(Error::almacenamiento)?;
+            let ajustes = a_json(&e.ajustes)?;
+            let plan = a_json(&e.plan)?;
             $drv::query(
                 "INSERT INTO empresas (id, pais, tipo_identificacion, identificacion, razon_social, \
                  nombre_comercial, direccion, moneda, subdominio, ajustes, activa, creado_en_us, plan) \
@@ -1364,11 +1364,6 @@ macro_rules! impl_uow {
                 self.por_id(concat!("SELECT ", columnas_usuarios!(), " FROM usuarios WHERE empresa_id = $1 AND id = $2", $fu), id, fila_usuario).await
             }
 
-            async fn sesion(&mut self, id: Uuid) -> Result<Option<erp_core::seguridad::Sesion>> {
-                self.por_id("SELECT id, usuario_id, ip, agente, creada_en_us, expira_en_us, revocada_en_us, reemplazada_por \
-                     FROM sesiones WHERE empresa_id = $1 AND id = $2", id, fila_sesion).await
-            }
-
             async fn usuario_por_email(&mut self, email: &str) -> Result<Option<erp_core::seguridad::Usuario>> {
                 $drv::query(concat!("SELECT ", columnas_usuarios!(), " FROM usuarios WHERE empresa_id = $1 \
                      AND email = $2 AND eliminado_en_us IS NULL"))
@@ -1475,19 +1470,20 @@ macro_rules! impl_uow {
                 Ok(())
             }
 
-            async fn notificacion_sin_leer(&mut self, usuario: Uuid, tipo: &str, referencia: Uuid) -> Result<bool> {
-                Ok($drv::query(
-                    "SELECT 1 FROM notificaciones WHERE empresa_id = $1 AND usuario_id = $2 AND tipo = $3 \
-                     AND referencia_id = $4 AND NOT leida LIMIT 1",
+            async fn notificaciones_sin_leer(&mut self, tipo: &str) -> Result<std::collections::HashSet<(Uuid, Uuid)>> {
+                let filas = $drv::query(
+                    "SELECT usuario_id, referencia_id FROM notificaciones WHERE empresa_id = $1 AND tipo = $2 \
+                     AND NOT leida AND referencia_id IS NOT NULL",
                 )
                 .bind(self.empresa)
-                .bind(usuario)
                 .bind(tipo)
-                .bind(referencia)
-                .fetch_optional(&mut *self.tx)
+                .fetch_all(&mut *self.tx)
                 .await
-                .map_err(error_sql)?
-                .is_some())
+                .map_err(error_sql)?;
+                filas
+                    .iter()
+                    .map(|f| Ok((f.try_get("usuario_id").map_err(error_sql)?, f.try_get("referencia_id").map_err(error_sql)?)))
+                    .collect()
             }
 
             async fn notificaciones(&mut self, usuario: Uuid, leida: Option<bool>, pagina: u32, tamanio: u32) -> Result<(Vec<erp_core::trabajos::Notificacion>, u64)> {
@@ -1549,8 +1545,8 @@ macro_rules! impl_uow {
             }
 
             async fn credencial(&mut self, usuario: Uuid, sesion: Option<Uuid>) -> Result<Option<erp_core::seguridad::Credencial>> {
-                // One statement for what every request checks: a request is one round trip
-                // to the database before its own work, not four.
+                // One statement for what every request checks, instead of four (inside the read
+                // unit of work the engine opens around it).
                 let r = $drv::query(
                     "SELECT e.activa AS e_activa, e.plan AS e_plan, \
                      u.id, u.email, u.nombre, u.apellido, u.clave_hash, u.rol_id, u.activo, u.intentos_fallidos, \
@@ -1573,33 +1569,32 @@ macro_rules! impl_uow {
                 .await
                 .map_err(error_sql)?;
                 let Some(r) = r else { return Ok(None) };
-                let g = |e| error_sql(e);
-                let sesion = match r.try_get::<Option<Uuid>, _>("s_id").map_err(g)? {
+                let sesion = match r.try_get::<Option<Uuid>, _>("s_id").map_err(error_sql)? {
                     Some(id) => Some(erp_core::seguridad::Sesion {
                         id,
-                        usuario_id: r.try_get("s_usuario_id").map_err(g)?,
-                        ip: r.try_get("s_ip").map_err(g)?,
-                        agente: r.try_get("s_agente").map_err(g)?,
-                        creada_en: desde_microsegundos(r.try_get("s_creada_en_us").map_err(g)?),
-                        expira_en: desde_microsegundos(r.try_get("s_expira_en_us").map_err(g)?),
-                        revocada_en: r.try_get::<Option<i64>, _>("s_revocada_en_us").map_err(g)?.map(desde_microsegundos),
-                        reemplazada_por: r.try_get("s_reemplazada_por").map_err(g)?,
+                        usuario_id: r.try_get("s_usuario_id").map_err(error_sql)?,
+                        ip: r.try_get("s_ip").map_err(error_sql)?,
+                        agente: r.try_get("s_agente").map_err(error_sql)?,
+                        creada_en: desde_microsegundos(r.try_get("s_creada_en_us").map_err(error_sql)?),
+                        expira_en: desde_microsegundos(r.try_get("s_expira_en_us").map_err(error_sql)?),
+                        revocada_en: r.try_get::<Option<i64>, _>("s_revocada_en_us").map_err(error_sql)?.map(desde_microsegundos),
+                        reemplazada_por: r.try_get("s_reemplazada_por").map_err(error_sql)?,
                     }),
                     None => None,
                 };
                 Ok(Some(erp_core::seguridad::Credencial {
-                    empresa_activa: r.try_get("e_activa").map_err(g)?,
+                    empresa_activa: r.try_get("e_activa").map_err(error_sql)?,
                     plan: desde_json(&r, "e_plan")?,
                     sesion,
                     usuario: fila_usuario(&r)?,
                     rol: erp_core::seguridad::Rol {
-                        id: r.try_get("r_id").map_err(g)?,
-                        codigo: r.try_get("r_codigo").map_err(g)?,
-                        nombre: r.try_get("r_nombre").map_err(g)?,
-                        descripcion: r.try_get("r_descripcion").map_err(g)?,
+                        id: r.try_get("r_id").map_err(error_sql)?,
+                        codigo: r.try_get("r_codigo").map_err(error_sql)?,
+                        nombre: r.try_get("r_nombre").map_err(error_sql)?,
+                        descripcion: r.try_get("r_descripcion").map_err(error_sql)?,
                         permisos: desde_json(&r, "r_permisos")?,
-                        de_sistema: r.try_get("r_de_sistema").map_err(g)?,
-                        activo: r.try_get("r_activo").map_err(g)?,
+                        de_sistema: r.try_get("r_de_sistema").map_err(error_sql)?,
+                        activo: r.try_get("r_activo").map_err(error_sql)?,
                     },
                 }))
             }
@@ -1634,7 +1629,7 @@ macro_rules! impl_uow {
             #[allow(clippy::const_is_empty)]
             async fn bloquear_empresa(&mut self) -> Result<()> {
                 // SQLite's units of work that write already run one at a time (BEGIN IMMEDIATE).
-                if $fu.is_empty() {
+                if $fu.is_empty() || self.empresa_bloqueada {
                     return Ok(());
                 }
                 $drv::query("SELECT 1 FROM empresas WHERE id = $1 FOR NO KEY UPDATE")
@@ -1642,6 +1637,7 @@ macro_rules! impl_uow {
                     .fetch_optional(&mut *self.tx)
                     .await
                     .map_err(error_sql)?;
+                self.empresa_bloqueada = true;
                 Ok(())
             }
 
@@ -1750,7 +1746,7 @@ macro_rules! impl_uow {
 
             async fn guardar_plan(&mut self, plan: &erp_core::seguridad::Plan) -> Result<()> {
                 self.empresa_leida = None;
-                let plan = serde_json::to_string(plan).map_err(Error::almacenamiento)?;
+                let plan = a_json(plan)?;
                 $drv::query("UPDATE empresas SET plan = $2 WHERE id = $1")
                     .bind(self.empresa)
                     .bind(plan)

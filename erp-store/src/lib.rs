@@ -510,10 +510,6 @@ impl Uow for AnyUow {
         delegar!(self, usuario_bloqueado(id))
     }
 
-    async fn sesion(&mut self, id: Uuid) -> Result<Option<Sesion>> {
-        delegar!(self, sesion(id))
-    }
-
     async fn credencial(
         &mut self,
         usuario: Uuid,
@@ -558,13 +554,11 @@ impl Uow for AnyUow {
         delegar!(self, insertar_notificacion(n))
     }
 
-    async fn notificacion_sin_leer(
+    async fn notificaciones_sin_leer(
         &mut self,
-        usuario: Uuid,
         tipo: &str,
-        referencia: Uuid,
-    ) -> Result<bool> {
-        delegar!(self, notificacion_sin_leer(usuario, tipo, referencia))
+    ) -> Result<std::collections::HashSet<(Uuid, Uuid)>> {
+        delegar!(self, notificaciones_sin_leer(tipo))
     }
 
     async fn notificaciones(

@@ -82,6 +82,8 @@ pub struct PgUow {
     pendientes: Vec<MovimientoStock>,
     /// Stock rows locked by `bloquear_stocks`, kept current by `guardar_stock`.
     bloqueados: std::collections::HashMap<(Uuid, Uuid), Stock>,
+    /// The company's row is locked (`bloquear_empresa`): not asked for again.
+    empresa_bloqueada: bool,
 }
 
 crate::comun::impl_uow!(sqlx, PgUow, " FOR UPDATE", "ILIKE", "precio_venta");
@@ -235,6 +237,7 @@ impl erp_core::store::Store for PgStore {
             empresa_leida: None,
             pendientes: Vec::new(),
             bloqueados: Default::default(),
+            empresa_bloqueada: false,
         })
     }
 
@@ -251,6 +254,7 @@ impl erp_core::store::Store for PgStore {
             empresa_leida: None,
             pendientes: Vec::new(),
             bloqueados: Default::default(),
+            empresa_bloqueada: false,
         })
     }
 }

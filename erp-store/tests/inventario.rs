@@ -363,9 +363,11 @@ async fn salida_aprobada_queda_registrada(store: AnyStore) {
     m.registrar_movimiento(e, Autor::new(Some(cajero), "10.0.0.7"), s)
         .await
         .unwrap();
-    let (log, _) = m.auditoria(e, &f).await.unwrap();
-    let aprobaciones = log.iter().filter(|x| x.accion == "aprobar").count();
-    assert_eq!(aprobaciones, 1);
+    let aprobaciones = FiltroAuditoria {
+        accion: Some("aprobar".into()),
+        ..f
+    };
+    assert_eq!(m.auditoria(e, &aprobaciones).await.unwrap().1, 1);
 }
 
 async fn transferencia_en_dos_patas(store: AnyStore) {

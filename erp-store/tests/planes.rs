@@ -298,8 +298,17 @@ async fn credencial_en_una_lectura(store: AnyStore) {
             .codigo(),
         "auth_failed"
     );
-    assert!(m.acceso(otra, u.id, Some(s.id)).await.is_err());
-    assert!(m.acceso(e, Uuid::now_v7(), None).await.is_err());
+    assert_eq!(
+        m.acceso(otra, u.id, Some(s.id)).await.unwrap_err().codigo(),
+        "auth_failed"
+    );
+    assert_eq!(
+        m.acceso(e, Uuid::now_v7(), None)
+            .await
+            .unwrap_err()
+            .codigo(),
+        "auth_failed"
+    );
     // Another user's live session of the same company does not stand for this user.
     let beto = m
         .crear_usuario(e, None, usuario("beto@t.pe"))
@@ -322,7 +331,10 @@ async fn credencial_en_una_lectura(store: AnyStore) {
         "auth_failed"
     );
     m.cerrar_sesion(e, u.id, s.id, "127.0.0.1").await.unwrap();
-    assert!(m.acceso(e, u.id, Some(s.id)).await.is_err());
+    assert_eq!(
+        m.acceso(e, u.id, Some(s.id)).await.unwrap_err().codigo(),
+        "auth_failed"
+    );
 }
 
 en_ambos!(

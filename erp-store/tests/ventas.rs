@@ -988,6 +988,31 @@ async fn venta_fallida_no_deja_rastro(store: AnyStore) {
         .await
         .unwrap();
     assert_eq!(r.comprobante.numero, 1);
+    // The same log does record what commits: that sale, and an approved line that goes below
+    // zero in a sale that succeeds.
+    assert_eq!(t.m.auditoria(t.e, &f).await.unwrap().1, 1);
+    let mut aprobada = linea(otro.id, "6");
+    aprobada.aprobacion = Some(erp_core::inventario::servicio::Aprobacion {
+        usuario_id: Uuid::now_v7(),
+    });
+    t.m.vender(
+        t.e,
+        None,
+        NuevaVenta {
+            precios_incluyen_impuesto: Some(true),
+            lineas: vec![aprobada],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let aprobaciones = erp_core::seguridad::FiltroAuditoria {
+        accion: Some("aprobar".into()),
+        pagina: 1,
+        tamanio_pagina: 10,
+        ..Default::default()
+    };
+    assert_eq!(t.m.auditoria(t.e, &aprobaciones).await.unwrap().1, 1);
 }
 
 async fn pagos_que_no_cubren(store: AnyStore) {

@@ -14,9 +14,12 @@ use crate::calculo::{DocumentoPeru, LineaPeru};
 use crate::comprobantes::{Comprobante, TipoComprobante, validar_serie};
 use crate::dinero::{Moneda, redondear};
 use crate::empresa::Empresa;
+use crate::entrada::truncar;
 use crate::error::{Codigo, Error, Result};
 use crate::identidad::{TipoDocumentoIdentidad, validar_identidad};
-use crate::impuestos::peru::{AfectacionIgv, GrupoIgv};
+use crate::impuestos::peru::{
+    AfectacionIgv, GrupoIgv, MINIMO_DETRACCION_PEN, TOPE_BOLETA_ANONIMA_PEN,
+};
 use crate::pais::Pais;
 use crate::terceros::TipoDocumentoCliente;
 use crate::ventas::Cuota;
@@ -25,10 +28,6 @@ pub const GENERAR_COMPROBANTE: &str = "generar_comprobante";
 pub const CONSULTAR_COMPROBANTE: &str = "consultar_comprobante";
 pub const GENERAR_ANULACION: &str = "generar_anulacion";
 pub const CONSULTAR_ANULACION: &str = "consultar_anulacion";
-
-/// A boleta above this amount (in soles) names its buyer (Nubefact's `-` is "VARIOS – ventas
-/// menores a S/ 700.00").
-pub const TOPE_BOLETA_ANONIMA: Decimal = Decimal::from_parts(700, 0, 0, false, 0);
 
 /// SUNAT's tolerance on its arithmetic checks (3271, 3103, 3277, 3280…): one unit of currency.
 pub const TOLERANCIA_SUNAT: Decimal = Decimal::ONE;
@@ -273,24 +272,18 @@ fn invalido(campo: &str, mensaje: impl Into<String>) -> Error {
     Error::validacion(Codigo::ComprobanteInvalido, campo, mensaje)
 }
 
-/// Nubefact's (SUNAT catalog 06) code of the buyer's document.
+/// Nubefact's (SUNAT catalog 06) code of the buyer's document; Ecuador's documents have none.
 fn tipo_documento_cliente(t: TipoDocumentoCliente) -> Result<&'static str> {
-    Ok(match t {
-        TipoDocumentoCliente::Ruc => "6",
-        TipoDocumentoCliente::Dni => "1",
-        TipoDocumentoCliente::CarneExtranjeria => "4",
-        TipoDocumentoCliente::Pasaporte => "7",
-        TipoDocumentoCliente::SinDocumento => "-",
-        TipoDocumentoCliente::Cedula | TipoDocumentoCliente::ConsumidorFinal => {
-            return Err(invalido(
-                "cliente_tipo_documento",
-                format!(
-                    "el documento '{}' es de Ecuador: un comprobante peruano identifica al comprador con RUC, DNI, carné de extranjería o pasaporte",
-                    t.codigo()
-                ),
-            ));
-        }
-    })
+    match t {
+        TipoDocumentoCliente::Cedula | TipoDocumentoCliente::ConsumidorFinal => Err(invalido(
+            "cliente_tipo_documento",
+            format!(
+                "el documento '{}' es de Ecuador: un comprobante peruano identifica al comprador con RUC, DNI, carné de extranjería o pasaporte",
+                t.codigo()
+            ),
+        )),
+        _ => Ok(t.codigo_sunat()),
+    }
 }
 
 /// Nubefact's `tipo_de_nota_de_credito` from SUNAT catalog 09: the same numbers except 11 and
@@ -351,7 +344,7 @@ pub fn generar_comprobante(
         ));
     }
     // A note takes the letter of the document it modifies.
-    let afectado = if c.tipo.es_nota() {
+    let referencia = if c.tipo.es_nota() {
         let r = x.referencia.ok_or_else(|| {
             invalido(
                 "referencia",
@@ -389,10 +382,11 @@ pub fn generar_comprobante(
                 ),
             ));
         }
-        Some(r.tipo)
+        Some(r)
     } else {
         None
     };
+    let afectado = referencia.map(|r| r.tipo);
     validar_serie(Pais::Peru, c.tipo, &c.serie, afectado).map_err(|e| {
         invalido(
             "serie",
@@ -400,6 +394,28 @@ pub fn generar_comprobante(
         )
     })?;
 
+    if doc.moneda != c.moneda {
+        return Err(invalido(
+            "moneda",
+            "la moneda del comprobante no es la de su documento calculado",
+        ));
+    }
+    if c.moneda != Moneda::Pen && doc.tipo_de_cambio.is_none() {
+        return Err(invalido(
+            "tipo_de_cambio",
+            format!(
+                "un comprobante en {} indica el tipo de cambio",
+                c.moneda.codigo()
+            ),
+        ));
+    }
+
+    // Amounts SUNAT states in soles (the boleta's limit, the detracción) at the exchange rate.
+    let en_soles = doc.total
+        * doc
+            .tipo_de_cambio
+            .filter(|_| c.moneda != Moneda::Pen)
+            .unwrap_or(Decimal::ONE);
     let exportacion = doc
         .lineas
         .iter()
@@ -451,26 +467,15 @@ pub fn generar_comprobante(
     }
     if c.tipo == TipoComprobante::Boleta
         && c.cliente_tipo_documento == TipoDocumentoCliente::SinDocumento
+        && en_soles > TOPE_BOLETA_ANONIMA_PEN
     {
-        let en_soles = match (c.moneda, doc.tipo_de_cambio) {
-            (Moneda::Pen, _) => doc.total,
-            (_, Some(tc)) => doc.total * tc,
-            (_, None) => {
-                return Err(invalido(
-                    "tipo_de_cambio",
-                    "una boleta en moneda extranjera indica el tipo de cambio",
-                ));
-            }
-        };
-        if en_soles > TOPE_BOLETA_ANONIMA {
-            return Err(invalido(
-                "cliente_numero_documento",
-                format!(
-                    "una boleta de más de S/ 700.00 (esta es de S/ {}) identifica al comprador con su DNI u otro documento",
-                    redondear(en_soles)
-                ),
-            ));
-        }
+        return Err(invalido(
+            "cliente_numero_documento",
+            format!(
+                "una boleta de más de S/ 700.00 (esta es de S/ {}) identifica al comprador con su DNI u otro documento",
+                redondear(en_soles)
+            ),
+        ));
     }
     if factura && c.cliente_direccion.trim().is_empty() {
         return Err(invalido(
@@ -487,22 +492,6 @@ pub fn generar_comprobante(
             "el comprobante no tiene el nombre del comprador",
         ));
     }
-    if doc.moneda != c.moneda {
-        return Err(invalido(
-            "moneda",
-            "la moneda del comprobante no es la de su documento calculado",
-        ));
-    }
-    if c.moneda != Moneda::Pen && doc.tipo_de_cambio.is_none() {
-        return Err(invalido(
-            "tipo_de_cambio",
-            format!(
-                "un comprobante en {} indica el tipo de cambio",
-                c.moneda.codigo()
-            ),
-        ));
-    }
-
     let (tipo_nc, tipo_nd) = match c.tipo {
         TipoComprobante::NotaCredito => {
             let codigo = c.motivo_codigo.as_deref().unwrap_or("");
@@ -538,7 +527,7 @@ pub fn generar_comprobante(
     };
 
     let detraccion = match x.detraccion {
-        Some(d) => Some(detraccion(c, &doc, d)?),
+        Some(d) => Some(detraccion(c, en_soles, d)?),
         None => None,
     };
     for (i, g) in x.guias.iter().enumerate() {
@@ -573,11 +562,11 @@ pub fn generar_comprobante(
         cliente_numero_de_documento: if tipo_doc == "-" && c.cliente_numero_documento.is_empty() {
             "-".into()
         } else {
-            recortar(&c.cliente_numero_documento, 15)
+            truncar(&c.cliente_numero_documento, 15)
         },
-        cliente_denominacion: recortar(&c.cliente_razon_social, 100),
-        cliente_direccion: recortar(&c.cliente_direccion, 100),
-        cliente_email: recortar(x.cliente_email.trim(), 250),
+        cliente_denominacion: truncar(&c.cliente_razon_social, 100),
+        cliente_direccion: truncar(&c.cliente_direccion, 100),
+        cliente_email: truncar(x.cliente_email.trim(), 250),
         fecha_de_emision: fecha(c.fecha_emision),
         fecha_de_vencimiento: cuotas.last().map(|q| q.fecha_de_pago.clone()),
         moneda: match c.moneda {
@@ -603,19 +592,10 @@ pub fn generar_comprobante(
         detraccion_total: detraccion.map(|d| d.1),
         detraccion_porcentaje: detraccion.map(|d| d.0.porcentaje),
         medio_de_pago_detraccion: detraccion.map(|d| d.0.medio_de_pago),
-        observaciones: recortar(&observaciones, 1000),
-        documento_que_se_modifica_tipo: x
-            .referencia
-            .filter(|_| c.tipo.es_nota())
-            .map(|r| tipo_de_comprobante(r.tipo)),
-        documento_que_se_modifica_serie: x
-            .referencia
-            .filter(|_| c.tipo.es_nota())
-            .map(|r| r.serie.clone()),
-        documento_que_se_modifica_numero: x
-            .referencia
-            .filter(|_| c.tipo.es_nota())
-            .map(|r| r.numero),
+        observaciones: truncar(&observaciones, 1000),
+        documento_que_se_modifica_tipo: afectado.map(tipo_de_comprobante),
+        documento_que_se_modifica_serie: referencia.map(|r| r.serie.clone()),
+        documento_que_se_modifica_numero: referencia.map(|r| r.numero),
         tipo_de_nota_de_credito: tipo_nc,
         tipo_de_nota_de_debito: tipo_nd,
         enviar_automaticamente_a_la_sunat: true,
@@ -626,8 +606,8 @@ pub fn generar_comprobante(
         } else {
             format!("CRÉDITO EN {} CUOTA(S)", cuotas.len())
         },
-        placa_vehiculo: recortar(x.placa_vehiculo.trim(), 8),
-        orden_compra_servicio: recortar(x.orden_compra_servicio.trim(), 20),
+        placa_vehiculo: truncar(x.placa_vehiculo.trim(), 8),
+        orden_compra_servicio: truncar(x.orden_compra_servicio.trim(), 20),
         items: doc.lineas.iter().map(item).collect(),
         guias: x.guias.to_vec(),
         venta_al_credito: cuotas,
@@ -636,15 +616,11 @@ pub fn generar_comprobante(
     Ok(s)
 }
 
-fn recortar(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
-}
-
 fn item(l: &LineaPeru) -> ItemNubefact {
     ItemNubefact {
         unidad_de_medida: l.unidad_de_medida.clone(),
-        codigo: recortar(&l.codigo, 250),
-        descripcion: recortar(&l.descripcion, 250),
+        codigo: truncar(&l.codigo, 250),
+        descripcion: truncar(&l.descripcion, 250),
         cantidad: l.cantidad.normalize(),
         valor_unitario: l.valor_unitario.normalize(),
         precio_unitario: l.precio_unitario.normalize(),
@@ -660,11 +636,7 @@ fn item(l: &LineaPeru) -> ItemNubefact {
 }
 
 /// The detracción and its amount in soles (SUNAT 3208), on the total with IGV.
-fn detraccion(
-    c: &Comprobante,
-    doc: &DocumentoPeru,
-    d: Detraccion,
-) -> Result<(Detraccion, Decimal)> {
+fn detraccion(c: &Comprobante, en_soles: Decimal, d: Detraccion) -> Result<(Detraccion, Decimal)> {
     if !matches!(c.tipo, TipoComprobante::Factura) {
         return Err(invalido(
             "detraccion",
@@ -680,23 +652,25 @@ fn detraccion(
             ),
         ));
     }
-    if !(1..=99).contains(&d.tipo) || !(1..=22).contains(&d.medio_de_pago) {
+    if !(1..=99).contains(&d.tipo) {
         return Err(invalido(
             "detraccion.tipo",
-            "el tipo de detracción (catálogo 54 según Nubefact) o su medio de pago no existe",
+            format!(
+                "el tipo de detracción {} no existe (índice de Nubefact del catálogo 54, 1 a 99)",
+                d.tipo
+            ),
         ));
     }
-    let en_soles = match (c.moneda, doc.tipo_de_cambio) {
-        (Moneda::Pen, _) => doc.total,
-        (_, Some(tc)) => doc.total * tc,
-        (_, None) => {
-            return Err(invalido(
-                "tipo_de_cambio",
-                "una detracción en moneda extranjera indica el tipo de cambio",
-            ));
-        }
-    };
-    if en_soles <= TOPE_BOLETA_ANONIMA {
+    if !(1..=22).contains(&d.medio_de_pago) {
+        return Err(invalido(
+            "detraccion.medio_de_pago",
+            format!(
+                "el medio de pago de la detracción {} no existe (1 = depósito en cuenta … 22 = otros)",
+                d.medio_de_pago
+            ),
+        ));
+    }
+    if en_soles <= MINIMO_DETRACCION_PEN {
         return Err(invalido(
             "detraccion",
             format!(
@@ -1003,27 +977,13 @@ pub fn consultar_comprobante(c: &Comprobante) -> SolicitudDocumento {
 
 /// `generar_anulacion` (comunicación de baja) of an accepted comprobante, with the reason.
 pub fn generar_anulacion(c: &Comprobante, motivo: &str) -> Result<SolicitudDocumento> {
-    let motivo = motivo.trim();
-    if motivo.is_empty() {
-        return Err(Error::validacion(
-            Codigo::CampoRequerido,
-            "motivo",
-            "indique el motivo de la anulación",
-        ));
-    }
-    if motivo.chars().count() > 100 {
-        return Err(Error::validacion(
-            Codigo::TextoDemasiadoLargo,
-            "motivo",
-            "el motivo de la anulación admite hasta 100 caracteres",
-        ));
-    }
+    let motivo = crate::empresa::texto_requerido("motivo", motivo, 100)?;
     Ok(SolicitudDocumento {
         operacion: GENERAR_ANULACION.into(),
         tipo_de_comprobante: tipo_de_comprobante(c.tipo),
         serie: c.serie.clone(),
         numero: c.numero,
-        motivo: Some(motivo.to_string()),
+        motivo: Some(motivo),
         codigo_unico: Some(c.numero_completo()),
     })
 }

@@ -200,6 +200,14 @@ pub const IGV_MYPE_RESTAURANTES: &[TasaFechada] = &[
 ];
 
 /// Impuesto a la venta de arroz pilado, percent.
+/// A boleta above this amount (soles) must identify the buyer (Reglamento de Comprobantes de
+/// Pago; Nubefact labels `-` "VARIOS – ventas menores a S/ 700.00").
+pub const TOPE_BOLETA_ANONIMA_PEN: rust_decimal::Decimal =
+    rust_decimal::Decimal::from_parts(700, 0, 0, false, 0);
+/// The detracción (SPOT) applies to operations above this amount in soles (R.S. 183-2004/SUNAT).
+pub const MINIMO_DETRACCION_PEN: rust_decimal::Decimal =
+    rust_decimal::Decimal::from_parts(700, 0, 0, false, 0);
+
 pub const IVAP: &[TasaFechada] = &[TasaFechada::new(date!(2011 - 03 - 01), None, (4, 0))];
 
 /// ICBPER, soles per plastic bag.

@@ -330,6 +330,13 @@ pub struct Usuario {
     pub creado_en: OffsetDateTime,
 }
 
+impl Usuario {
+    /// Active and not deleted: may log in and act.
+    pub fn vigente(&self) -> bool {
+        self.activo && self.eliminado_en.is_none()
+    }
+}
+
 /// Who a request comes from, as the store reads it in one go.
 #[derive(Debug, Clone)]
 pub struct Credencial {

@@ -3,8 +3,8 @@
 //! its own server (seed 000) has no plan: everything is allowed. The SaaS operator sets the plan
 //! (`erp plan`); the company's own admin cannot change it.
 //!
-//! A **transaction** is a comprobante the company issues: a sale's factura, boleta or nota de
-//! venta, and a credit or debit note. They are what a plan sells and what the tax authority
+//! A **transaction** is a comprobante the company issues: a sale's factura or boleta, and a credit
+//! or debit note. They are what a plan sells and what the tax authority
 //! counts; drafts (quotations, orders) and stock movements are not transactions.
 
 use std::collections::BTreeSet;

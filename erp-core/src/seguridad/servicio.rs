@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{EventoAuditoria, PERMISOS, ROLES_BASE, Rol, Sesion, Usuario, permiso_existe};
 use crate::empresa::{texto_opcional, texto_requerido};
+use crate::entrada::truncar;
 use crate::error::{Codigo, Error, Result};
 use crate::inventario::servicio::Contexto;
 use crate::store::Uow;
@@ -329,7 +330,7 @@ pub fn credenciales_invalidas() -> Error {
 
 /// Whether the user may log in now (active, not locked).
 pub fn puede_ingresar(u: &Usuario, ahora: OffsetDateTime) -> Result<()> {
-    if !u.activo || u.eliminado_en.is_some() {
+    if !u.vigente() {
         return Err(credenciales_invalidas());
     }
     if let Some(hasta) = u.bloqueado_hasta
@@ -382,8 +383,8 @@ pub async fn abrir_sesion<U: Uow>(
     let s = Sesion {
         id: ctx.ids.nuevo(),
         usuario_id,
-        ip: ip.chars().take(45).collect(),
-        agente: agente.chars().take(300).collect(),
+        ip: truncar(ip, 45),
+        agente: truncar(agente, 300),
         creada_en: ahora,
         expira_en: ahora + vida,
         revocada_en: None,
@@ -417,7 +418,7 @@ pub async fn rotar_sesion<U: Uow>(
         return Ok(None);
     }
     let u = match uow.usuario(vieja.usuario_id).await? {
-        Some(u) if u.activo && u.eliminado_en.is_none() => u,
+        Some(u) if u.vigente() => u,
         _ => return Ok(None),
     };
     if !uow.empresa().await?.activa {
@@ -555,10 +556,10 @@ pub async fn auditar<U: Uow>(
     uow.registrar_evento(&EventoAuditoria {
         id: ctx.ids.nuevo(),
         usuario_id: ctx.usuario_id,
-        accion: accion.chars().take(50).collect(),
-        modulo: modulo.chars().take(30).collect(),
-        detalle: detalle.chars().take(2000).collect(),
-        ip: ctx.ip.chars().take(45).collect(),
+        accion: truncar(accion, 50),
+        modulo: truncar(modulo, 30),
+        detalle: truncar(detalle, 2000),
+        ip: truncar(ctx.ip, 45),
         creado_en: ctx.reloj.ahora(),
     })
     .await

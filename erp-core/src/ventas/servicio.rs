@@ -28,9 +28,7 @@ use crate::pais::Pais;
 use crate::store::Uow;
 use crate::terceros::{self, Cliente, TipoDocumentoCliente};
 
-/// A boleta above this amount (soles) must identify the buyer (Reglamento de Comprobantes de
-/// Pago; Nubefact labels `-` "VARIOS – ventas menores a S/ 700.00").
-const TOPE_BOLETA_ANONIMA_PEN: Decimal = Decimal::from_parts(700, 0, 0, false, 0);
+use crate::impuestos::peru::TOPE_BOLETA_ANONIMA_PEN;
 /// An Ecuadorian factura to "consumidor final" may not exceed this (FICHA §9.10).
 const TOPE_CONSUMIDOR_FINAL_USD: Decimal = Decimal::from_parts(50, 0, 0, false, 0);
 

@@ -70,7 +70,7 @@ pub struct Reclamos {
 
 fn firmar(claves: &Claves, r: &Reclamos) -> Result<String, ErrorApi> {
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), r, &claves.codificar)
-        .map_err(|e| ErrorApi::Motor(Error::almacenamiento(format!("firma JWT: {e}"))))
+        .map_err(|e| ErrorApi::interno("firma JWT", e))
 }
 
 /// Reads a token of the given kind: signature, algorithm, expiry and kind checked.
@@ -102,10 +102,10 @@ pub async fn hashear(clave: String) -> Result<String, ErrorApi> {
         Argon2::default()
             .hash_password(clave.as_bytes(), &sal)
             .map(|h| h.to_string())
-            .map_err(|e| ErrorApi::Motor(Error::almacenamiento(format!("argon2: {e}"))))
+            .map_err(|e| ErrorApi::interno("argon2", e))
     })
     .await
-    .map_err(|e| ErrorApi::Motor(Error::almacenamiento(format!("argon2: {e}"))))?
+    .map_err(|e| ErrorApi::interno("argon2", e))?
 }
 
 /// Checks a password against a stored hash, off the async threads.
@@ -153,13 +153,7 @@ impl Acceso {
     /// Refuses with 403 unless the role allows one of `permisos` (the message names them all).
     pub fn exigir_alguno(&self, permisos: &[&str]) -> Result<(), ErrorApi> {
         match permisos {
-            [uno] => self.exigir(uno),
-            _ if permisos
-                .iter()
-                .any(|p| self.plan.habilita(p) && self.rol.permite(p)) =>
-            {
-                Ok(())
-            }
+            _ if permisos.iter().any(|p| self.permite(p)) => Ok(()),
             [primero, ..] if !permisos.iter().any(|p| self.plan.habilita(p)) => {
                 self.plan.exigir_modulo(primero).map_err(ErrorApi::Motor)
             }
@@ -180,7 +174,12 @@ impl Acceso {
 
     /// Whether the caller sees the cost side of inventory (costs, valuation, margins).
     pub fn ve_costos(&self) -> bool {
-        self.plan.habilita("inventario.ver_costos") && self.rol.permite("inventario.ver_costos")
+        self.permite("inventario.ver_costos")
+    }
+
+    /// Whether the company's plan includes `permiso` and the role allows it.
+    pub fn permite(&self, permiso: &str) -> bool {
+        self.plan.habilita(permiso) && self.rol.permite(permiso)
     }
 
     /// The caller as the audit log records the acts it asks for: the user and the client's address.

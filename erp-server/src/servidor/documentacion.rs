@@ -60,7 +60,8 @@ impl Modify for Seguridad {
                         "El token `access` del login. Los «scopes» de cada operación son los \
                          permisos que exige; cuando lista varios, los exige todos, salvo las \
                          búsquedas rápidas de productos y clientes y el cálculo de documentos, \
-                         que admiten cualquiera de ellos.",
+                         que admiten cualquiera de ellos, y la edición de un producto, que exige \
+                         `inventario.ver_costos` solo si cambia el costo.",
                     ))
                     .build(),
             ),

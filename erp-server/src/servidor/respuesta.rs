@@ -200,6 +200,17 @@ impl ErrorApi {
         Self::Http(estado, codigo, mensaje.into())
     }
 
+    /// A failure of the server itself (signing a token, hashing a password), not of the
+    /// database: the detail goes to the log, the answer says nothing was done.
+    pub fn interno(que: &str, detalle: impl std::fmt::Display) -> Self {
+        tracing::error!(que, %detalle, "error interno");
+        Self::http(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "error_interno",
+            "error interno del servidor; no se hizo nada: reintente, y si persiste avise al administrador",
+        )
+    }
+
     pub fn no_autenticado(mensaje: impl Into<String>) -> Self {
         Self::Motor(Error::conflicto(Codigo::AuthFailed, None, mensaje))
     }

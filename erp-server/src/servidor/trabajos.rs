@@ -15,8 +15,9 @@ use super::Estado;
 
 /// How long a claimed run is this worker's: far beyond any run, short enough after a crash.
 const PLAZO: time::Duration = time::Duration::minutes(5);
-/// Every this many rounds, schedule the runs of companies that lack them (created by another
-/// process, such as `erp setup-empresa`).
+/// Every this many rounds, schedule the runs of companies that lack them: a safety net (every
+/// company is scheduled when it is created and at server start; this covers a schedule lost to a
+/// failure between the two).
 const RONDAS_POR_PROGRAMACION: u64 = 10;
 
 /// The running worker; `detener` lets the run in progress finish.

@@ -1,7 +1,9 @@
 //! The REST server end to end, over real HTTP on loopback, against a SQLite file and PostgreSQL.
 //! `sesiones`: login, tokens, permissions by role, tenant isolation, the envelope on errors;
-//! `procesos`: the flows of seed 000 processes 3 to 5 through the endpoints; `rutas`: every
-//! route against missing tokens, missing permissions, other companies' ids and bad bodies.
+//! `procesos`: the flows of seed 000 processes 1 to 5 through the endpoints; `rutas`: every
+//! route against missing tokens, missing permissions, other companies' ids and bad bodies;
+//! `planes`: login by subdomain and the SaaS plan's limits; `documentacion`: the OpenAPI
+//! document, Swagger UI and ReDoc in headless Chromium.
 
 #![allow(clippy::unwrap_used)]
 

@@ -400,7 +400,11 @@ async fn cada_ruta(api: Api) {
         // A garbage token.
         if ruta.acceso != Acceso::Publica {
             let (st, v) = api.pedir(m, &camino, Some("a.b.c"), valor.clone()).await;
-            assert_eq!(st, 401, "{nombre} con token basura: {v}");
+            assert_eq!(
+                (st, v["codigo"].as_str()),
+                (401, Some("auth_failed")),
+                "{nombre} con token basura: {v}"
+            );
         }
         // With a role that lacks the permission: 403 before anything is read or written.
         if ruta.acceso == Acceso::Permiso {
@@ -416,7 +420,11 @@ async fn cada_ruta(api: Api) {
         // Company B's records seen by company A's admin: as if they did not exist.
         if ruta.ajena {
             let (st, v) = api.pedir(m, &camino, Some(&admin), valor.clone()).await;
-            assert_eq!(st, 404, "{nombre} con ids de otra empresa: {v}");
+            assert_eq!(
+                (st, v["codigo"].as_str()),
+                (404, Some("no_encontrado")),
+                "{nombre} con ids de otra empresa: {v}"
+            );
         }
         if let Some(c) = &cuerpo {
             let token = (ruta.acceso != Acceso::Publica).then_some(admin.as_str());
@@ -436,10 +444,14 @@ async fn cada_ruta(api: Api) {
                 "{nombre}: {v}"
             );
             // Not JSON at all, or no media type.
-            let (st, v) = crudo(&api, m, &camino, token, Some("text/plain"), c.clone()).await;
-            assert_eq!(st, 415, "{nombre}: {v}");
-            let (st, v) = crudo(&api, m, &camino, token, None, c.clone()).await;
-            assert_eq!(st, 415, "{nombre}: {v}");
+            for tipo in [Some("text/plain"), None] {
+                let (st, v) = crudo(&api, m, &camino, token, tipo, c.clone()).await;
+                assert_eq!(
+                    (st, v["codigo"].as_str()),
+                    (415, Some("tipo_no_soportado")),
+                    "{nombre} ({tipo:?}): {v}"
+                );
+            }
             // An array where an object belongs; every field of the wrong type; a field that
             // does not exist.
             let (st, v) = crudo(
@@ -451,7 +463,7 @@ async fn cada_ruta(api: Api) {
                 "[1, 2]".into(),
             )
             .await;
-            assert!((400..500).contains(&st), "{nombre} con un arreglo: {v}");
+            assert_eq!(st, 422, "{nombre} con un arreglo: {v}");
             for (campo, malo) in con_tipos_equivocados(&serde_json::from_str(c).unwrap()) {
                 let (st, v) = crudo(
                     &api,
@@ -462,10 +474,8 @@ async fn cada_ruta(api: Api) {
                     malo.to_string(),
                 )
                 .await;
-                assert!(
-                    (400..500).contains(&st),
-                    "{nombre} con {campo} de otro tipo: {st} {v}"
-                );
+                assert_eq!(st, 422, "{nombre} con {campo} de otro tipo: {v}");
+                assert!(v["errores"].is_object(), "{nombre} con {campo}: {v}");
             }
             let mut extra: Value = serde_json::from_str(c).unwrap();
             if let Some(o) = extra.as_object_mut() {
@@ -480,9 +490,10 @@ async fn cada_ruta(api: Api) {
                 extra.to_string(),
             )
             .await;
-            assert!(
-                (400..500).contains(&st),
-                "{nombre} con un campo desconocido: {st} {v}"
+            assert_eq!(
+                (st, v["codigo"].as_str()),
+                (422, Some("campo_desconocido")),
+                "{nombre} con un campo desconocido: {v}"
             );
             // Oversized.
             let grande = format!("{{\"x\": \"{}\"}}", "x".repeat(servidor::MAX_CUERPO));

@@ -135,6 +135,8 @@ pub struct SqliteUow {
     pendientes: Vec<MovimientoStock>,
     /// Stock rows locked by `bloquear_stocks`, kept current by `guardar_stock`.
     bloqueados: std::collections::HashMap<(Uuid, Uuid), Stock>,
+    /// The company's row is locked (`bloquear_empresa`): not asked for again.
+    empresa_bloqueada: bool,
 }
 
 crate::comun::impl_uow!(compat, SqliteUow, "", "LIKE", "CAST(precio_venta AS REAL)");
@@ -351,6 +353,7 @@ impl erp_core::store::Store for SqliteStore {
             empresa_leida: None,
             pendientes: Vec::new(),
             bloqueados: Default::default(),
+            empresa_bloqueada: false,
         })
     }
 
@@ -364,6 +367,7 @@ impl erp_core::store::Store for SqliteStore {
             empresa_leida: None,
             pendientes: Vec::new(),
             bloqueados: Default::default(),
+            empresa_bloqueada: false,
         })
     }
 }
