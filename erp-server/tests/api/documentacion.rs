@@ -130,17 +130,21 @@ async fn paginas_de_documentacion() {
     // ReDoc renders after fetching the document and compiling a 2 MB bundle on real time, while
     // the headless browser stops on virtual time: with the other suites loading both cores the
     // first try can be cut short. Missing assets or a broken page fail every try.
+    // ReDoc draws the menu (with the paths) before the sections (with the tags' text): a try
+    // counts only when both are there, the same test as the assertion below.
+    let completa = |r: &str| {
+        r.contains("Sesiones: login, refresco, logout, perfil") && r.contains("/api/v1/auth/login/")
+    };
     let mut redoc = String::new();
     for _ in 0..6 {
         redoc = dom(navegador, format!("{raiz}/api/redoc/")).await;
-        if redoc.contains("/api/v1/auth/login/") {
+        if completa(&redoc) {
             break;
         }
     }
     assert!(
         // Rendered from the document: a tag's description and its operations.
-        redoc.contains("Sesiones: login, refresco, logout, perfil")
-            && redoc.contains("/api/v1/auth/login/"),
+        completa(&redoc),
         "ReDoc no mostró la API ({} bytes; etiqueta: {}, ruta: {}): …{}",
         redoc.len(),
         redoc.contains("Sesiones: login, refresco, logout, perfil"),
