@@ -106,6 +106,7 @@ fn nubefact(c: &mut Criterion) {
         documento: serde_json::to_value(&calculado).expect("serializable"),
         creado_en: ahora,
         clave_idempotencia: None,
+        envio: Default::default(),
     };
     let mut g = c.benchmark_group("nubefact_10_lineas");
     g.throughput(Throughput::Elements(1));

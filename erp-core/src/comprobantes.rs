@@ -82,6 +82,7 @@ pub struct SerieComprobante {
 }
 
 /// States of a comprobante toward the tax authority (contract enum).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EstadoComprobante {
@@ -150,6 +151,23 @@ pub struct Comprobante {
     /// A note's idempotency key (a sale's is on the sale).
     #[serde(default)]
     pub clave_idempotencia: Option<String>,
+    /// Where it stands in the e-invoicing outbox, and what the gateway answered.
+    #[serde(default)]
+    pub envio: crate::facturacion::envio::EnvioComprobante,
+}
+
+/// What a list of comprobantes is filtered by (the contract's filters), and the page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FiltroComprobantes {
+    pub tipo: Option<TipoComprobante>,
+    pub serie: Option<String>,
+    pub numero: Option<i64>,
+    pub cliente_id: Option<Uuid>,
+    pub estado: Option<EstadoComprobante>,
+    pub desde: Option<Date>,
+    pub hasta: Option<Date>,
+    pub pagina: u32,
+    pub tamanio_pagina: u32,
 }
 
 impl Comprobante {

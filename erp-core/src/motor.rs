@@ -8,10 +8,14 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::comprobantes::{self, Comprobante, NuevaSerie, SerieComprobante};
+use crate::comprobantes::{
+    self, Comprobante, EstadoComprobante, FiltroComprobantes, NuevaSerie, SerieComprobante,
+};
 use crate::empresa::{CambiosEmpresa, ConfiguracionEmpresa, Empresa, NuevaEmpresa};
 use crate::error::Result;
 use crate::error::{Codigo, Error};
+use crate::facturacion::envio::{self, Emisor, LogEnvio, PoliticaEnvio, Solicitud};
+use crate::facturacion::nubefact;
 use crate::inventario::servicio::{
     self, AlertaStock, CambiosAlmacen, CambiosCategoria, CambiosProducto, Contexto, NuevaCategoria,
     NuevaMarca, NuevaTransferencia, NuevoAjuste, NuevoAlmacen, NuevoMovimiento, NuevoProducto,
@@ -156,6 +160,10 @@ impl<S: Store> Motor<S> {
             |uow, ctx| async {
                 let e = c.aplicar(uow.empresa().await?)?;
                 uow.actualizar_empresa(&e).await?;
+                // Configured now: what was issued before waits no longer.
+                if envio::envia(&e) {
+                    uow.programar_envios(ctx.reloj.ahora()).await?;
+                }
                 Ok::<_, Error>(e)
             }
         )
@@ -767,6 +775,236 @@ impl<S: Store> Motor<S> {
         venta: Uuid,
     ) -> Result<Vec<Comprobante>> {
         leer!(self, empresa, |uow| uow.comprobantes_de_venta(venta))
+    }
+
+    // --- E-invoicing ---------------------------------------------------------------------------
+
+    /// One attempt of the outbox: claims the oldest due comprobante of any company, sends it
+    /// through `emisor` outside any transaction (consulting first when an earlier attempt may
+    /// have arrived; consulting after "already exists", sending after "does not exist"), and
+    /// records every request and the outcome in one unit of work. `None` when nothing is due.
+    ///
+    /// A failure to record (the database went away) loses nothing: the lease ends, the next claim
+    /// finds it and consults before sending again.
+    pub async fn enviar_siguiente(
+        &self,
+        emisor: &dyn Emisor,
+        politica: &PoliticaEnvio,
+    ) -> Result<Option<(Uuid, Comprobante)>> {
+        let Some((empresa_id, c)) = self
+            .store
+            .reclamar_envio(self.reloj.ahora(), politica.plazo)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (destino, emision) = {
+            let mut uow = self.store.begin_lectura(empresa_id).await?;
+            let empresa = uow.empresa().await?;
+            let emision = match envio::solicitud_de_emision(&mut uow, &empresa, &c).await {
+                Err(e @ Error::Almacenamiento { .. }) => return Err(e),
+                r => r,
+            };
+            (envio::destino(&empresa), emision)
+        };
+        let mut logs = Vec::new();
+        let resultado = match (destino, emision) {
+            (None, _) => nubefact::Resultado::Permanente {
+                codigo: 0,
+                mensaje: "la empresa no tiene configuradas la ruta y el token de Nubefact".into(),
+            },
+            (Some(_), Err(e)) => {
+                // SUNAT would reject it: said once, in the log, for a person to correct.
+                let mensaje = e.mensaje().into_owned();
+                logs.push(self.log(
+                    &c,
+                    nubefact::GENERAR_COMPROBANTE,
+                    serde_json::Value::Null,
+                    None,
+                    String::new(),
+                    ("invalido", mensaje.clone()),
+                    self.reloj.ahora(),
+                ));
+                nubefact::Resultado::Permanente { codigo: 0, mensaje }
+            }
+            (Some(destino), Ok(emision)) => {
+                self.intento(emisor, &destino, &c, emision, &mut logs)
+                    .await?
+            }
+        };
+        let politica = *politica;
+        let ahora = self.reloj.ahora();
+        let r: Option<Comprobante> = en_uow!(self, empresa_id, None, |uow, _ctx| async {
+            for l in &logs {
+                uow.insertar_log_envio(l).await?;
+            }
+            let Some(mut actual) = uow.comprobante_bloqueado(c.id).await? else {
+                return Ok::<_, Error>(None);
+            };
+            // Another worker took it after this lease ended, or a person resent it: its outcome
+            // is theirs to write; the requests stay logged.
+            if actual.envio.reclamado_hasta != c.envio.reclamado_hasta {
+                return Ok(Some(actual));
+            }
+            envio::aplicar(&mut actual, &resultado, &politica, ahora);
+            uow.guardar_envio(&actual).await?;
+            Ok(Some(actual))
+        })?;
+        Ok(r.map(|c| (empresa_id, c)))
+    }
+
+    /// The requests of one attempt: consult or send, then follow what the gateway says.
+    async fn intento(
+        &self,
+        emisor: &dyn Emisor,
+        destino: &envio::Destino,
+        c: &Comprobante,
+        emision: serde_json::Value,
+        logs: &mut Vec<LogEnvio>,
+    ) -> Result<nubefact::Resultado> {
+        let mut consultar = c.envio.incierto;
+        // At most: consult → 24 → send → 23 → consult. Anything longer is contradictory.
+        for _ in 0..3 {
+            let (operacion, cuerpo) = if consultar {
+                (
+                    nubefact::CONSULTAR_COMPROBANTE,
+                    envio::solicitud_de_consulta(c)?,
+                )
+            } else {
+                (nubefact::GENERAR_COMPROBANTE, emision.clone())
+            };
+            let solicitud = Solicitud {
+                operacion,
+                comprobante_id: c.id,
+                numero: c.numero_completo(),
+                cuerpo,
+            };
+            let inicio = self.reloj.ahora();
+            let r = emisor.enviar(destino, &solicitud).await;
+            logs.push(self.log(
+                c,
+                operacion,
+                solicitud.cuerpo,
+                r.estado_http,
+                r.cuerpo,
+                envio::describir(&r.resultado),
+                inicio,
+            ));
+            match (&r.resultado, consultar) {
+                (nubefact::Resultado::YaExiste(_), false) => consultar = true,
+                (nubefact::Resultado::NoExiste(_), true) => consultar = false,
+                _ => return Ok(r.resultado),
+            }
+        }
+        Ok(nubefact::Resultado::Transitorio(
+            "Nubefact respondió a la vez que el número existe y que no existe".into(),
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn log(
+        &self,
+        c: &Comprobante,
+        operacion: &str,
+        solicitud: serde_json::Value,
+        estado_http: Option<u16>,
+        respuesta: String,
+        (resultado, mensaje): (&str, String),
+        inicio: OffsetDateTime,
+    ) -> LogEnvio {
+        let ahora = self.reloj.ahora();
+        LogEnvio {
+            id: self.ids.nuevo(),
+            comprobante_id: c.id,
+            operacion: operacion.into(),
+            intento: c.envio.intentos,
+            solicitud,
+            estado_http: estado_http.map(i32::from),
+            respuesta: crate::entrada::truncar(&respuesta, 20_000),
+            resultado: resultado.into(),
+            mensaje: crate::entrada::truncar(&mensaje, 2_000),
+            duracion_ms: i64::try_from((ahora - inicio).whole_milliseconds()).unwrap_or(i64::MAX),
+            creado_en: inicio,
+        }
+    }
+
+    /// A person's resend of a comprobante that failed (or waits with nothing due): due now, its
+    /// attempts counted afresh. It consults first when an earlier attempt may have arrived.
+    pub async fn reenviar_comprobante(
+        &self,
+        empresa: Uuid,
+        autor: impl Into<Autor>,
+        id: Uuid,
+    ) -> Result<Comprobante> {
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("reenviar", "facturacion", |r| r.numero_completo()),
+            |uow, ctx| async {
+                let e = uow.empresa().await?;
+                let mut c = uow
+                    .comprobante_bloqueado(id)
+                    .await?
+                    .ok_or_else(|| Error::no_existe("comprobante", id))?;
+                if !envio::envia(&e) {
+                    return Err(Error::conflicto(
+                        Codigo::EstadoInvalido,
+                        None,
+                        "la empresa no envía comprobantes: configure la ruta y el token de Nubefact",
+                    ));
+                }
+                if !envio::reenviable(&c, ctx.reloj.ahora()) {
+                    return Err(Error::conflicto(
+                        Codigo::EstadoInvalido,
+                        Some("estado"),
+                        format!(
+                            "{} está {}: solo se reenvía un comprobante con error o pendiente sin envío en curso{}",
+                            c.numero_completo(),
+                            c.estado.codigo(),
+                            if c.estado == EstadoComprobante::Rechazado {
+                                " (uno rechazado por SUNAT se corrige con otro comprobante)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    ));
+                }
+                c.estado = EstadoComprobante::Pendiente;
+                c.envio.programado = Some(ctx.reloj.ahora());
+                c.envio.intentos = 0;
+                uow.guardar_envio(&c).await?;
+                Ok::<_, Error>(c)
+            }
+        )
+    }
+
+    pub async fn comprobante(&self, empresa: Uuid, id: Uuid) -> Result<Comprobante> {
+        leer!(self, empresa, |uow| uow.comprobante(id))?
+            .ok_or_else(|| Error::no_existe("comprobante", id))
+    }
+
+    pub async fn comprobantes(
+        &self,
+        empresa: Uuid,
+        f: &FiltroComprobantes,
+    ) -> Result<(Vec<Comprobante>, u64)> {
+        leer!(self, empresa, |uow| uow.listar_comprobantes(f))
+    }
+
+    /// The send log, newest first (of one comprobante, or all).
+    pub async fn logs_envio(
+        &self,
+        empresa: Uuid,
+        comprobante: Option<Uuid>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<LogEnvio>, u64)> {
+        leer!(self, empresa, |uow| uow.logs_envio(
+            comprobante,
+            pagina,
+            tamanio
+        ))
     }
 
     // --- Quotations and orders -----------------------------------------------------------------

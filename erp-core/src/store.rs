@@ -16,9 +16,10 @@ use std::future::Future;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
+use crate::comprobantes::{Comprobante, FiltroComprobantes, SerieComprobante, TipoComprobante};
 use crate::empresa::{ConfiguracionEmpresa, Empresa};
 use crate::error::Result;
+use crate::facturacion::envio::LogEnvio;
 use crate::inventario::{
     Almacen, Categoria, FilaKardex, FiltroMovimientos, FiltroProductos, Lote, Marca,
     MovimientoStock, Producto, SaldoMovimiento, SerieProducto, Stock,
@@ -73,6 +74,18 @@ pub trait Store: Send + Sync + 'static {
         ahora: OffsetDateTime,
         plazo: time::Duration,
     ) -> impl Future<Output = Result<Option<(Uuid, Trabajo)>>> + Send;
+
+    /// Claims the oldest comprobante of any active company whose send is due (`programado <=
+    /// ahora`, not claimed or its lease ended) until `ahora + plazo`, counting the attempt, in a
+    /// transaction of its own, and returns it as claimed. A claim that finds an earlier lease
+    /// (its worker died or outlived it without recording an outcome) marks it `incierto`: the
+    /// earlier request may have arrived. Concurrent workers never claim the same comprobante
+    /// (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+    fn reclamar_envio(
+        &self,
+        ahora: OffsetDateTime,
+        plazo: time::Duration,
+    ) -> impl Future<Output = Result<Option<(Uuid, Comprobante)>>> + Send;
 
     /// Opens a read-only unit of work: it does not block writers.
     fn begin_lectura(&self, empresa_id: Uuid) -> impl Future<Output = Result<Self::Uow>> + Send;
@@ -333,6 +346,34 @@ pub trait Uow: Send {
         &mut self,
         venta: Uuid,
     ) -> impl Future<Output = Result<Vec<Comprobante>>> + Send;
+    /// The same, its row locked until the unit of work ends: what recording a send's outcome
+    /// reads, so that it cannot race a person's resend.
+    fn comprobante_bloqueado(
+        &mut self,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Comprobante>>> + Send;
+    /// Comprobantes, newest first, filtered; a page and the total.
+    fn listar_comprobantes(
+        &mut self,
+        f: &FiltroComprobantes,
+    ) -> impl Future<Output = Result<(Vec<Comprobante>, u64)>> + Send;
+    /// Saves a comprobante's state and its outbox entry (what the send and a resend change).
+    fn guardar_envio(&mut self, c: &Comprobante) -> impl Future<Output = Result<()>> + Send;
+    /// Queues, due `ahora`, the company's `pendiente` comprobantes that have no send due and were
+    /// never tried (issued before the company configured its gateway); how many.
+    fn programar_envios(
+        &mut self,
+        ahora: OffsetDateTime,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// Appends a request and its answer to the send log.
+    fn insertar_log_envio(&mut self, l: &LogEnvio) -> impl Future<Output = Result<()>> + Send;
+    /// The send log, newest first, optionally of one comprobante; a page and the total.
+    fn logs_envio(
+        &mut self,
+        comprobante: Option<Uuid>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> impl Future<Output = Result<(Vec<LogEnvio>, u64)>> + Send;
 
     // --- Quotations and sales orders ----------------------------------------------------------
 

@@ -68,6 +68,7 @@ fn comprobante(
         documento: calculado,
         creado_en: datetime!(2025-12-17 10:00 UTC),
         clave_idempotencia: None,
+        envio: Default::default(),
     }
 }
 

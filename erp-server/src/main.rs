@@ -44,6 +44,24 @@ enum Comando {
         /// de stock mínimo); 0 no ejecuta ninguno (cuando otro servidor los ejecuta).
         #[arg(long, env = "ERP_TRABAJOS_CADA", default_value_t = 60)]
         trabajos_cada: u64,
+        /// Segundos entre rondas del envío de comprobantes a Nubefact cuando ninguna venta lo
+        /// despierta; 0 no envía ninguno (cuando otro servidor los envía).
+        #[arg(long, env = "ERP_ENVIOS_CADA", default_value_t = 5)]
+        envios_cada: u64,
+        /// Comprobantes que se envían a la vez.
+        #[arg(long, env = "ERP_ENVIOS_CONCURRENTES", default_value_t = 2)]
+        envios_concurrentes: usize,
+        /// Segundos entre intentos de un comprobante que falló (el contrato: 5 minutos).
+        #[arg(long, env = "ERP_ENVIO_INTERVALO", default_value_t = 300)]
+        envio_intervalo: u64,
+        /// Intentos antes de dejar un comprobante en error_permanente para reenvío manual.
+        #[arg(long, env = "ERP_ENVIO_INTENTOS", default_value_t = 5,
+              value_parser = clap::value_parser!(i32).range(1..=100))]
+        envio_intentos: i32,
+        /// Segundos que puede tardar una solicitud a Nubefact.
+        #[arg(long, env = "ERP_NUBEFACT_ESPERA", default_value_t = 30,
+              value_parser = clap::value_parser!(u64).range(1..=600))]
+        nubefact_espera: u64,
     },
     /// Crea la empresa y su primer administrador (idempotente).
     SetupEmpresa {
@@ -168,12 +186,26 @@ fn main() -> ExitCode {
             demo,
             secreto_jwt,
             trabajos_cada,
+            envios_cada,
+            envios_concurrentes,
+            envio_intervalo,
+            envio_intentos,
+            nubefact_espera,
         } => en_runtime(servidor::servir(servidor::Configuracion {
             db,
             direccion,
             demo,
             secreto_jwt,
             trabajos_cada,
+            envios_cada,
+            envios_concurrentes,
+            politica_envio: erp_core::facturacion::envio::PoliticaEnvio {
+                intervalo: time::Duration::seconds(envio_intervalo.min(86_400) as i64),
+                max_intentos: envio_intentos,
+                // Up to three requests per attempt, each bounded by the timeout, and a margin.
+                plazo: time::Duration::seconds(3 * nubefact_espera as i64 + 60),
+            },
+            nubefact_espera,
         })),
         Comando::SetupEmpresa {
             db,

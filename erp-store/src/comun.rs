@@ -216,6 +216,11 @@ macro_rules! impl_uow {
                 "id, tipo, estado, programado_us, reclamado_hasta_us, intentos, ultimo_error, resultado, creado_en_us, terminado_en_us"
             };
         }
+        macro_rules! columnas_logs_envio {
+            () => {
+                "id, comprobante_id, operacion, intento, solicitud, estado_http, respuesta, resultado, mensaje, duracion_ms, creado_en_us"
+            };
+        }
         macro_rules! columnas_notificaciones {
             () => {
                 "id, usuario_id, tipo, titulo, mensaje, leida, referencia_tipo, referencia_id, creado_en_us"
@@ -248,7 +253,7 @@ macro_rules! impl_uow {
         }
         macro_rules! columnas_comprobantes {
             () => {
-                "id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us, clave_idempotencia"
+                "id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us, clave_idempotencia, envio_programado_us, envio_reclamado_hasta_us, envio_intentos, envio_incierto, envio_error, respuesta_sunat"
             };
         }
         macro_rules! columnas_roles {
@@ -550,6 +555,45 @@ macro_rules! impl_uow {
                 .map_err(error_sql)?;
             match r {
                 Some(r) => Ok(Some((r.try_get("empresa_id").map_err(error_sql)?, fila_trabajo(&r)?))),
+                None => Ok(None),
+            }
+        }
+
+        /// See `Store::reclamar_envio`: one statement, so it needs no transaction of its own.
+        #[allow(clippy::const_is_empty)]
+        pub(crate) async fn reclamar_envio<'e, E>(
+            ejecutor: E,
+            ahora: time::OffsetDateTime,
+            plazo: time::Duration,
+        ) -> Result<Option<(Uuid, Comprobante)>>
+        where
+            E: $drv::Executor<'e, Database = Db>,
+        {
+            macro_rules! reclamar {
+                ($bloqueo:literal) => {
+                    concat!(
+                        "UPDATE comprobantes SET envio_reclamado_hasta_us = $2, envio_intentos = envio_intentos + 1, \
+                         envio_incierto = (envio_incierto OR envio_reclamado_hasta_us IS NOT NULL) \
+                         WHERE (empresa_id, id) = (SELECT empresa_id, id FROM comprobantes \
+                         WHERE envio_programado_us IS NOT NULL AND envio_programado_us <= $1 \
+                         AND (envio_reclamado_hasta_us IS NULL OR envio_reclamado_hasta_us <= $1) \
+                         AND EXISTS (SELECT 1 FROM empresas e WHERE e.id = comprobantes.empresa_id AND e.activa) \
+                         ORDER BY envio_programado_us LIMIT 1",
+                        $bloqueo,
+                        ") RETURNING empresa_id, ",
+                        columnas_comprobantes!()
+                    )
+                };
+            }
+            let sql = if $fu.is_empty() { reclamar!("") } else { reclamar!(" FOR UPDATE SKIP LOCKED") };
+            let r = $drv::query(sql)
+                .bind(a_microsegundos(ahora))
+                .bind(a_microsegundos(ahora + plazo))
+                .fetch_optional(ejecutor)
+                .await
+                .map_err(error_sql)?;
+            match r {
+                Some(r) => Ok(Some((r.try_get("empresa_id").map_err(error_sql)?, fila_comprobante(&r)?))),
                 None => Ok(None),
             }
         }
@@ -1109,8 +1153,9 @@ macro_rules! impl_uow {
                     "INSERT INTO comprobantes (empresa_id, id, tipo, serie, numero, venta_id, referencia_id, \
                      motivo_codigo, motivo, estado, cliente_id, cliente_tipo_documento, cliente_numero_documento, \
                      cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us, \
-                     clave_idempotencia) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                     $16, $17, $18, $19, $20, $21)",
+                     clave_idempotencia, envio_programado_us, envio_reclamado_hasta_us, envio_intentos, \
+                     envio_incierto, envio_error, respuesta_sunat) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                     $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
                 )
                 .bind(self.empresa)
                 .bind(c.id)
@@ -1133,6 +1178,12 @@ macro_rules! impl_uow {
                 .bind(c.documento.to_string())
                 .bind(a_microsegundos(c.creado_en))
                 .bind(&c.clave_idempotencia)
+                .bind(c.envio.programado.map(a_microsegundos))
+                .bind(c.envio.reclamado_hasta.map(a_microsegundos))
+                .bind(c.envio.intentos)
+                .bind(c.envio.incierto)
+                .bind(&c.envio.ultimo_error)
+                .bind(serde_json::to_string(&c.envio.respuesta).map_err(Error::almacenamiento)?)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(error_sql)?;
@@ -1155,6 +1206,143 @@ macro_rules! impl_uow {
                 .iter()
                 .map(fila_comprobante)
                 .collect()
+            }
+
+            async fn comprobante_bloqueado(&mut self, id: Uuid) -> Result<Option<Comprobante>> {
+                self.por_id(concat!("SELECT ", columnas_comprobantes!(), " FROM comprobantes \
+                     WHERE empresa_id = $1 AND id = $2", $fu), id, fila_comprobante).await
+            }
+
+            async fn listar_comprobantes(
+                &mut self,
+                f: &erp_core::comprobantes::FiltroComprobantes,
+            ) -> Result<(Vec<Comprobante>, u64)> {
+                let empresa = self.empresa;
+                let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
+                    qb.push(" FROM comprobantes WHERE empresa_id = ");
+                    qb.push_bind(empresa);
+                    if let Some(t) = f.tipo {
+                        qb.push(" AND tipo = ");
+                        qb.push_bind(t.codigo());
+                    }
+                    if let Some(s) = &f.serie {
+                        qb.push(" AND serie = ");
+                        qb.push_bind(s.clone());
+                    }
+                    if let Some(n) = f.numero {
+                        qb.push(" AND numero = ");
+                        qb.push_bind(n);
+                    }
+                    if let Some(c) = f.cliente_id {
+                        qb.push(" AND cliente_id = ");
+                        qb.push_bind(c);
+                    }
+                    if let Some(e) = f.estado {
+                        qb.push(" AND estado = ");
+                        qb.push_bind(e.codigo());
+                    }
+                    if let Some(d) = f.desde {
+                        qb.push(" AND fecha_emision >= ");
+                        qb.push_bind(d);
+                    }
+                    if let Some(h) = f.hasta {
+                        qb.push(" AND fecha_emision <= ");
+                        qb.push_bind(h);
+                    }
+                };
+                paginar(
+                    &mut *self.tx,
+                    columnas_comprobantes!(),
+                    filtros,
+                    " ORDER BY fecha_emision DESC, creado_en_us DESC, id",
+                    (f.pagina, f.tamanio_pagina),
+                    fila_comprobante,
+                )
+                .await
+            }
+
+            async fn guardar_envio(&mut self, c: &Comprobante) -> Result<()> {
+                $drv::query(
+                    "UPDATE comprobantes SET estado = $3, envio_programado_us = $4, envio_reclamado_hasta_us = $5, \
+                     envio_intentos = $6, envio_incierto = $7, envio_error = $8, respuesta_sunat = $9 \
+                     WHERE empresa_id = $1 AND id = $2",
+                )
+                .bind(self.empresa)
+                .bind(c.id)
+                .bind(c.estado.codigo())
+                .bind(c.envio.programado.map(a_microsegundos))
+                .bind(c.envio.reclamado_hasta.map(a_microsegundos))
+                .bind(c.envio.intentos)
+                .bind(c.envio.incierto)
+                .bind(&c.envio.ultimo_error)
+                .bind(serde_json::to_string(&c.envio.respuesta).map_err(Error::almacenamiento)?)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn programar_envios(&mut self, ahora: time::OffsetDateTime) -> Result<u64> {
+                Ok($drv::query(
+                    "UPDATE comprobantes SET envio_programado_us = $2 WHERE empresa_id = $1 \
+                     AND estado = 'pendiente' AND envio_programado_us IS NULL AND envio_intentos = 0",
+                )
+                .bind(self.empresa)
+                .bind(a_microsegundos(ahora))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?
+                .rows_affected())
+            }
+
+            async fn insertar_log_envio(&mut self, l: &erp_core::facturacion::envio::LogEnvio) -> Result<()> {
+                $drv::query(
+                    "INSERT INTO logs_envio (empresa_id, id, comprobante_id, operacion, intento, solicitud, \
+                     estado_http, respuesta, resultado, mensaje, duracion_ms, creado_en_us) VALUES ($1, $2, $3, \
+                     $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(self.empresa)
+                .bind(l.id)
+                .bind(l.comprobante_id)
+                .bind(&l.operacion)
+                .bind(l.intento)
+                .bind(l.solicitud.to_string())
+                .bind(l.estado_http)
+                .bind(&l.respuesta)
+                .bind(&l.resultado)
+                .bind(&l.mensaje)
+                .bind(l.duracion_ms)
+                .bind(a_microsegundos(l.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn logs_envio(
+                &mut self,
+                comprobante: Option<Uuid>,
+                pagina: u32,
+                tamanio: u32,
+            ) -> Result<(Vec<erp_core::facturacion::envio::LogEnvio>, u64)> {
+                let empresa = self.empresa;
+                let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
+                    qb.push(" FROM logs_envio WHERE empresa_id = ");
+                    qb.push_bind(empresa);
+                    if let Some(c) = comprobante {
+                        qb.push(" AND comprobante_id = ");
+                        qb.push_bind(c);
+                    }
+                };
+                paginar(
+                    &mut *self.tx,
+                    columnas_logs_envio!(),
+                    filtros,
+                    " ORDER BY creado_en_us DESC, id DESC",
+                    (pagina, tamanio),
+                    fila_log_envio,
+                )
+                .await
             }
 
             async fn guardar_cotizacion(&mut self, c: &Cotizacion) -> Result<()> {
@@ -2500,6 +2688,9 @@ macro_rules! impl_uow {
             let tipo = texto("tipo")?;
             let estado = texto("estado")?;
             let tipo_doc = texto("cliente_tipo_documento")?;
+            let instante = |c: &str| -> Result<Option<time::OffsetDateTime>> {
+                Ok(r.try_get::<Option<i64>, _>(c).map_err(error_sql)?.map(desde_microsegundos))
+            };
             Ok(Comprobante {
                 id: r.try_get("id").map_err(error_sql)?,
                 tipo: TipoComprobante::desde_codigo(&tipo).ok_or_else(|| comun::corrupto("tipo", &tipo))?,
@@ -2522,6 +2713,14 @@ macro_rules! impl_uow {
                 documento: desde_json(r, "documento")?,
                 creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
                 clave_idempotencia: r.try_get("clave_idempotencia").map_err(error_sql)?,
+                envio: erp_core::facturacion::envio::EnvioComprobante {
+                    programado: instante("envio_programado_us")?,
+                    reclamado_hasta: instante("envio_reclamado_hasta_us")?,
+                    intentos: r.try_get("envio_intentos").map_err(error_sql)?,
+                    incierto: r.try_get("envio_incierto").map_err(error_sql)?,
+                    ultimo_error: texto("envio_error")?,
+                    respuesta: desde_json(r, "respuesta_sunat")?,
+                },
             })
         }
 
@@ -2583,6 +2782,22 @@ macro_rules! impl_uow {
                 resultado: r.try_get("resultado").map_err(error_sql)?,
                 creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
                 terminado_en: instante("terminado_en_us")?,
+            })
+        }
+
+        fn fila_log_envio(r: &Fila) -> Result<erp_core::facturacion::envio::LogEnvio> {
+            Ok(erp_core::facturacion::envio::LogEnvio {
+                id: r.try_get("id").map_err(error_sql)?,
+                comprobante_id: r.try_get("comprobante_id").map_err(error_sql)?,
+                operacion: r.try_get("operacion").map_err(error_sql)?,
+                intento: r.try_get("intento").map_err(error_sql)?,
+                solicitud: desde_json(r, "solicitud")?,
+                estado_http: r.try_get("estado_http").map_err(error_sql)?,
+                respuesta: r.try_get("respuesta").map_err(error_sql)?,
+                resultado: r.try_get("resultado").map_err(error_sql)?,
+                mensaje: r.try_get("mensaje").map_err(error_sql)?,
+                duracion_ms: r.try_get("duracion_ms").map_err(error_sql)?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
             })
         }
 

@@ -104,6 +104,17 @@ impl Store for AnyStore {
         }
     }
 
+    async fn reclamar_envio(
+        &self,
+        ahora: time::OffsetDateTime,
+        plazo: time::Duration,
+    ) -> Result<Option<(Uuid, Comprobante)>> {
+        match self {
+            Self::Sqlite(s) => s.reclamar_envio(ahora, plazo).await,
+            Self::Postgres(s) => s.reclamar_envio(ahora, plazo).await,
+        }
+    }
+
     async fn reclamar_trabajo(
         &self,
         ahora: time::OffsetDateTime,
@@ -435,6 +446,41 @@ impl Uow for AnyUow {
 
     async fn comprobantes_de_venta(&mut self, venta: Uuid) -> Result<Vec<Comprobante>> {
         delegar!(self, comprobantes_de_venta(venta))
+    }
+
+    async fn comprobante_bloqueado(&mut self, id: Uuid) -> Result<Option<Comprobante>> {
+        delegar!(self, comprobante_bloqueado(id))
+    }
+
+    async fn listar_comprobantes(
+        &mut self,
+        f: &erp_core::comprobantes::FiltroComprobantes,
+    ) -> Result<(Vec<Comprobante>, u64)> {
+        delegar!(self, listar_comprobantes(f))
+    }
+
+    async fn guardar_envio(&mut self, c: &Comprobante) -> Result<()> {
+        delegar!(self, guardar_envio(c))
+    }
+
+    async fn programar_envios(&mut self, ahora: time::OffsetDateTime) -> Result<u64> {
+        delegar!(self, programar_envios(ahora))
+    }
+
+    async fn insertar_log_envio(
+        &mut self,
+        l: &erp_core::facturacion::envio::LogEnvio,
+    ) -> Result<()> {
+        delegar!(self, insertar_log_envio(l))
+    }
+
+    async fn logs_envio(
+        &mut self,
+        comprobante: Option<Uuid>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<erp_core::facturacion::envio::LogEnvio>, u64)> {
+        delegar!(self, logs_envio(comprobante, pagina, tamanio))
     }
     async fn guardar_cotizacion(&mut self, c: &Cotizacion) -> Result<()> {
         delegar!(self, guardar_cotizacion(c))

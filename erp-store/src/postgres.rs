@@ -128,6 +128,10 @@ const MIGRACIONES: &[(&str, &str)] = &[
         "0008_trabajos",
         include_str!("../migrations/postgres/0008_trabajos.sql"),
     ),
+    (
+        "0009_envios",
+        include_str!("../migrations/postgres/0009_envios.sql"),
+    ),
 ];
 
 impl PgStore {
@@ -218,6 +222,14 @@ impl erp_core::store::Store for PgStore {
 
     async fn empresa_por_subdominio(&self, subdominio: &str) -> Result<Option<Uuid>> {
         empresa_por_subdominio(&self.pool, subdominio).await
+    }
+
+    async fn reclamar_envio(
+        &self,
+        ahora: time::OffsetDateTime,
+        plazo: time::Duration,
+    ) -> Result<Option<(Uuid, erp_core::comprobantes::Comprobante)>> {
+        reclamar_envio(&self.pool, ahora, plazo).await
     }
 
     async fn reclamar_trabajo(

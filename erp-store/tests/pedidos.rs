@@ -65,6 +65,7 @@ async fn preparar(
             NuevoCliente {
                 numero_documento: "20131312955".into(),
                 razon_social: "SUNAT".into(),
+                direccion: "AV. GARCILASO DE LA VEGA 1472, LIMA".into(),
                 ..Default::default()
             },
         )

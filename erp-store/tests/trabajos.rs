@@ -68,6 +68,7 @@ async fn cotizaciones_vencidas_a_las_23(store: AnyStore) {
             NuevoCliente {
                 numero_documento: "20131312955".into(),
                 razon_social: "SUNAT".into(),
+                direccion: "AV. GARCILASO DE LA VEGA 1472, LIMA".into(),
                 ..Default::default()
             },
         )

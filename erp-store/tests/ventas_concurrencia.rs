@@ -179,6 +179,7 @@ async fn credito_simultaneo(store: AnyStore) {
             erp_core::terceros::NuevoCliente {
                 numero_documento: "20131312955".into(),
                 razon_social: "SUNAT".into(),
+                direccion: "AV. GARCILASO DE LA VEGA 1472, LIMA".into(),
                 limite_credito: Some(d("100")),
                 ..Default::default()
             },
@@ -231,6 +232,7 @@ async fn ordenes_y_ventas_al_credito(store: AnyStore) {
             erp_core::terceros::NuevoCliente {
                 numero_documento: "20131312955".into(),
                 razon_social: "SUNAT".into(),
+                direccion: "AV. GARCILASO DE LA VEGA 1472, LIMA".into(),
                 limite_credito: Some(d("100000")),
                 ..Default::default()
             },

@@ -4,4 +4,5 @@
 //!
 //! Peru goes through Nubefact ([`nubefact`]); Ecuador's SRI is not built yet.
 
+pub mod envio;
 pub mod nubefact;

@@ -7,6 +7,7 @@
 //! order (so two sales of the same products cannot deadlock) and their lots, the customer (credit
 //! sales), then the series row, taken last so that it is held as briefly as possible.
 
+use crate::facturacion::envio::EnvioComprobante;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use time::Duration;
@@ -262,6 +263,7 @@ async fn vender_con<U: Uow>(
         documento: serde_json::to_value(&calculado).map_err(Error::almacenamiento)?,
         creado_en: ahora,
         clave_idempotencia: None,
+        envio: EnvioComprobante::al_emitir(&empresa, ahora),
     };
     let lineas = detalles(&empresa, &n, &productos, &calculado, costos);
     let costo_total = lineas.iter().map(|l| l.costo_total).sum();
@@ -290,6 +292,14 @@ async fn vender_con<U: Uow>(
         cuotas,
         creado_en: ahora,
     };
+    crate::facturacion::envio::verificar_emision(
+        &empresa,
+        &comprobante,
+        None,
+        &venta.cuotas,
+        &cliente.email,
+        &venta.observaciones,
+    )?;
     uow.insertar_venta(&venta).await?;
     uow.insertar_comprobante(&comprobante).await?;
     Ok(VentaEmitida { venta, comprobante })
@@ -349,8 +359,8 @@ async fn nota_repetida<U: Uow>(
 
 /// Where a note goes: the sale, locked and open to notes, or the note a retry already got.
 enum Destino {
-    Venta(Venta),
-    Repetida(Comprobante),
+    Venta(Box<Venta>),
+    Repetida(Box<Comprobante>),
 }
 
 /// The sale a note is issued on, locked (so that a retry racing the first attempt waits for it
@@ -367,12 +377,12 @@ async fn venta_para_nota<U: Uow>(
         .await?
         .ok_or_else(|| Error::no_existe("venta", venta_id))?;
     if let Some(n) = nota_repetida(uow, venta.id, clave, tipo).await? {
-        return Ok(Destino::Repetida(n));
+        return Ok(Destino::Repetida(Box::new(n)));
     }
     if venta.estado == EstadoVenta::Anulada {
         return Err(Error::conflicto(Codigo::EstadoInvalido, None, si_anulada));
     }
-    Ok(Destino::Venta(venta))
+    Ok(Destino::Venta(Box::new(venta)))
 }
 
 /// The series and the next number of a sale's comprobante. A till names its series: then the
@@ -1154,8 +1164,8 @@ pub async fn anular<U: Uow>(
     )
     .await?
     {
-        Destino::Venta(v) => v,
-        Destino::Repetida(n) => return Ok(n),
+        Destino::Venta(v) => *v,
+        Destino::Repetida(n) => return Ok(*n),
     };
     let pais = uow.empresa().await?.pais;
     let motivo = validar_motivo(
@@ -1207,8 +1217,8 @@ pub async fn devolver<U: Uow>(
     )
     .await?
     {
-        Destino::Venta(v) => v,
-        Destino::Repetida(n) => return Ok(n),
+        Destino::Venta(v) => *v,
+        Destino::Repetida(n) => return Ok(*n),
     };
     if d.lineas.is_empty() {
         return Err(error_campo(
@@ -1440,7 +1450,7 @@ async fn emitir_nota<U: Uow>(
 ) -> Result<Comprobante> {
     let serie = comprobantes::elegir_serie(uow, ctx, tipo, Some(original.tipo), None).await?;
     let numero = siguiente_numero(uow, ctx, empresa, tipo, &serie.serie).await?;
-    Ok(Comprobante {
+    let nota = Comprobante {
         id,
         tipo,
         serie: serie.serie,
@@ -1461,7 +1471,10 @@ async fn emitir_nota<U: Uow>(
         documento: serde_json::to_value(calculado).map_err(Error::almacenamiento)?,
         creado_en: ctx.reloj.ahora(),
         clave_idempotencia: clave,
-    })
+        envio: EnvioComprobante::al_emitir(empresa, ctx.reloj.ahora()),
+    };
+    crate::facturacion::envio::verificar_emision(empresa, &nota, Some(original), &[], "", "")?;
+    Ok(nota)
 }
 
 /// The next number of a series, refused past the last one the country's format can show
@@ -1747,8 +1760,8 @@ pub async fn nota_credito_valor<U: Uow>(
     )
     .await?
     {
-        Destino::Venta(v) => v,
-        Destino::Repetida(n) => return Ok(n),
+        Destino::Venta(v) => *v,
+        Destino::Repetida(n) => return Ok(*n),
     };
     let motivo = validar_motivo(
         empresa.pais,
@@ -1916,8 +1929,8 @@ pub async fn nota_debito<U: Uow>(
     )
     .await?
     {
-        Destino::Venta(v) => v,
-        Destino::Repetida(n) => return Ok(n),
+        Destino::Venta(v) => *v,
+        Destino::Repetida(n) => return Ok(*n),
     };
     let motivo = validar_motivo(
         empresa.pais,

@@ -30,6 +30,8 @@ use super::Estado;
         super::respuesta::Sobre,
         erp_core::inventario::TipoMovimiento,
         erp_core::inventario::OrdenProductos,
+        erp_core::comprobantes::TipoComprobante,
+        erp_core::comprobantes::EstadoComprobante,
     )),
     modifiers(&Seguridad),
     tags(
@@ -40,7 +42,7 @@ use super::Estado;
         (name = "clientes", description = "Clientes"),
         (name = "proveedores", description = "Proveedores"),
         (name = "ventas", description = "Ventas, POS, notas, cotizaciones y órdenes"),
-        (name = "facturacion", description = "Series de comprobantes"),
+        (name = "facturacion", description = "Comprobantes electrónicos: su estado ante SUNAT, reenvío, historial de envíos a Nubefact y series"),
     )
 )]
 pub struct Doc;

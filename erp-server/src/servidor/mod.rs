@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod documentacion;
+pub mod envios;
+pub mod nubefact;
 pub mod respuesta;
 pub mod rutas;
 pub mod trabajos;
@@ -34,6 +36,8 @@ pub struct Estado {
     pub claves: auth::Claves,
     /// An argon2 hash of nothing, checked when a login's email is unknown (see `auth::login`).
     pub senuelo: String,
+    /// Wakes the outbox's senders (`envios::Despachador`) when a comprobante was just queued.
+    pub envios: tokio::sync::Notify,
 }
 
 impl Estado {
@@ -43,7 +47,13 @@ impl Estado {
             motor: Motor::new(store, Arc::new(RelojSistema), Arc::new(IdsV7)),
             claves,
             senuelo,
+            envios: tokio::sync::Notify::new(),
         }))
+    }
+
+    /// Tells the outbox a comprobante is due now: a sender sends it without waiting for its round.
+    pub fn avisar_envios(&self) {
+        self.envios.notify_one();
     }
 
     /// The state of a command line tool on this database (migrations applied).
@@ -114,7 +124,11 @@ pub fn app(estado: Arc<Estado>) -> Router {
         .routes(routes!(nota_credito))
         .routes(routes!(nota_debito))
         .routes(routes!(calcular))
-        .routes(routes!(series, crear_serie));
+        .routes(routes!(series, crear_serie))
+        .routes(routes!(comprobantes))
+        .routes(routes!(comprobante))
+        .routes(routes!(reenviar))
+        .routes(routes!(logs_envio));
     let (api, doc) = OpenApiRouter::with_openapi(documentacion::Doc::openapi())
         .nest("/api/v1", api)
         .split_for_parts();
@@ -151,6 +165,15 @@ pub struct Configuracion {
     pub secreto_jwt: Option<String>,
     /// Seconds between rounds of the background jobs; 0 runs none (another server does).
     pub trabajos_cada: u64,
+    /// Seconds between rounds of the outbox when no sale wakes it; 0 sends nothing (another
+    /// server does).
+    pub envios_cada: u64,
+    /// Comprobantes sent at once.
+    pub envios_concurrentes: usize,
+    /// Retries and leases of the outbox.
+    pub politica_envio: erp_core::facturacion::envio::PoliticaEnvio,
+    /// How long a request to Nubefact may take, in seconds.
+    pub nubefact_espera: u64,
 }
 
 /// Opens the store (applying the migrations), optionally seeds the demo, and serves until
@@ -189,6 +212,19 @@ pub async fn servir(c: Configuracion) -> Result<(), String> {
             std::time::Duration::from_secs(c.trabajos_cada),
         )
     });
+    let despachador = if c.envios_cada > 0 {
+        let emisor =
+            nubefact::NubefactHttp::new(std::time::Duration::from_secs(c.nubefact_espera))?;
+        Some(envios::Despachador::lanzar(
+            estado.clone(),
+            Arc::new(emisor),
+            c.politica_envio,
+            std::time::Duration::from_secs(c.envios_cada),
+            c.envios_concurrentes,
+        ))
+    } else {
+        None
+    };
     let servido = axum::serve(
         escucha,
         app(estado).into_make_service_with_connect_info::<SocketAddr>(),
@@ -198,6 +234,9 @@ pub async fn servir(c: Configuracion) -> Result<(), String> {
     .map_err(|e| e.to_string());
     if let Some(t) = trabajador {
         t.detener().await;
+    }
+    if let Some(d) = despachador {
+        d.detener().await;
     }
     servido
 }

@@ -562,7 +562,7 @@ async fn clientes_y_proveedores(api: Api) {
         .creado(
             "/clientes/",
             &admin,
-            json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A."}),
+            json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A.", "direccion": "Av. República de Panamá 2461, Lima"}),
         )
         .await;
     assert_eq!(c["data"]["tipo_documento"], "ruc");
@@ -677,7 +677,7 @@ async fn cotizacion_orden_venta_y_notas(api: Api) {
         .creado(
             "/clientes/",
             &admin,
-            json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A."}),
+            json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A.", "direccion": "Av. República de Panamá 2461, Lima"}),
         )
         .await);
     let (_, vendedor) = usuario_con_rol(&api, &admin, "vendedor").await;

@@ -115,7 +115,7 @@ fn tabla() -> Vec<Ruta> {
         r("GET", "/inventario/alertas-stock/", Permiso),
         r("GET", "/clientes/", Permiso),
         r("POST", "/clientes/", Permiso)
-            .con(json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A."})),
+            .con(json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A.", "direccion": "Av. República de Panamá 2461, Lima"})),
         r("GET", "/clientes/buscar/", Permiso),
         r("GET", "/clientes/{b_cliente}/", Permiso),
         r("PATCH", "/clientes/{b_cliente}/", Permiso).con(json!({"telefono": "999"})),
@@ -166,6 +166,10 @@ fn tabla() -> Vec<Ruta> {
             .con(json!({"items": [{"numero": 1, "monto": "1.00"}], "motivo": "descuento"})),
         r("POST", "/ventas/{b_venta}/nota-debito/", Permiso)
             .con(json!({"items": [{"descripcion": "mora", "monto": "1.00"}], "motivo": "mora"})),
+        r("GET", "/facturacion/comprobantes/", Permiso),
+        r("GET", "/facturacion/comprobantes/{b_comprobante}/", Permiso),
+        r("POST", "/facturacion/comprobantes/{b_comprobante}/reenviar/", Permiso),
+        r("GET", "/facturacion/logs/", Permiso),
         r("GET", "/facturacion/series/", Permiso),
         r("POST", "/facturacion/series/", Permiso).con(json!({"tipo": "boleta", "serie": "B002"})),
         r("POST", "/calculo/documento/", Permiso).con(json!({"pais": "PE",
@@ -201,7 +205,7 @@ async fn registros_de_b(api: &Api) -> (uuid::Uuid, BTreeMap<&'static str, String
     ids.insert("b_producto", producto.clone());
     let v = crear(
         "/clientes/",
-        json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A."}),
+        json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A.", "direccion": "Av. República de Panamá 2461, Lima"}),
     )
     .await;
     let cliente = id(&v);
@@ -218,6 +222,10 @@ async fn registros_de_b(api: &Api) -> (uuid::Uuid, BTreeMap<&'static str, String
     )
     .await;
     ids.insert("b_venta", v["data"]["venta"]["id"].as_str().unwrap().into());
+    ids.insert(
+        "b_comprobante",
+        v["data"]["comprobante"]["id"].as_str().unwrap().into(),
+    );
     let lineas = json!([{"producto_id": producto, "cantidad": "1"}]);
     let v = crear(
         "/ventas/cotizaciones/",

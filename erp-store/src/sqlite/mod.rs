@@ -193,6 +193,10 @@ const MIGRACIONES: &[(&str, &str)] = &[
         "0008_trabajos",
         include_str!("../../migrations/sqlite/0008_trabajos.sql"),
     ),
+    (
+        "0009_envios",
+        include_str!("../../migrations/sqlite/0009_envios.sql"),
+    ),
 ];
 
 impl SqliteStore {
@@ -327,6 +331,15 @@ impl erp_core::store::Store for SqliteStore {
 
     async fn empresa_por_subdominio(&self, subdominio: &str) -> Result<Option<Uuid>> {
         empresa_por_subdominio(&self.pool, subdominio).await
+    }
+
+    async fn reclamar_envio(
+        &self,
+        ahora: time::OffsetDateTime,
+        plazo: time::Duration,
+    ) -> Result<Option<(Uuid, erp_core::comprobantes::Comprobante)>> {
+        let _turno = self.escritor.lock().await;
+        reclamar_envio(&self.pool, ahora, plazo).await
     }
 
     async fn reclamar_trabajo(

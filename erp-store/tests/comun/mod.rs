@@ -250,6 +250,8 @@ pub async fn cliente_ruc(t: &Tienda, limite: &str) -> Uuid {
         erp_core::terceros::NuevoCliente {
             numero_documento: "20131312955".into(),
             razon_social: "SUNAT".into(),
+            // A factura carries the buyer's address.
+            direccion: "AV. GARCILASO DE LA VEGA 1472, LIMA".into(),
             limite_credito: Some(d(limite)),
             dias_credito: Some(30),
             ..Default::default()

@@ -15,11 +15,13 @@ use super::auth::Acceso;
 use super::respuesta::ErrorApi;
 
 mod empresa;
+mod facturacion;
 mod inventario;
 mod terceros;
 mod ventas;
 
 pub use empresa::*;
+pub use facturacion::*;
 pub use inventario::*;
 pub use terceros::*;
 pub use ventas::*;

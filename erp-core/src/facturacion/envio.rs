@@ -1,0 +1,528 @@
+//! The e-invoicing outbox: how a stored comprobante reaches the tax authority's gateway.
+//!
+//! The sale's unit of work stores the comprobante `pendiente` with its first send due
+//! ([`EnvioComprobante::programado`]); nothing is sent inside it, so a sale never waits for the
+//! gateway and the series stays locked only for the local work. A worker then claims a due
+//! comprobante for a while (a lease, [`crate::Store::reclamar_envio`]; several processes on one
+//! PostgreSQL never claim the same one), builds the request, hands it to an [`Emisor`] outside any
+//! transaction, and records every request and answer ([`LogEnvio`]) and the outcome in one unit of
+//! work.
+//!
+//! **Never emit twice.** An attempt whose answer was not seen (a timeout, a 5xx, a worker that
+//! died holding the lease) may have reached the gateway, so the comprobante is marked
+//! [`EnvioComprobante::incierto`] and the next attempt *consults* before it sends: the gateway's
+//! "already exists" (Nubefact's 23) leads to a consult too, and only "does not exist" (24) leads to
+//! a send.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use super::nubefact::{self, Extras, RespuestaNubefact, Resultado};
+use crate::comprobantes::{Comprobante, EstadoComprobante};
+use crate::empresa::Empresa;
+use crate::error::{Error, Result};
+use crate::pais::Pais;
+use crate::store::Uow;
+
+/// How the outbox retries: the contract's 5 minutes × 5 attempts by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoliticaEnvio {
+    /// The wait after a failed attempt (and between consults while SUNAT has not answered).
+    pub intervalo: Duration,
+    /// Attempts before the comprobante is left `error_permanente` for a person to resend.
+    pub max_intentos: i32,
+    /// How long a claimed comprobante is the worker's: beyond the longest attempt (up to three
+    /// requests, each bounded by the sender's timeout), so no other worker takes it meanwhile.
+    pub plazo: Duration,
+}
+
+impl Default for PoliticaEnvio {
+    fn default() -> Self {
+        Self {
+            intervalo: Duration::minutes(5),
+            max_intentos: 5,
+            plazo: Duration::minutes(3),
+        }
+    }
+}
+
+/// What the gateway said of an accepted, observed or rejected comprobante: what a person and the
+/// printed document need (the links, the hash and the QR text).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RespuestaSunat {
+    pub aceptada: bool,
+    /// SUNAT's answer code (`0` accepted, 2000–3999 rejected, 4000+ observations).
+    pub codigo: String,
+    pub descripcion: String,
+    /// SUNAT's observations of an accepted document.
+    pub nota: String,
+    pub codigo_hash: String,
+    pub cadena_qr: String,
+    pub enlace: String,
+    pub enlace_pdf: String,
+    pub enlace_xml: String,
+    pub enlace_cdr: String,
+}
+
+impl RespuestaSunat {
+    fn de(r: &RespuestaNubefact) -> Self {
+        let t = |v: &Option<String>| v.clone().unwrap_or_default();
+        Self {
+            aceptada: r.aceptada_por_sunat == Some(true),
+            codigo: t(&r.sunat_responsecode),
+            descripcion: t(&r.sunat_description),
+            nota: t(&r.sunat_note),
+            codigo_hash: t(&r.codigo_hash),
+            cadena_qr: t(&r.cadena_para_codigo_qr),
+            enlace: t(&r.enlace),
+            enlace_pdf: t(&r.enlace_del_pdf),
+            enlace_xml: t(&r.enlace_del_xml),
+            enlace_cdr: t(&r.enlace_del_cdr),
+        }
+    }
+
+    /// Accepted with observations: SUNAT's codes 4000 and up, or a note.
+    fn observada(&self) -> bool {
+        !self.nota.trim().is_empty() || self.codigo.trim().parse::<u32>().is_ok_and(|c| c >= 4000)
+    }
+}
+
+/// Where a comprobante stands in the outbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EnvioComprobante {
+    /// When the next attempt is due; `None` when nothing is to be sent (done, waiting for a
+    /// person, or a company that does not send).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub programado: Option<OffsetDateTime>,
+    /// The lease of the worker sending it now.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub reclamado_hasta: Option<OffsetDateTime>,
+    /// Attempts since it was queued (or resent by a person).
+    pub intentos: i32,
+    /// An attempt may have reached the gateway without its answer reaching us: the next attempt
+    /// consults before it sends.
+    pub incierto: bool,
+    pub ultimo_error: String,
+    pub respuesta: RespuestaSunat,
+}
+
+impl EnvioComprobante {
+    /// A new comprobante's outbox entry: due now when the company sends comprobantes (Peru with
+    /// Nubefact's route and token); otherwise it waits, `pendiente`, until the company is
+    /// configured (then [`crate::Uow::programar_envios`] queues it).
+    pub fn al_emitir(empresa: &Empresa, ahora: OffsetDateTime) -> Self {
+        Self {
+            programado: envia(empresa).then_some(ahora),
+            ..Self::default()
+        }
+    }
+}
+
+/// Whether the company's comprobantes are sent: Peru with Nubefact's route and token set.
+/// (Ecuador's SRI is not built yet: its comprobantes stay `pendiente`.)
+pub fn envia(empresa: &Empresa) -> bool {
+    destino(empresa).is_some()
+}
+
+/// Where a company's requests go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destino {
+    pub empresa_id: Uuid,
+    pub ruc: String,
+    /// Nubefact's RUTA of the account.
+    pub ruta: String,
+    pub token: String,
+}
+
+/// The company's gateway, when it has one configured.
+pub fn destino(empresa: &Empresa) -> Option<Destino> {
+    let a = &empresa.ajustes;
+    match (empresa.pais, &a.nubefact_ruta, &a.nubefact_token) {
+        (Pais::Peru, Some(ruta), Some(token)) if !ruta.trim().is_empty() && !token.is_empty() => {
+            Some(Destino {
+                empresa_id: empresa.id,
+                ruc: empresa.identificacion.clone(),
+                ruta: ruta.trim().to_string(),
+                token: token.clone(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// One request to the gateway.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Solicitud {
+    /// Nubefact's operation (`generar_comprobante`, `consultar_comprobante`…).
+    pub operacion: &'static str,
+    pub comprobante_id: Uuid,
+    /// `F001-00000012`, for logs.
+    pub numero: String,
+    /// The JSON body, as the gateway documents it (never the token).
+    pub cuerpo: serde_json::Value,
+}
+
+/// What came back: what it means, and the raw answer for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Respuesta {
+    pub resultado: Resultado,
+    /// The HTTP status, when an answer arrived.
+    pub estado_http: Option<u16>,
+    /// The answer's body (or what went wrong when none arrived).
+    pub cuerpo: String,
+}
+
+/// The future a sender returns.
+pub type Envio<'a> = Pin<Box<dyn Future<Output = Respuesta> + Send + 'a>>;
+
+/// The outward port of e-invoicing: carries one request to the gateway and says what came back.
+/// The server's Nubefact HTTP client implements it; so can a host application (another
+/// provider, a test double). It never fails: a failure to deliver is a
+/// [`Resultado::Transitorio`], which the outbox treats as possibly delivered.
+pub trait Emisor: Send + Sync {
+    fn enviar<'a>(&'a self, destino: &'a Destino, solicitud: &'a Solicitud) -> Envio<'a>;
+}
+
+/// One request and its answer, as the contract's `log_envio_nubefact` keeps them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEnvio {
+    pub id: Uuid,
+    pub comprobante_id: Uuid,
+    pub operacion: String,
+    /// The comprobante's attempt this request belongs to (one attempt may consult, then send).
+    pub intento: i32,
+    pub solicitud: serde_json::Value,
+    pub estado_http: Option<i32>,
+    pub respuesta: String,
+    /// `aceptado`, `en_proceso`, `rechazado`, `ya_existe`, `no_existe`, `error_permanente`,
+    /// `error_transitorio`, or `invalido` when the request could not be built.
+    pub resultado: String,
+    pub mensaje: String,
+    pub duracion_ms: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub creado_en: OffsetDateTime,
+}
+
+/// The code a result is logged with, and its message.
+pub fn describir(r: &Resultado) -> (&'static str, String) {
+    let sunat = |r: &RespuestaNubefact| {
+        format!(
+            "{} {}",
+            r.sunat_responsecode.as_deref().unwrap_or(""),
+            r.sunat_description.as_deref().unwrap_or("")
+        )
+        .trim()
+        .to_string()
+    };
+    match r {
+        Resultado::Aceptado(x) => ("aceptado", sunat(x)),
+        Resultado::EnProceso(x) => ("en_proceso", sunat(x)),
+        Resultado::Rechazado(x) => ("rechazado", sunat(x)),
+        Resultado::YaExiste(m) => ("ya_existe", m.clone()),
+        Resultado::NoExiste(m) => ("no_existe", m.clone()),
+        Resultado::Permanente { codigo, mensaje } => {
+            ("error_permanente", format!("{codigo}: {mensaje}"))
+        }
+        Resultado::Transitorio(m) => ("error_transitorio", m.clone()),
+    }
+}
+
+/// The `generar_comprobante` request of a stored comprobante, read with what it needs from the
+/// unit of work: the note's referenced document, the sale's instalments and remarks, the buyer's
+/// e-mail.
+pub async fn solicitud_de_emision<U: Uow>(
+    uow: &mut U,
+    empresa: &Empresa,
+    c: &Comprobante,
+) -> Result<serde_json::Value> {
+    let referencia =
+        match c.referencia_id {
+            Some(id) => Some(uow.comprobante(id).await?.ok_or_else(|| {
+                Error::almacenamiento("falta el comprobante que la nota modifica")
+            })?),
+            None => None,
+        };
+    let venta = uow.venta(c.venta_id).await?;
+    let email = match uow.cliente(c.cliente_id).await? {
+        Some(cl) => cl.email,
+        None => String::new(),
+    };
+    // A note's instalments are not the sale's; only the invoice of a credit sale carries them.
+    let (cuotas, observaciones) = match (&venta, c.tipo.es_nota()) {
+        (Some(v), false) => (v.cuotas.as_slice(), v.observaciones.as_str()),
+        _ => (&[][..], ""),
+    };
+    let extras = Extras {
+        referencia: referencia.as_ref(),
+        cuotas,
+        cliente_email: &email,
+        observaciones,
+        ..Extras::default()
+    };
+    let s = nubefact::generar_comprobante(empresa, c, &extras)?;
+    serde_json::to_value(&s).map_err(Error::almacenamiento)
+}
+
+/// Refuses, in the unit of work that issues it, a Peruvian comprobante SUNAT would reject (a
+/// factura without a valid RUC or address, a boleta above S/ 700 without the buyer's document,
+/// lines that do not add up): the sale or note fails with `comprobante_invalido` and takes no
+/// number, instead of a number that could never be sent.
+pub fn verificar_emision(
+    empresa: &Empresa,
+    c: &Comprobante,
+    referencia: Option<&Comprobante>,
+    cuotas: &[crate::ventas::Cuota],
+    cliente_email: &str,
+    observaciones: &str,
+) -> Result<()> {
+    if empresa.pais != Pais::Peru {
+        return Ok(());
+    }
+    let extras = Extras {
+        referencia,
+        cuotas,
+        cliente_email,
+        observaciones,
+        ..Extras::default()
+    };
+    nubefact::generar_comprobante(empresa, c, &extras).map(|_| ())
+}
+
+/// The request of an operation on a stored comprobante (the emission is built from the unit of
+/// work, see [`solicitud_de_emision`]).
+pub fn solicitud_de_consulta(c: &Comprobante) -> Result<serde_json::Value> {
+    serde_json::to_value(nubefact::consultar_comprobante(c)).map_err(Error::almacenamiento)
+}
+
+/// Writes an attempt's outcome on the comprobante: its state, what SUNAT said, and when (if ever)
+/// it is tried again. The lease ends.
+pub fn aplicar(
+    c: &mut Comprobante,
+    resultado: &Resultado,
+    politica: &PoliticaEnvio,
+    ahora: OffsetDateTime,
+) {
+    let e = &mut c.envio;
+    e.reclamado_hasta = None;
+    match resultado {
+        Resultado::Aceptado(r) => {
+            e.respuesta = RespuestaSunat::de(r);
+            c.estado = if e.respuesta.observada() {
+                EstadoComprobante::Observado
+            } else {
+                EstadoComprobante::Aceptado
+            };
+            e.programado = None;
+            e.incierto = false;
+            e.ultimo_error.clear();
+        }
+        Resultado::Rechazado(r) => {
+            e.respuesta = RespuestaSunat::de(r);
+            c.estado = EstadoComprobante::Rechazado;
+            e.programado = None;
+            e.incierto = false;
+            e.ultimo_error = format!(
+                "SUNAT lo rechazó ({}): {}",
+                e.respuesta.codigo, e.respuesta.descripcion
+            );
+        }
+        Resultado::EnProceso(r) => {
+            // Nubefact has it; SUNAT's answer comes later: consult, never send again.
+            e.respuesta = RespuestaSunat::de(r);
+            e.incierto = true;
+            let m = "Nubefact lo recibió; SUNAT aún no responde".to_string();
+            reintentar(c, m, EstadoComprobante::Pendiente, politica, ahora);
+        }
+        Resultado::Permanente { codigo, mensaje } => {
+            c.estado = EstadoComprobante::ErrorPermanente;
+            e.programado = None;
+            e.ultimo_error = if *codigo == 0 {
+                mensaje.clone()
+            } else {
+                format!("Nubefact {codigo}: {mensaje}")
+            };
+        }
+        // An answer that cannot end an attempt (the attempt already consulted after a 23 and
+        // sent after a 24): try again later, consulting first.
+        Resultado::YaExiste(m) | Resultado::NoExiste(m) | Resultado::Transitorio(m) => {
+            e.incierto = true;
+            reintentar(c, m.clone(), EstadoComprobante::Error, politica, ahora);
+        }
+    }
+}
+
+fn reintentar(
+    c: &mut Comprobante,
+    mensaje: String,
+    estado: EstadoComprobante,
+    p: &PoliticaEnvio,
+    ahora: OffsetDateTime,
+) {
+    let e = &mut c.envio;
+    if e.intentos >= p.max_intentos {
+        c.estado = EstadoComprobante::ErrorPermanente;
+        e.programado = None;
+        e.ultimo_error = format!("{mensaje} (tras {} intentos)", e.intentos);
+    } else {
+        c.estado = estado;
+        e.programado = Some(ahora + p.intervalo);
+        e.ultimo_error = mensaje;
+    }
+}
+
+/// A comprobante a person may resend: one that failed, or one waiting without a send due, and
+/// not being sent right now (a lease that ended does not count: its worker is gone).
+pub fn reenviable(c: &Comprobante, ahora: OffsetDateTime) -> bool {
+    let en_vuelo = c.envio.reclamado_hasta.is_some_and(|h| h > ahora);
+    let estado = match c.estado {
+        EstadoComprobante::Error | EstadoComprobante::ErrorPermanente => true,
+        EstadoComprobante::Pendiente => c.envio.programado.is_none(),
+        _ => false,
+    };
+    estado && !en_vuelo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn comprobante() -> Comprobante {
+        Comprobante {
+            id: Uuid::nil(),
+            tipo: crate::comprobantes::TipoComprobante::Boleta,
+            serie: "B001".into(),
+            numero: 1,
+            venta_id: Uuid::nil(),
+            referencia_id: None,
+            motivo_codigo: None,
+            motivo: String::new(),
+            estado: EstadoComprobante::Pendiente,
+            cliente_id: Uuid::nil(),
+            cliente_tipo_documento: crate::terceros::TipoDocumentoCliente::Dni,
+            cliente_numero_documento: "12345678".into(),
+            cliente_razon_social: "X".into(),
+            cliente_direccion: String::new(),
+            fecha_emision: time::macros::date!(2026 - 11 - 21),
+            moneda: crate::dinero::Moneda::Pen,
+            total: rust_decimal::Decimal::ONE,
+            documento: serde_json::Value::Null,
+            creado_en: datetime!(2026-11-21 10:00 UTC),
+            clave_idempotencia: None,
+            envio: EnvioComprobante {
+                programado: Some(datetime!(2026-11-21 10:00 UTC)),
+                reclamado_hasta: Some(datetime!(2026-11-21 10:03 UTC)),
+                intentos: 1,
+                ..EnvioComprobante::default()
+            },
+        }
+    }
+
+    const AHORA: OffsetDateTime = datetime!(2026-11-21 10:01 UTC);
+
+    #[test]
+    fn aceptado_observado_y_rechazado() {
+        let p = PoliticaEnvio::default();
+        let mut c = comprobante();
+        let r = RespuestaNubefact {
+            aceptada_por_sunat: Some(true),
+            sunat_responsecode: Some("0".into()),
+            enlace_del_pdf: Some("https://x/pdf".into()),
+            codigo_hash: Some("abc=".into()),
+            ..Default::default()
+        };
+        aplicar(&mut c, &Resultado::Aceptado(r.clone()), &p, AHORA);
+        assert_eq!(c.estado, EstadoComprobante::Aceptado);
+        assert_eq!(c.envio.programado, None);
+        assert_eq!(c.envio.reclamado_hasta, None);
+        assert_eq!(c.envio.respuesta.enlace_pdf, "https://x/pdf");
+        assert_eq!(c.envio.respuesta.codigo_hash, "abc=");
+
+        let mut c = comprobante();
+        let obs = RespuestaNubefact {
+            sunat_responsecode: Some("4287".into()),
+            ..r.clone()
+        };
+        aplicar(&mut c, &Resultado::Aceptado(obs), &p, AHORA);
+        assert_eq!(c.estado, EstadoComprobante::Observado);
+
+        let mut c = comprobante();
+        let rech = RespuestaNubefact {
+            aceptada_por_sunat: Some(false),
+            sunat_responsecode: Some("2800".into()),
+            sunat_description: Some("El dato ingresado en el tipo de documento".into()),
+            ..Default::default()
+        };
+        aplicar(&mut c, &Resultado::Rechazado(rech), &p, AHORA);
+        assert_eq!(c.estado, EstadoComprobante::Rechazado);
+        assert_eq!(c.envio.programado, None);
+        assert!(
+            c.envio.ultimo_error.contains("2800"),
+            "{}",
+            c.envio.ultimo_error
+        );
+    }
+
+    #[test]
+    fn transitorio_reintenta_y_luego_queda_permanente() {
+        let p = PoliticaEnvio::default();
+        let mut c = comprobante();
+        aplicar(
+            &mut c,
+            &Resultado::Transitorio("HTTP 502".into()),
+            &p,
+            AHORA,
+        );
+        assert_eq!(c.estado, EstadoComprobante::Error);
+        assert_eq!(c.envio.programado, Some(AHORA + Duration::minutes(5)));
+        assert!(c.envio.incierto, "after a failure, consult first");
+        c.envio.intentos = 5;
+        aplicar(
+            &mut c,
+            &Resultado::Transitorio("HTTP 502".into()),
+            &p,
+            AHORA,
+        );
+        assert_eq!(c.estado, EstadoComprobante::ErrorPermanente);
+        assert_eq!(c.envio.programado, None);
+        assert_eq!(c.envio.ultimo_error, "HTTP 502 (tras 5 intentos)");
+        assert!(reenviable(&c, AHORA));
+        c.envio.reclamado_hasta = Some(AHORA + Duration::minutes(1));
+        assert!(!reenviable(&c, AHORA), "not while a worker sends it");
+    }
+
+    #[test]
+    fn en_proceso_consulta_despues() {
+        let p = PoliticaEnvio::default();
+        let mut c = comprobante();
+        aplicar(
+            &mut c,
+            &Resultado::EnProceso(RespuestaNubefact::default()),
+            &p,
+            AHORA,
+        );
+        assert_eq!(c.estado, EstadoComprobante::Pendiente);
+        assert!(c.envio.incierto);
+        assert_eq!(c.envio.programado, Some(AHORA + Duration::minutes(5)));
+    }
+
+    #[test]
+    fn permanente_espera_a_una_persona() {
+        let p = PoliticaEnvio::default();
+        let mut c = comprobante();
+        let r = Resultado::Permanente {
+            codigo: 10,
+            mensaje: "token incorrecto".into(),
+        };
+        aplicar(&mut c, &r, &p, AHORA);
+        assert_eq!(c.estado, EstadoComprobante::ErrorPermanente);
+        assert_eq!(c.envio.programado, None);
+        assert_eq!(c.envio.ultimo_error, "Nubefact 10: token incorrecto");
+    }
+}
