@@ -798,15 +798,35 @@ impl<S: Store> Motor<S> {
         else {
             return Ok(None);
         };
-        let (destino, emision) = {
+        let (destino, emision, referencia) = {
             let mut uow = self.store.begin_lectura(empresa_id).await?;
             let empresa = uow.empresa().await?;
+            let referencia = match c.referencia_id {
+                Some(r) => uow.comprobante(r).await?,
+                None => None,
+            };
             let emision = match envio::solicitud_de_emision(&mut uow, &empresa, &c).await {
                 Err(e @ Error::Almacenamiento { .. }) => return Err(e),
                 r => r,
             };
-            (envio::destino(&empresa), emision)
+            (envio::destino(&empresa), emision, referencia)
         };
+        // A note goes after SUNAT has the document it modifies (Nubefact refuses it before).
+        if let Some(r) = referencia.filter(|r| !envio::aceptado(r)) {
+            let politica = *politica;
+            let ahora = self.reloj.ahora();
+            let actual: Option<Comprobante> = en_uow!(self, empresa_id, None, |uow, _ctx| async {
+                let Some(mut actual) = uow.comprobante_bloqueado(c.id).await? else {
+                    return Ok::<_, Error>(None);
+                };
+                if actual.envio.reclamado_hasta == c.envio.reclamado_hasta {
+                    envio::esperar_referencia(&mut actual, &r, &politica, ahora);
+                    uow.guardar_envio(&actual).await?;
+                }
+                Ok(Some(actual))
+            })?;
+            return Ok(actual.map(|a| (empresa_id, a)));
+        }
         let mut logs = Vec::new();
         let resultado = match (destino, emision) {
             (None, _) => nubefact::Resultado::Permanente {

@@ -357,6 +357,43 @@ pub fn aplicar(
     }
 }
 
+/// Whether SUNAT has the comprobante (accepted, with or without observations).
+pub fn aceptado(c: &Comprobante) -> bool {
+    matches!(
+        c.estado,
+        EstadoComprobante::Aceptado | EstadoComprobante::Observado
+    )
+}
+
+/// A note claimed before SUNAT accepted the document it modifies: the claim is given back (not
+/// counted as an attempt) and it waits, or, when that document can never be accepted (rejected,
+/// annulled), it is left for a person.
+pub fn esperar_referencia(
+    nota: &mut Comprobante,
+    referencia: &Comprobante,
+    p: &PoliticaEnvio,
+    ahora: OffsetDateTime,
+) {
+    let e = &mut nota.envio;
+    e.reclamado_hasta = None;
+    e.intentos = (e.intentos - 1).max(0);
+    if matches!(
+        referencia.estado,
+        EstadoComprobante::Rechazado | EstadoComprobante::Anulado
+    ) {
+        nota.estado = EstadoComprobante::ErrorPermanente;
+        e.programado = None;
+        e.ultimo_error = format!(
+            "modifica {}, que está {}: SUNAT no la aceptará",
+            referencia.numero_completo(),
+            referencia.estado.codigo()
+        );
+    } else {
+        e.programado = Some(ahora + p.intervalo.min(Duration::seconds(30)));
+        e.ultimo_error = format!("espera a que SUNAT acepte {}", referencia.numero_completo());
+    }
+}
+
 fn reintentar(
     c: &mut Comprobante,
     mensaje: String,

@@ -53,6 +53,27 @@ async fn postgres() -> Option<AnyStore> {
     }
 }
 
+/// A PostgreSQL database of its own (on the run's server): for the tests whose workers claim
+/// work of every company in the database, so that they meet only their own.
+async fn postgres_aparte() -> Option<(AnyStore, String)> {
+    use sqlx::{Connection, Executor};
+    let url = match std::env::var("ERP_PG_URL") {
+        Ok(url) => url,
+        Err(_) if std::env::var("ERP_EXIGIR_PG").is_ok() => {
+            panic!("ERP_EXIGIR_PG está definido pero falta ERP_PG_URL")
+        }
+        Err(_) => return None,
+    };
+    let nombre = format!("erp_{}", uuid::Uuid::now_v7().simple());
+    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+    c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {nombre}")))
+        .await
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let propia = format!("{base}/{nombre}");
+    Some((AnyStore::abrir(&propia).await.unwrap(), propia))
+}
+
 /// A server on a free loopback port, serving until the test ends.
 async fn levantar(store: AnyStore, dir: Option<Dir>) -> Api {
     let estado = Estado::new(store, Claves::new(b"secreto-de-prueba-de-32-caracteres!!"))
@@ -98,6 +119,8 @@ macro_rules! en_ambos {
 }
 
 mod documentacion;
+mod facturacion;
+mod nubefact_prueba;
 mod planes;
 mod procesos;
 mod rutas;

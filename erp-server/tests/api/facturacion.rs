@@ -1,0 +1,428 @@
+//! Electronic invoicing end to end: sales through the API, the outbox's worker sending them with
+//! the real HTTP client to the Nubefact stand-in (`nubefact_prueba`), which checks every request.
+//! Each test has a database of its own (a SQLite file, or a PostgreSQL database), because the
+//! worker claims the due comprobantes of every company in it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use erp_core::facturacion::envio::PoliticaEnvio;
+use erp_server::servidor::envios::Despachador;
+use erp_server::servidor::nubefact::NubefactHttp;
+use serde_json::{Value, json};
+
+use crate::nubefact_prueba::{Modo, NubefactPrueba, TOKEN};
+use crate::{Api, empresa, producto_con_stock};
+
+/// The client's timeout in these tests: the stand-in's late answers come after it.
+const ESPERA: Duration = Duration::from_secs(1);
+
+macro_rules! en_bases_propias {
+    ($($nombre:ident),* $(,)?) => {
+        $(
+            mod $nombre {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite_archivo() {
+                    let (store, dir) = crate::sqlite_archivo().await;
+                    super::$nombre(crate::levantar(store, Some(dir)).await).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    if let Some((store, _)) = crate::postgres_aparte().await {
+                        super::$nombre(crate::levantar(store, None).await).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+
+en_bases_propias!(
+    venta_pos_aceptada,
+    factura_y_nota_en_orden,
+    nubefact_caido_y_luego_de_vuelta,
+    sin_respuesta_no_emite_dos_veces,
+    ya_existe_se_consulta,
+    fallas_hasta_error_permanente_y_reenvio,
+);
+
+fn politica(max_intentos: i32) -> PoliticaEnvio {
+    PoliticaEnvio {
+        intervalo: time::Duration::milliseconds(300),
+        max_intentos,
+        plazo: time::Duration::seconds(10),
+    }
+}
+
+fn despachar(api: &Api, p: PoliticaEnvio) -> Despachador {
+    Despachador::lanzar(
+        api.estado.clone(),
+        Arc::new(NubefactHttp::new(ESPERA).unwrap()),
+        p,
+        Duration::from_millis(50),
+        2,
+    )
+}
+
+/// A company sending to `ruta`, its admin's token and a product's code with stock.
+async fn tienda(api: &Api, ruta: &str) -> (String, String) {
+    let (_, email, clave) = empresa(api).await;
+    let t = api.entrar(&email, &clave).await;
+    let (st, v) = api
+        .pedir(
+            "PATCH",
+            "/empresa/",
+            Some(&t),
+            Some(json!({"ajustes": {"nubefact_ruta": ruta, "nubefact_token": TOKEN}})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (_, codigo) = producto_con_stock(api, &t, "100").await;
+    (t, codigo)
+}
+
+async fn pos(api: &Api, t: &str, codigo: &str) -> Value {
+    let (st, v) = api
+        .post(
+            "/ventas/pos/",
+            t,
+            json!({"items": [{"codigo": codigo, "cantidad": "2"}], "pagos": [{"metodo": "efectivo", "monto": "70.00"}]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    v["data"]["comprobante"].clone()
+}
+
+/// The comprobante's detail once `listo` holds (up to 20 s).
+async fn esperar(api: &Api, t: &str, id: &str, listo: impl Fn(&Value) -> bool) -> Value {
+    let mut ultimo = Value::Null;
+    for _ in 0..400 {
+        let (st, v) = api
+            .get(&format!("/facturacion/comprobantes/{id}/"), t)
+            .await;
+        assert_eq!(st, 200, "{v}");
+        if listo(&v["data"]) {
+            return v["data"].clone();
+        }
+        ultimo = v;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("el comprobante {id} no llegó al estado esperado: {ultimo}");
+}
+
+fn estado(d: &Value) -> &str {
+    d["comprobante"]["estado"].as_str().unwrap_or("")
+}
+
+/// The send history, oldest first: (operation, result).
+fn historial(d: &Value) -> Vec<(String, String)> {
+    let mut h: Vec<(String, String)> = d["historial"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["operacion"].as_str().unwrap().to_string(),
+                l["resultado"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    h.reverse();
+    h
+}
+
+fn par(o: &str, r: &str) -> (String, String) {
+    (o.to_string(), r.to_string())
+}
+
+async fn venta_pos_aceptada(api: Api) {
+    let nf = NubefactPrueba::nuevo().await;
+    let (t, codigo) = tienda(&api, &nf.ruta).await;
+    let d = despachar(&api, politica(5));
+    let c = pos(&api, &t, &codigo).await;
+    let id = c["id"].as_str().unwrap();
+    let numero = format!("{}-{}", c["serie"].as_str().unwrap(), c["numero"]);
+    let det = esperar(&api, &t, id, |d| estado(d) == "aceptado").await;
+    d.detener().await;
+    let r = &det["comprobante"]["envio"]["respuesta"];
+    assert_eq!(
+        r["enlace_pdf"],
+        format!("https://www.nubefact.com/cpe/{numero}.pdf")
+    );
+    assert_eq!(
+        r["enlace_xml"],
+        format!("https://www.nubefact.com/cpe/{numero}.xml")
+    );
+    assert_eq!(
+        r["enlace_cdr"],
+        format!("https://www.nubefact.com/cpe/{numero}.cdr")
+    );
+    assert_eq!(r["codigo_hash"], "xMLFMnbgp1/bHEy572RKRTE9hPY=");
+    assert_eq!(r["codigo"], "0");
+    assert_eq!(det["comprobante"]["envio"]["programado"], Value::Null);
+    assert_eq!(historial(&det), [par("generar_comprobante", "aceptado")]);
+    let log = &det["historial"][0];
+    assert_eq!(log["estado_http"], 200);
+    assert_eq!(log["solicitud"]["serie"], c["serie"]);
+    assert_eq!(log["solicitud"]["total"], "70.00");
+    assert!(
+        !log["solicitud"].to_string().contains(TOKEN),
+        "the token never goes into the log"
+    );
+    nf.ver(|r| {
+        assert!(r.violaciones.is_empty(), "{:?}", r.violaciones);
+        assert_eq!(r.emisiones.get(&numero), Some(&1));
+        assert_eq!(r.documentos.len(), 1);
+    });
+    // The list filters by state; the log lists the request.
+    let (_, v) = api
+        .get("/facturacion/comprobantes/?estado=aceptado", &t)
+        .await;
+    assert_eq!(v["data"]["count"], 1, "{v}");
+    let (_, v) = api
+        .get("/facturacion/comprobantes/?estado=pendiente", &t)
+        .await;
+    assert_eq!(v["data"]["count"], 0, "{v}");
+    let (st, v) = api
+        .get("/facturacion/comprobantes/?estado=perdido", &t)
+        .await;
+    assert_eq!(st, 422, "{v}");
+    let (_, v) = api
+        .get(&format!("/facturacion/logs/?comprobante={id}"), &t)
+        .await;
+    assert_eq!(v["data"]["count"], 1, "{v}");
+    // An accepted comprobante is not resent.
+    let (st, v) = api
+        .post(
+            &format!("/facturacion/comprobantes/{id}/reenviar/"),
+            &t,
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, 409, "{v}");
+    assert_eq!(v["codigo"], "estado_invalido", "{v}");
+}
+
+/// A factura to a RUC and its annulment's credit note: the note waits for SUNAT to accept the
+/// factura (Nubefact refuses a note of a document it lacks), then goes.
+async fn factura_y_nota_en_orden(api: Api) {
+    let nf = NubefactPrueba::nuevo().await;
+    let (t, codigo) = tienda(&api, &nf.ruta).await;
+    let (st, v) = api
+        .post(
+            "/clientes/",
+            &t,
+            json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A.", "direccion": "Av. República de Panamá 2461, Lima"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let cliente = v["data"]["id"].as_str().unwrap().to_string();
+    // Issued before the worker runs, so both are due together.
+    let (st, v) = api
+        .post(
+            "/ventas/pos/",
+            &t,
+            json!({"cliente_id": cliente, "items": [{"codigo": codigo, "cantidad": "1"}]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let factura = v["data"]["comprobante"]["id"].as_str().unwrap().to_string();
+    assert_eq!(v["data"]["comprobante"]["tipo"], "factura");
+    let venta = v["data"]["venta"]["id"].as_str().unwrap().to_string();
+    let (st, v) = api
+        .post(
+            &format!("/ventas/{venta}/anular/"),
+            &t,
+            json!({"motivo": "error en el precio"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let nota = v["data"]["id"].as_str().unwrap().to_string();
+    let d = despachar(&api, politica(5));
+    let f = esperar(&api, &t, &factura, |d| estado(d) == "aceptado").await;
+    let n = esperar(&api, &t, &nota, |d| estado(d) == "aceptado").await;
+    d.detener().await;
+    assert_eq!(historial(&f), [par("generar_comprobante", "aceptado")]);
+    assert_eq!(historial(&n), [par("generar_comprobante", "aceptado")]);
+    let s = &n["historial"][0]["solicitud"];
+    assert_eq!(s["tipo_de_comprobante"], 3);
+    assert_eq!(
+        s["documento_que_se_modifica_serie"],
+        f["comprobante"]["serie"]
+    );
+    nf.ver(|r| {
+        assert!(r.violaciones.is_empty(), "{:?}", r.violaciones);
+        assert_eq!(r.documentos.len(), 2);
+    });
+}
+
+async fn nubefact_caido_y_luego_de_vuelta(api: Api) {
+    // A port nobody listens on yet: connections are refused.
+    let escucha = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let direccion = escucha.local_addr().unwrap();
+    drop(escucha);
+    let ruta = format!("http://{direccion}/api/v1/2f8a1d0c-prueba");
+    let (t, codigo) = tienda(&api, &ruta).await;
+    let d = despachar(&api, politica(50));
+    // The sale does not wait for Nubefact, nor fail with it.
+    let c = pos(&api, &t, &codigo).await;
+    assert_eq!(c["estado"], "pendiente");
+    let id = c["id"].as_str().unwrap().to_string();
+    let det = esperar(&api, &t, &id, |d| estado(d) == "error").await;
+    assert!(
+        det["comprobante"]["envio"]["ultimo_error"]
+            .as_str()
+            .unwrap()
+            .contains("no se pudo conectar"),
+        "{det}"
+    );
+    assert_eq!(
+        historial(&det)[0],
+        par("generar_comprobante", "error_transitorio")
+    );
+    // Nubefact returns on that port; the next attempt sends it.
+    let nf = NubefactPrueba::servir(tokio::net::TcpListener::bind(direccion).await.unwrap());
+    let det = esperar(&api, &t, &id, |d| estado(d) == "aceptado").await;
+    d.detener().await;
+    // After an attempt whose answer it did not see, it consulted first: never sent twice.
+    let h = historial(&det);
+    assert_eq!(
+        h[h.len() - 2..],
+        [
+            par("consultar_comprobante", "no_existe"),
+            par("generar_comprobante", "aceptado")
+        ]
+    );
+    nf.ver(|r| {
+        assert!(r.violaciones.is_empty(), "{:?}", r.violaciones);
+        assert_eq!(r.emisiones.values().sum::<u32>(), 1);
+    });
+}
+
+/// Nubefact keeps the document but answers after the client gave up: the next attempt consults
+/// and finds it accepted, and the number is issued once.
+async fn sin_respuesta_no_emite_dos_veces(api: Api) {
+    let nf = NubefactPrueba::nuevo().await;
+    nf.modo(Modo::Lento {
+        n: 1,
+        espera: ESPERA * 3,
+    });
+    let (t, codigo) = tienda(&api, &nf.ruta).await;
+    let d = despachar(&api, politica(5));
+    let c = pos(&api, &t, &codigo).await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let det = esperar(&api, &t, &id, |d| estado(d) == "aceptado").await;
+    d.detener().await;
+    assert_eq!(
+        historial(&det),
+        [
+            par("generar_comprobante", "error_transitorio"),
+            par("consultar_comprobante", "aceptado")
+        ]
+    );
+    assert!(
+        det["historial"][1]["mensaje"]
+            .as_str()
+            .unwrap()
+            .contains("no respondió"),
+        "{det}"
+    );
+    assert_eq!(
+        det["comprobante"]["envio"]["respuesta"]["enlace_pdf"],
+        format!(
+            "https://www.nubefact.com/cpe/{}-{}.pdf",
+            c["serie"].as_str().unwrap(),
+            c["numero"]
+        )
+    );
+    nf.ver(|r| {
+        assert!(r.violaciones.is_empty(), "{:?}", r.violaciones);
+        assert_eq!(r.emisiones.values().sum::<u32>(), 1, "{:?}", r.solicitudes);
+    });
+}
+
+/// Nubefact already has the number (another system sent it, or an earlier attempt whose answer
+/// was lost): the "already exists" leads to a consult, not to another emission.
+async fn ya_existe_se_consulta(api: Api) {
+    let nf = NubefactPrueba::nuevo().await;
+    let (t, codigo) = tienda(&api, &nf.ruta).await;
+    nf.precargar(2, "B001", 1);
+    let d = despachar(&api, politica(5));
+    let c = pos(&api, &t, &codigo).await;
+    assert_eq!(
+        (c["serie"].as_str(), c["numero"].as_i64()),
+        (Some("B001"), Some(1))
+    );
+    let det = esperar(&api, &t, c["id"].as_str().unwrap(), |d| {
+        estado(d) == "aceptado"
+    })
+    .await;
+    d.detener().await;
+    assert_eq!(
+        historial(&det),
+        [
+            par("generar_comprobante", "ya_existe"),
+            par("consultar_comprobante", "aceptado")
+        ]
+    );
+    nf.ver(|r| {
+        assert!(r.violaciones.is_empty(), "{:?}", r.violaciones);
+        assert_eq!(r.documentos.len(), 1);
+    });
+}
+
+/// 503s until the attempts run out: `error_permanente`, visible in the pending list; a person's
+/// resend sends it once Nubefact is back.
+async fn fallas_hasta_error_permanente_y_reenvio(api: Api) {
+    let nf = NubefactPrueba::nuevo().await;
+    nf.modo(Modo::Falla { n: 1000 });
+    let (t, codigo) = tienda(&api, &nf.ruta).await;
+    let d = despachar(&api, politica(2));
+    let c = pos(&api, &t, &codigo).await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let det = esperar(&api, &t, &id, |d| estado(d) == "error_permanente").await;
+    let e = &det["comprobante"]["envio"];
+    assert_eq!(e["intentos"], 2, "{det}");
+    assert_eq!(e["programado"], Value::Null);
+    assert!(
+        e["ultimo_error"].as_str().unwrap().contains("HTTP 503")
+            && e["ultimo_error"]
+                .as_str()
+                .unwrap()
+                .contains("tras 2 intentos"),
+        "{det}"
+    );
+    let (_, v) = api
+        .get("/facturacion/comprobantes/?estado=error_permanente", &t)
+        .await;
+    assert_eq!(v["data"]["count"], 1, "{v}");
+    nf.modo(Modo::Normal);
+    let (st, v) = api
+        .post(
+            &format!("/facturacion/comprobantes/{id}/reenviar/"),
+            &t,
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["data"]["estado"], "pendiente");
+    let det = esperar(&api, &t, &id, |d| estado(d) == "aceptado").await;
+    d.detener().await;
+    let h = historial(&det);
+    assert_eq!(
+        h[h.len() - 2..],
+        [
+            par("consultar_comprobante", "no_existe"),
+            par("generar_comprobante", "aceptado")
+        ]
+    );
+    nf.ver(|r| {
+        assert!(r.violaciones.is_empty(), "{:?}", r.violaciones);
+        assert_eq!(r.documentos.len(), 1);
+    });
+    // The resend is in the audit log.
+    let (_, v) = api
+        .get("/usuarios/audit-logs/?modulo=facturacion", &t)
+        .await;
+    assert!(v.to_string().contains("reenviar"), "{v}");
+}
