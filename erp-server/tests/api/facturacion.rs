@@ -426,3 +426,95 @@ async fn fallas_hasta_error_permanente_y_reenvio(api: Api) {
         .await;
     assert!(v.to_string().contains("reenviar"), "{v}");
 }
+
+/// Kills a spawned server when the test ends, however it ends.
+struct Proceso(std::process::Child);
+
+impl Drop for Proceso {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Two `erp serve` processes on one PostgreSQL database, both sending: each comprobante reaches
+/// Nubefact exactly once, and both processes did part of the work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dos_servidores_en_un_postgres() {
+    use std::io::{BufRead, BufReader};
+    let Some((store, url)) = crate::postgres_aparte().await else {
+        return;
+    };
+    // This process only sells (it runs no worker); the two servers send.
+    let api = crate::levantar(store, None).await;
+    let nf = NubefactPrueba::nuevo().await;
+    nf.demora(Duration::from_millis(100));
+    let (t, codigo) = tienda(&api, &nf.ruta).await;
+    let servidor = || {
+        let mut hijo = std::process::Command::new(env!("CARGO_BIN_EXE_erp"))
+            .args(["serve", "--db", &url, "--direccion", "127.0.0.1:0"])
+            .args(["--trabajos-cada", "0", "--envios-cada", "1"])
+            .args(["--envios-concurrentes", "2", "--envio-intervalo", "1"])
+            .args(["--nubefact-espera", "5"])
+            .env("ERP_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Serving once it says where it listens.
+        let mut salida = BufReader::new(hijo.stdout.take().unwrap());
+        let mut linea = String::new();
+        while !linea.contains("Escuchando") {
+            linea.clear();
+            assert!(
+                salida.read_line(&mut linea).unwrap() > 0,
+                "el servidor terminó"
+            );
+        }
+        let errores = hijo.stderr.take().unwrap();
+        let lector = std::thread::spawn(move || {
+            BufReader::new(errores)
+                .lines()
+                .map_while(Result::ok)
+                .filter(|l| l.contains("envío de comprobante"))
+                .count()
+        });
+        (Proceso(hijo), lector)
+    };
+    let (uno, lector_uno) = servidor();
+    let (dos, lector_dos) = servidor();
+    const N: usize = 40;
+    for _ in 0..N {
+        pos(&api, &t, &codigo).await;
+    }
+    let mut aceptados = 0;
+    for _ in 0..600 {
+        let (_, v) = api
+            .get("/facturacion/comprobantes/?estado=aceptado", &t)
+            .await;
+        aceptados = v["data"]["count"].as_u64().unwrap();
+        if aceptados == N as u64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop((uno, dos));
+    let (por_uno, por_dos) = (lector_uno.join().unwrap(), lector_dos.join().unwrap());
+    assert_eq!(aceptados, N as u64);
+    nf.ver(|r| {
+        assert!(r.violaciones.is_empty(), "{:?}", r.violaciones);
+        assert_eq!(r.documentos.len(), N);
+        assert!(r.emisiones.values().all(|&n| n == 1), "{:?}", r.emisiones);
+        assert_eq!(
+            r.solicitudes.len(),
+            N,
+            "one request per comprobante: {:?}",
+            r.solicitudes
+        );
+    });
+    assert_eq!(por_uno + por_dos, N, "{por_uno} + {por_dos}");
+    assert!(
+        por_uno > 0 && por_dos > 0,
+        "both sent: {por_uno} + {por_dos}"
+    );
+}

@@ -51,6 +51,8 @@ pub struct Registro {
     pub emisiones: BTreeMap<String, u32>,
     /// Rules broken, one line each: a correct client leaves this empty.
     pub violaciones: Vec<String>,
+    /// Added before every answer (a gateway's latency).
+    pub demora: Duration,
 }
 
 pub struct NubefactPrueba {
@@ -71,6 +73,7 @@ impl NubefactPrueba {
             solicitudes: Vec::new(),
             emisiones: BTreeMap::new(),
             violaciones: Vec::new(),
+            demora: Duration::ZERO,
         }));
         let app = Router::new()
             .route("/api/v1/2f8a1d0c-prueba", post(atender))
@@ -87,6 +90,10 @@ impl NubefactPrueba {
 
     pub fn modo(&self, m: Modo) {
         self.registro.lock().unwrap().modo = m;
+    }
+
+    pub fn demora(&self, d: Duration) {
+        self.registro.lock().unwrap().demora = d;
     }
 
     pub fn ver<T>(&self, f: impl FnOnce(&Registro) -> T) -> T {
@@ -114,13 +121,12 @@ async fn atender(
     cabeceras: HeaderMap,
     cuerpo: Bytes,
 ) -> (StatusCode, String) {
-    let (respuesta, espera) = {
+    let (respuesta, espera, demora) = {
         let mut reg = r.lock().unwrap();
-        responder(&mut reg, &cabeceras, &cuerpo)
+        let (respuesta, espera) = responder(&mut reg, &cabeceras, &cuerpo);
+        (respuesta, espera, reg.demora)
     };
-    if let Some(d) = espera {
-        tokio::time::sleep(d).await;
-    }
+    tokio::time::sleep(espera.unwrap_or_default() + demora).await;
     respuesta
 }
 
