@@ -275,3 +275,200 @@ fn ruc_de(n: u128) -> String {
         .sum();
     format!("{cuerpo}{}", (11 - s % 11) % 10)
 }
+
+/// `erp bench envios`: the outbox against a gateway on loopback that accepts everything (an
+/// answer like Nubefact's, after `demora_ms`): N POS sales are made first (queued, nothing sent),
+/// then K senders drain the queue through the real HTTP client. Prints one JSON line with the
+/// comprobantes sent per second; fails if any was sent twice or left unsent.
+pub async fn envios(
+    comprobantes: usize,
+    concurrentes: usize,
+    demora_ms: u64,
+    db: Option<String>,
+) -> Result<serde_json::Value, String> {
+    use erp_core::facturacion::envio::PoliticaEnvio;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let dir = Directorio(std::env::temp_dir().join(format!("erp-bench-envios-{}", Uuid::now_v7())));
+    let store = match &db {
+        Some(url) => AnyStore::abrir(url).await.map_err(|e| e.to_string())?,
+        None => {
+            std::fs::create_dir_all(&dir.0).map_err(|e| e.to_string())?;
+            AnyStore::abrir(&format!("sqlite://{}/erp.db", dir.0.display()))
+                .await
+                .map_err(|e| e.to_string())?
+        }
+    };
+    // The gateway: accepts each number once (a repeated one answers 23, and is counted).
+    let vistos = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+    let repetidos = Arc::new(AtomicUsize::new(0));
+    let app = {
+        let (vistos, repetidos) = (vistos.clone(), repetidos.clone());
+        axum::Router::new().route(
+            "/api/v1/bench",
+            axum::routing::post(move |cuerpo: axum::body::Bytes| {
+                let (vistos, repetidos) = (vistos.clone(), repetidos.clone());
+                async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(demora_ms)).await;
+                    let v: serde_json::Value = serde_json::from_slice(&cuerpo).unwrap_or_default();
+                    let clave = format!("{}-{}", v["serie"], v["numero"]);
+                    let nuevo = vistos.lock().map(|mut s| s.insert(clave)).unwrap_or(false);
+                    if !nuevo {
+                        repetidos.fetch_add(1, Ordering::Relaxed);
+                        return serde_json::json!({"errors": "ya existe", "codigo": 23})
+                            .to_string();
+                    }
+                    serde_json::json!({
+                        "aceptada_por_sunat": true, "sunat_responsecode": "0",
+                        "sunat_description": "aceptada", "codigo_hash": "abc=",
+                        "enlace_del_pdf": "https://x/pdf", "enlace_del_xml": "https://x/xml",
+                        "enlace_del_cdr": "https://x/cdr", "cadena_para_codigo_qr": "qr"
+                    })
+                    .to_string()
+                }
+            }),
+        )
+    };
+    let escucha = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let ruta = format!(
+        "http://{}/api/v1/bench",
+        escucha.local_addr().map_err(|e| e.to_string())?
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(escucha, app).await;
+    });
+    let m = Arc::new(Motor::new(
+        store.clone(),
+        Arc::new(RelojSistema),
+        Arc::new(IdsV7),
+    ));
+    let e = m
+        .crear_empresa(NuevaEmpresa {
+            pais: Pais::Peru,
+            tipo_identificacion: None,
+            identificacion: ruc_de(Uuid::now_v7().as_u128()),
+            razon_social: "Bodega de prueba S.A.C.".into(),
+            nombre_comercial: String::new(),
+            direccion: String::new(),
+            moneda: None,
+            subdominio: None,
+            ajustes: AjustesEmpresa {
+                nubefact_ruta: Some(ruta),
+                nubefact_token: Some("token-de-bench".into()),
+                ..Default::default()
+            },
+            plan: Default::default(),
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .id;
+    let almacen = m
+        .crear_almacen(
+            e,
+            None,
+            NuevoAlmacen {
+                nombre: "Tienda".into(),
+                es_principal: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .id;
+    let p = m
+        .crear_producto(
+            e,
+            None,
+            NuevoProducto {
+                nombre: "Producto".into(),
+                precio_venta: Decimal::new(1000, 2),
+                precio_incluye_impuesto: true,
+                costo: Some(Decimal::from(5)),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut ent = NuevoMovimiento::new(
+        TipoMovimiento::Entrada,
+        p.id,
+        almacen,
+        Decimal::from(100_000_000),
+    );
+    ent.costo_unitario = Some(Decimal::from(5));
+    m.registrar_movimiento(e, None, ent)
+        .await
+        .map_err(|e| e.to_string())?;
+    for _ in 0..comprobantes {
+        m.venta_pos(
+            e,
+            None,
+            VentaPos {
+                items: vec![ItemPos {
+                    codigo: p.codigo.clone(),
+                    cantidad: Decimal::ONE,
+                    series: vec![],
+                }],
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    let emisor: Arc<dyn erp_core::facturacion::envio::Emisor> = Arc::new(
+        crate::servidor::nubefact::NubefactHttp::new(std::time::Duration::from_secs(10))?,
+    );
+    let politica = PoliticaEnvio::default();
+    let inicio = Instant::now();
+    let mut tareas = Vec::new();
+    for _ in 0..concurrentes.clamp(1, 64) {
+        let (m, emisor) = (m.clone(), emisor.clone());
+        tareas.push(tokio::spawn(async move {
+            let mut n = 0usize;
+            while m
+                .enviar_siguiente(&*emisor, &politica)
+                .await
+                .map_err(|e| e.to_string())?
+                .is_some()
+            {
+                n += 1;
+            }
+            Ok::<_, String>(n)
+        }));
+    }
+    let mut enviados = 0;
+    for t in tareas {
+        enviados += t.await.map_err(|e| e.to_string())??;
+    }
+    let segundos = inicio.elapsed().as_secs_f64();
+    let (_, total_aceptados) = m
+        .comprobantes(
+            e,
+            &erp_core::comprobantes::FiltroComprobantes {
+                estado: Some(erp_core::comprobantes::EstadoComprobante::Aceptado),
+                pagina: 1,
+                tamanio_pagina: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let repetidos = repetidos.load(Ordering::Relaxed);
+    if total_aceptados != comprobantes as u64 || repetidos > 0 {
+        return Err(format!(
+            "{total_aceptados} de {comprobantes} aceptados, {repetidos} enviados dos veces"
+        ));
+    }
+    Ok(serde_json::json!({
+        "bench": "envios",
+        "motor": store.motor(),
+        "comprobantes": comprobantes,
+        "concurrentes": concurrentes,
+        "demora_ms": demora_ms,
+        "intentos": enviados,
+        "segundos": (segundos * 1000.0).round() / 1000.0,
+        "comprobantes_por_segundo": (comprobantes as f64 / segundos).round(),
+    }))
+}

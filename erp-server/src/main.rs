@@ -147,6 +147,20 @@ enum Comando {
 
 #[derive(Subcommand)]
 enum Bench {
+    /// The e-invoicing outbox: N POS sales queued, then K senders send them to a gateway on
+    /// loopback that accepts everything; one JSON line.
+    Envios {
+        #[arg(long, default_value_t = 2000)]
+        comprobantes: usize,
+        #[arg(long, default_value_t = 4)]
+        concurrentes: usize,
+        /// The gateway's latency per request, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        demora_ms: u64,
+        /// Database URL; a fresh SQLite file when absent.
+        #[arg(long, env = "ERP_BENCH_DB")]
+        db: Option<String>,
+    },
     /// N POS sales of 3 lines by K concurrent clients on a fresh database; one JSON line.
     Ventas {
         /// Number of sales.
@@ -341,6 +355,21 @@ fn main() -> ExitCode {
                 sincronizacion,
             };
             println!("{}", bench::ventas(o).await?);
+            Ok(())
+        }),
+        Comando::Bench {
+            cual:
+                Bench::Envios {
+                    comprobantes,
+                    concurrentes,
+                    demora_ms,
+                    db,
+                },
+        } => en_runtime(async move {
+            println!(
+                "{}",
+                bench::envios(comprobantes, concurrentes, demora_ms, db).await?
+            );
             Ok(())
         }),
         Comando::Calcular { pretty } => calcular(pretty),
