@@ -232,12 +232,13 @@ pub fn validar_ajustes(e: &Empresa) -> Result<()> {
                 return no_aplica("contribuyente_especial", "Ecuador");
             }
             if let Some(ruta) = &a.nubefact_ruta
-                && !(ruta.starts_with("https://") || ruta.starts_with("http://"))
+                && !ruta_nubefact_valida(ruta)
             {
                 return Err(Error::validacion(
                     Codigo::ValorNoPermitido,
                     "ajustes.nubefact_ruta",
-                    "la ruta de Nubefact es una URL (https://…)",
+                    "la ruta de Nubefact es una URL https:// (http:// solo hacia esta misma máquina, \
+                     para un intermediario local o pruebas)",
                 ));
             }
         }
@@ -512,5 +513,49 @@ mod tests {
             c.valor_tipado().unwrap(),
             ValorConfiguracion::Json(_)
         ));
+    }
+}
+
+/// Nubefact's RUTA: `https://` (the token travels in a header), or `http://` only to this machine
+/// (a local relay, a test gateway): the server posts there and keeps what it answers, so a plain
+/// URL into the internal network is refused.
+pub fn ruta_nubefact_valida(ruta: &str) -> bool {
+    let ruta = ruta.trim();
+    if ruta.len() > 500 || ruta.chars().any(char::is_whitespace) {
+        return false;
+    }
+    if let Some(resto) = ruta.strip_prefix("https://") {
+        return !resto.is_empty();
+    }
+    let Some(resto) = ruta.strip_prefix("http://") else {
+        return false;
+    };
+    let anfitrion = resto.split('/').next().unwrap_or("");
+    let anfitrion = match anfitrion.rsplit_once(':') {
+        Some((h, puerto)) if puerto.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => anfitrion,
+    };
+    matches!(anfitrion, "localhost" | "[::1]")
+        || anfitrion.starts_with("127.")
+            && anfitrion.split('.').count() == 4
+            && anfitrion.split('.').all(|p| p.parse::<u8>().is_ok())
+}
+
+#[cfg(test)]
+mod ruta_nubefact {
+    use super::ruta_nubefact_valida as v;
+
+    #[test]
+    fn https_o_esta_maquina() {
+        assert!(v("https://api.nubefact.com/api/v1/2f8a1d0c-b8a4"));
+        assert!(v("http://127.0.0.1:8080/api/v1/x"));
+        assert!(v("http://localhost/api"));
+        assert!(!v("http://api.nubefact.com/api/v1/x"), "token in clear");
+        assert!(!v("http://10.0.0.5/admin"), "the internal network");
+        assert!(!v("http://127.0.0.1.example.com/x"));
+        assert!(!v("http://127.0.0.1@evil.example/x"));
+        assert!(!v("ftp://x"));
+        assert!(!v("https://"));
+        assert!(!v("https://x/ a"));
     }
 }

@@ -798,6 +798,23 @@ impl<S: Store> Motor<S> {
         else {
             return Ok(None);
         };
+        // Claimed again and again without an outcome (its workers died, or the database failed
+        // each time before the outcome was written): left for a person, as a failure.
+        if c.envio.intentos > politica.max_intentos + 2 {
+            let mensaje = format!(
+                "reclamado {} veces sin registrar un resultado: revise los registros del servidor",
+                c.envio.intentos
+            );
+            return self
+                .registrar_envio(
+                    empresa_id,
+                    &c,
+                    Vec::new(),
+                    nubefact::Resultado::Permanente { codigo: 0, mensaje },
+                    politica,
+                )
+                .await;
+        }
         let (destino, emision, referencia) = {
             let mut uow = self.store.begin_lectura(empresa_id).await?;
             let empresa = uow.empresa().await?;
@@ -852,6 +869,20 @@ impl<S: Store> Motor<S> {
                     .await?
             }
         };
+        self.registrar_envio(empresa_id, &c, logs, resultado, politica)
+            .await
+    }
+
+    /// Writes an attempt's requests and outcome, unless the comprobante is no longer this
+    /// attempt's (see [`Motor::enviar_siguiente`]).
+    async fn registrar_envio(
+        &self,
+        empresa_id: Uuid,
+        c: &Comprobante,
+        logs: Vec<LogEnvio>,
+        resultado: nubefact::Resultado,
+        politica: &PoliticaEnvio,
+    ) -> Result<Option<(Uuid, Comprobante)>> {
         let politica = *politica;
         let ahora = self.reloj.ahora();
         let r: Option<Comprobante> = en_uow!(self, empresa_id, None, |uow, _ctx| async {
@@ -974,25 +1005,14 @@ impl<S: Store> Motor<S> {
                         "la empresa no envía comprobantes: configure la ruta y el token de Nubefact",
                     ));
                 }
-                if !envio::reenviable(&c, ctx.reloj.ahora()) {
-                    return Err(Error::conflicto(
-                        Codigo::EstadoInvalido,
-                        Some("estado"),
-                        format!(
-                            "{} está {}: solo se reenvía un comprobante con error o pendiente sin envío en curso{}",
-                            c.numero_completo(),
-                            c.estado.codigo(),
-                            if c.estado == EstadoComprobante::Rechazado {
-                                " (uno rechazado por SUNAT se corrige con otro comprobante)"
-                            } else {
-                                ""
-                            }
-                        ),
-                    ));
-                }
+                envio::verificar_reenvio(&c, ctx.reloj.ahora())?;
                 c.estado = EstadoComprobante::Pendiente;
                 c.envio.programado = Some(ctx.reloj.ahora());
                 c.envio.intentos = 0;
+                // A lease that ended without an outcome: its request may have arrived, and its
+                // worker, if still alive, must not write over this resend.
+                c.envio.incierto |= c.envio.reclamado_hasta.is_some();
+                c.envio.reclamado_hasta = None;
                 uow.guardar_envio(&c).await?;
                 Ok::<_, Error>(c)
             }

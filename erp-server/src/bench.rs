@@ -299,6 +299,18 @@ pub async fn envios(
                 .map_err(|e| e.to_string())?
         }
     };
+    // The senders claim the due comprobantes of every company: never on a database with real ones.
+    if !erp_core::Store::listar_empresas(&store)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_empty()
+    {
+        return Err(
+            "erp bench envios necesita una base de datos vacía: enviaría los comprobantes \
+                    de las empresas que ya tiene"
+                .into(),
+        );
+    }
     // The gateway: accepts each number once (a repeated one answers 23, and is counted).
     let vistos = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
     let repetidos = Arc::new(AtomicUsize::new(0));

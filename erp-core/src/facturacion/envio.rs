@@ -130,14 +130,25 @@ pub fn envia(empresa: &Empresa) -> bool {
     destino(empresa).is_some()
 }
 
-/// Where a company's requests go.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a company's requests go. Its `Debug` leaves the token out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Destino {
     pub empresa_id: Uuid,
     pub ruc: String,
     /// Nubefact's RUTA of the account.
     pub ruta: String,
     pub token: String,
+}
+
+impl std::fmt::Debug for Destino {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Destino")
+            .field("empresa_id", &self.empresa_id)
+            .field("ruc", &self.ruc)
+            .field("ruta", &self.ruta)
+            .field("token", &"…")
+            .finish()
+    }
 }
 
 /// The company's gateway, when it has one configured.
@@ -413,16 +424,31 @@ fn reintentar(
     }
 }
 
-/// A comprobante a person may resend: one that failed, or one waiting without a send due, and
-/// not being sent right now (a lease that ended does not count: its worker is gone).
-pub fn reenviable(c: &Comprobante, ahora: OffsetDateTime) -> bool {
-    let en_vuelo = c.envio.reclamado_hasta.is_some_and(|h| h > ahora);
-    let estado = match c.estado {
-        EstadoComprobante::Error | EstadoComprobante::ErrorPermanente => true,
-        EstadoComprobante::Pendiente => c.envio.programado.is_none(),
-        _ => false,
+/// Whether a person may resend the comprobante now: one that failed, or one waiting with no
+/// send due, and not being sent right now (a lease that ended does not count: its worker is gone).
+pub fn verificar_reenvio(c: &Comprobante, ahora: OffsetDateTime) -> Result<()> {
+    let no = |m: String| {
+        Err(Error::conflicto(
+            crate::error::Codigo::EstadoInvalido,
+            Some("estado"),
+            m,
+        ))
     };
-    estado && !en_vuelo
+    let n = c.numero_completo();
+    if c.envio.reclamado_hasta.is_some_and(|h| h > ahora) {
+        return no(format!(
+            "{n} se está enviando ahora: vea su estado en unos segundos"
+        ));
+    }
+    match c.estado {
+        EstadoComprobante::Error | EstadoComprobante::ErrorPermanente => Ok(()),
+        EstadoComprobante::Pendiente if c.envio.programado.is_none() => Ok(()),
+        EstadoComprobante::Pendiente => no(format!("{n} ya tiene un envío programado")),
+        EstadoComprobante::Rechazado => no(format!(
+            "SUNAT rechazó {n}: se corrige con otro comprobante, no se reenvía"
+        )),
+        e => no(format!("{n} está {}: no hay nada que reenviar", e.codigo())),
+    }
 }
 
 #[cfg(test)]
@@ -529,9 +555,10 @@ mod tests {
         assert_eq!(c.estado, EstadoComprobante::ErrorPermanente);
         assert_eq!(c.envio.programado, None);
         assert_eq!(c.envio.ultimo_error, "HTTP 502 (tras 5 intentos)");
-        assert!(reenviable(&c, AHORA));
+        assert!(verificar_reenvio(&c, AHORA).is_ok());
         c.envio.reclamado_hasta = Some(AHORA + Duration::minutes(1));
-        assert!(!reenviable(&c, AHORA), "not while a worker sends it");
+        let e = verificar_reenvio(&c, AHORA).expect_err("in flight");
+        assert!(e.to_string().contains("se está enviando ahora"), "{e}");
     }
 
     #[test]

@@ -24,6 +24,8 @@ impl NubefactHttp {
             .connect_timeout(espera.min(Duration::from_secs(10)))
             .timeout(espera)
             .user_agent(concat!("erp-server/", env!("CARGO_PKG_VERSION")))
+            // Nubefact answers where it is asked; a redirect is a wrong RUTA, not a place to go.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("no se pudo crear el cliente HTTP de Nubefact: {e}"))?;
         Ok(Self { cliente, espera })
@@ -47,6 +49,21 @@ impl NubefactHttp {
             .await;
         let mut r = match r {
             Ok(r) => r,
+            // A request that could not even be built (a token with characters a header cannot
+            // carry, a malformed RUTA) will not build next time either.
+            Err(e) if e.is_builder() => {
+                return Respuesta {
+                    resultado: Resultado::Permanente {
+                        codigo: 0,
+                        mensaje: format!(
+                            "no se pudo armar la solicitud a Nubefact (revise la ruta y el token): {}",
+                            causa(&e)
+                        ),
+                    },
+                    estado_http: None,
+                    cuerpo: String::new(),
+                };
+            }
             Err(e) => return fallo(self.explicar(&e)),
         };
         let estado = r.status().as_u16();
@@ -67,10 +84,20 @@ impl NubefactHttp {
             }
         }
         let texto = String::from_utf8_lossy(&leido).into_owned();
+        let resultado = interpretar(estado, &texto);
+        // The log keeps Nubefact's JSON answers; any other page is described, not kept.
+        let cuerpo = if serde_json::from_str::<serde_json::Value>(&texto).is_ok() {
+            texto
+        } else {
+            format!(
+                "(respuesta HTTP {estado} que no es JSON, {} bytes)",
+                leido.len()
+            )
+        };
         Respuesta {
-            resultado: interpretar(estado, &texto),
+            resultado,
             estado_http: Some(estado),
-            cuerpo: texto,
+            cuerpo,
         }
     }
 
