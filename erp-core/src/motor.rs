@@ -8,9 +8,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::comprobantes::{
-    self, Comprobante, EstadoComprobante, FiltroComprobantes, NuevaSerie, SerieComprobante,
-};
+use crate::comprobantes::{self, Comprobante, FiltroComprobantes, NuevaSerie, SerieComprobante};
 use crate::empresa::{CambiosEmpresa, ConfiguracionEmpresa, Empresa, NuevaEmpresa};
 use crate::error::Result;
 use crate::error::{Codigo, Error};
@@ -798,51 +796,38 @@ impl<S: Store> Motor<S> {
         else {
             return Ok(None);
         };
-        // Claimed again and again without an outcome (its workers died, or the database failed
-        // each time before the outcome was written): left for a person, as a failure.
-        if c.envio.intentos > politica.max_intentos + 2 {
-            let mensaje = format!(
-                "reclamado {} veces sin registrar un resultado: revise los registros del servidor",
-                c.envio.intentos
-            );
+        let (politica, ahora) = (*politica, self.reloj.ahora());
+        if let Some(r) = envio::abandonado(&c, &politica) {
             return self
-                .registrar_envio(
-                    empresa_id,
-                    &c,
-                    Vec::new(),
-                    nubefact::Resultado::Permanente { codigo: 0, mensaje },
-                    politica,
-                )
+                .registrar_envio(empresa_id, &c, Vec::new(), |a| {
+                    envio::aplicar(a, &r, &politica, ahora)
+                })
                 .await;
         }
-        let (destino, emision, referencia) = {
-            let mut uow = self.store.begin_lectura(empresa_id).await?;
-            let empresa = uow.empresa().await?;
-            let referencia = match c.referencia_id {
-                Some(r) => uow.comprobante(r).await?,
-                None => None,
+        let (destino, emision, referencia) =
+            {
+                let mut uow = self.store.begin_lectura(empresa_id).await?;
+                let empresa = uow.empresa().await?;
+                let referencia = match c.referencia_id {
+                    Some(r) => uow.comprobante(r).await?,
+                    None => None,
+                };
+                let emision =
+                    match envio::solicitud_de_emision(&mut uow, &empresa, &c, referencia.as_ref())
+                        .await
+                    {
+                        Err(e @ Error::Almacenamiento { .. }) => return Err(e),
+                        r => r,
+                    };
+                (envio::destino(&empresa), emision, referencia)
             };
-            let emision = match envio::solicitud_de_emision(&mut uow, &empresa, &c).await {
-                Err(e @ Error::Almacenamiento { .. }) => return Err(e),
-                r => r,
-            };
-            (envio::destino(&empresa), emision, referencia)
-        };
         // A note goes after SUNAT has the document it modifies (Nubefact refuses it before).
         if let Some(r) = referencia.filter(|r| !envio::aceptado(r)) {
-            let politica = *politica;
-            let ahora = self.reloj.ahora();
-            let actual: Option<Comprobante> = en_uow!(self, empresa_id, None, |uow, _ctx| async {
-                let Some(mut actual) = uow.comprobante_bloqueado(c.id).await? else {
-                    return Ok::<_, Error>(None);
-                };
-                if actual.envio.reclamado_hasta == c.envio.reclamado_hasta {
-                    envio::esperar_referencia(&mut actual, &r, &politica, ahora);
-                    uow.guardar_envio(&actual).await?;
-                }
-                Ok(Some(actual))
-            })?;
-            return Ok(actual.map(|a| (empresa_id, a)));
+            return self
+                .registrar_envio(empresa_id, &c, Vec::new(), |a| {
+                    envio::esperar_referencia(a, &r, &politica, ahora)
+                })
+                .await;
         }
         let mut logs = Vec::new();
         let resultado = match (destino, emision) {
@@ -869,22 +854,22 @@ impl<S: Store> Motor<S> {
                     .await?
             }
         };
-        self.registrar_envio(empresa_id, &c, logs, resultado, politica)
-            .await
+        let ahora = self.reloj.ahora();
+        self.registrar_envio(empresa_id, &c, logs, |a| {
+            envio::aplicar(a, &resultado, &politica, ahora)
+        })
+        .await
     }
 
-    /// Writes an attempt's requests and outcome, unless the comprobante is no longer this
-    /// attempt's (see [`Motor::enviar_siguiente`]).
+    /// Writes an attempt's requests, and its outcome (`desenlace`) unless the comprobante is no
+    /// longer this attempt's (see [`Motor::enviar_siguiente`]).
     async fn registrar_envio(
         &self,
         empresa_id: Uuid,
         c: &Comprobante,
         logs: Vec<LogEnvio>,
-        resultado: nubefact::Resultado,
-        politica: &PoliticaEnvio,
+        desenlace: impl FnOnce(&mut Comprobante) + Send,
     ) -> Result<Option<(Uuid, Comprobante)>> {
-        let politica = *politica;
-        let ahora = self.reloj.ahora();
         let r: Option<Comprobante> = en_uow!(self, empresa_id, None, |uow, _ctx| async {
             for l in &logs {
                 uow.insertar_log_envio(l).await?;
@@ -897,7 +882,7 @@ impl<S: Store> Motor<S> {
             if actual.envio.reclamado_hasta != c.envio.reclamado_hasta {
                 return Ok(Some(actual));
             }
-            envio::aplicar(&mut actual, &resultado, &politica, ahora);
+            desenlace(&mut actual);
             uow.guardar_envio(&actual).await?;
             Ok(Some(actual))
         })?;
@@ -998,21 +983,7 @@ impl<S: Store> Motor<S> {
                     .comprobante_bloqueado(id)
                     .await?
                     .ok_or_else(|| Error::no_existe("comprobante", id))?;
-                if !envio::envia(&e) {
-                    return Err(Error::conflicto(
-                        Codigo::EstadoInvalido,
-                        None,
-                        "la empresa no envía comprobantes: configure la ruta y el token de Nubefact",
-                    ));
-                }
-                envio::verificar_reenvio(&c, ctx.reloj.ahora())?;
-                c.estado = EstadoComprobante::Pendiente;
-                c.envio.programado = Some(ctx.reloj.ahora());
-                c.envio.intentos = 0;
-                // A lease that ended without an outcome: its request may have arrived, and its
-                // worker, if still alive, must not write over this resend.
-                c.envio.incierto |= c.envio.reclamado_hasta.is_some();
-                c.envio.reclamado_hasta = None;
+                envio::reenviar(&e, &mut c, ctx.reloj.ahora())?;
                 uow.guardar_envio(&c).await?;
                 Ok::<_, Error>(c)
             }

@@ -66,7 +66,7 @@ pub trait Store: Send + Sync + 'static {
         subdominio: &str,
     ) -> impl Future<Output = Result<Option<Uuid>>> + Send;
 
-    /// Claims the oldest due pending job run of any company (`programado <= ahora`, not claimed
+    /// Claims the oldest due pending job run of any active company (`programado <= ahora`, not claimed
     /// or its lease ended) until `ahora + plazo`, counting the attempt, in a transaction of its
     /// own. Concurrent workers never claim the same run (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
     fn reclamar_trabajo(

@@ -429,13 +429,15 @@ pub async fn envios(
         .await
         .map_err(|e| e.to_string())?;
     }
+    let espera = time::Duration::seconds(10);
     let emisor: Arc<dyn erp_core::facturacion::envio::Emisor> = Arc::new(
-        crate::servidor::nubefact::NubefactHttp::new(std::time::Duration::from_secs(10))?,
+        crate::servidor::nubefact::NubefactHttp::new(espera.unsigned_abs())?,
     );
-    let politica = PoliticaEnvio::default();
+    let politica = PoliticaEnvio::new(time::Duration::minutes(5), 5, espera);
+    let concurrentes = concurrentes.clamp(1, 64);
     let inicio = Instant::now();
     let mut tareas = Vec::new();
-    for _ in 0..concurrentes.clamp(1, 64) {
+    for _ in 0..concurrentes {
         let (m, emisor) = (m.clone(), emisor.clone());
         tareas.push(tokio::spawn(async move {
             let mut n = 0usize;

@@ -1,6 +1,6 @@
 //! `erp`: the command line of the ERP engine: the REST server (`erp serve`), the setup commands
-//! of seed 000 (`setup-empresa`, `seed-permisos`), document computation, identity validation and
-//! the benchmarks.
+//! of seed 000 (`setup-empresa`, `seed-permisos`), a company's SaaS plan (`plan`), document
+//! computation, identity validation and the benchmarks.
 
 mod bench;
 
@@ -213,12 +213,11 @@ fn main() -> ExitCode {
             trabajos_cada,
             envios_cada,
             envios_concurrentes,
-            politica_envio: erp_core::facturacion::envio::PoliticaEnvio {
-                intervalo: time::Duration::seconds(envio_intervalo.min(86_400) as i64),
-                max_intentos: envio_intentos,
-                // Up to three requests per attempt, each bounded by the timeout, and a margin.
-                plazo: time::Duration::seconds(3 * nubefact_espera as i64 + 60),
-            },
+            politica_envio: erp_core::facturacion::envio::PoliticaEnvio::new(
+                time::Duration::seconds(envio_intervalo.min(86_400) as i64),
+                envio_intentos,
+                time::Duration::seconds(nubefact_espera as i64),
+            ),
             nubefact_espera,
         })),
         Comando::SetupEmpresa {

@@ -186,9 +186,11 @@ pub fn patron_like(texto: &str) -> String {
 
 /// Implements the store's SQL for one backend. The module that expands it defines `Db`, `Fila`,
 /// `Conexion`, `dec` / `dec_opt` (bind a decimal), `leer_dec` / `leer_dec_opt` (read one), the struct
-/// `$uow { tx, empresa, empresa_leida, pendientes, bloqueados }` and `BLOQUEO_EN_BLOQUE`.
+/// `$uow { tx, empresa, empresa_leida, pendientes, bloqueados, empresa_bloqueada }` and
+/// `BLOQUEO_EN_BLOQUE`. `$fu` locks a row read (`FOR UPDATE` or nothing), `$saltar` skips rows
+/// another claim holds (`FOR UPDATE SKIP LOCKED` or nothing).
 macro_rules! impl_uow {
-    ($drv:ident, $uow:ident, $fu:literal, $like:literal, $num_precio:literal) => {
+    ($drv:ident, $uow:ident, $fu:literal, $saltar:literal, $like:literal, $num_precio:literal) => {
         use erp_core::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
         use erp_core::empresa::{ConfiguracionEmpresa, Empresa, TipoDato};
         use erp_core::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
@@ -519,8 +521,32 @@ macro_rules! impl_uow {
                 .transpose()
         }
 
-        /// See `Store::reclamar_trabajo`: one statement, so it needs no transaction of its own.
-        #[allow(clippy::const_is_empty)]
+        /// A claim of due work (`Store::reclamar_trabajo`, `Store::reclamar_envio`): one
+        /// statement (`$1` now, `$2` the lease's end) that returns the company and the row, so it
+        /// needs no transaction of its own.
+        async fn reclamar<'e, E, T>(
+            ejecutor: E,
+            sql: &'static str,
+            (ahora, plazo): (time::OffsetDateTime, time::Duration),
+            fila: fn(&Fila) -> Result<T>,
+        ) -> Result<Option<(Uuid, T)>>
+        where
+            E: $drv::Executor<'e, Database = Db>,
+        {
+            let r = $drv::query(sql)
+                .bind(a_microsegundos(ahora))
+                .bind(a_microsegundos(ahora + plazo))
+                .fetch_optional(ejecutor)
+                .await
+                .map_err(error_sql)?;
+            match r {
+                Some(r) => Ok(Some((r.try_get("empresa_id").map_err(error_sql)?, fila(&r)?))),
+                None => Ok(None),
+            }
+        }
+
+        // Several workers on one PostgreSQL skip the rows another is claiming (`$saltar`); SQLite
+        // has one writer at a time anyway.
         pub(crate) async fn reclamar_trabajo<'e, E>(
             ejecutor: E,
             ahora: time::OffsetDateTime,
@@ -529,38 +555,20 @@ macro_rules! impl_uow {
         where
             E: $drv::Executor<'e, Database = Db>,
         {
-            macro_rules! reclamar {
-                ($bloqueo:literal) => {
-                    concat!(
-                        "UPDATE trabajos SET reclamado_hasta_us = $2, intentos = intentos + 1 \
-                         WHERE (empresa_id, id) = (SELECT empresa_id, id FROM trabajos \
-                         WHERE estado = 'pendiente' AND programado_us <= $1 \
-                         AND (reclamado_hasta_us IS NULL OR reclamado_hasta_us <= $1) \
-                         AND EXISTS (SELECT 1 FROM empresas e WHERE e.id = trabajos.empresa_id AND e.activa) \
-                         ORDER BY programado_us LIMIT 1",
-                        $bloqueo,
-                        ") RETURNING empresa_id, ",
-                        columnas_trabajos!()
-                    )
-                };
-            }
-            // Several workers on one PostgreSQL skip the runs another is claiming; SQLite has one
-            // writer at a time anyway.
-            let sql = if $fu.is_empty() { reclamar!("") } else { reclamar!(" FOR UPDATE SKIP LOCKED") };
-            let r = $drv::query(sql)
-                .bind(a_microsegundos(ahora))
-                .bind(a_microsegundos(ahora + plazo))
-                .fetch_optional(ejecutor)
-                .await
-                .map_err(error_sql)?;
-            match r {
-                Some(r) => Ok(Some((r.try_get("empresa_id").map_err(error_sql)?, fila_trabajo(&r)?))),
-                None => Ok(None),
-            }
+            const SQL: &str = concat!(
+                "UPDATE trabajos SET reclamado_hasta_us = $2, intentos = intentos + 1 \
+                 WHERE (empresa_id, id) = (SELECT empresa_id, id FROM trabajos \
+                 WHERE estado = 'pendiente' AND programado_us <= $1 \
+                 AND (reclamado_hasta_us IS NULL OR reclamado_hasta_us <= $1) \
+                 AND EXISTS (SELECT 1 FROM empresas e WHERE e.id = trabajos.empresa_id AND e.activa) \
+                 ORDER BY programado_us LIMIT 1",
+                $saltar,
+                ") RETURNING empresa_id, ",
+                columnas_trabajos!()
+            );
+            reclamar(ejecutor, SQL, (ahora, plazo), fila_trabajo).await
         }
 
-        /// See `Store::reclamar_envio`: one statement, so it needs no transaction of its own.
-        #[allow(clippy::const_is_empty)]
         pub(crate) async fn reclamar_envio<'e, E>(
             ejecutor: E,
             ahora: time::OffsetDateTime,
@@ -569,33 +577,19 @@ macro_rules! impl_uow {
         where
             E: $drv::Executor<'e, Database = Db>,
         {
-            macro_rules! reclamar {
-                ($bloqueo:literal) => {
-                    concat!(
-                        "UPDATE comprobantes SET envio_reclamado_hasta_us = $2, envio_intentos = envio_intentos + 1, \
-                         envio_incierto = (envio_incierto OR envio_reclamado_hasta_us IS NOT NULL) \
-                         WHERE (empresa_id, id) = (SELECT empresa_id, id FROM comprobantes \
-                         WHERE envio_programado_us IS NOT NULL AND envio_programado_us <= $1 \
-                         AND (envio_reclamado_hasta_us IS NULL OR envio_reclamado_hasta_us <= $1) \
-                         AND EXISTS (SELECT 1 FROM empresas e WHERE e.id = comprobantes.empresa_id AND e.activa) \
-                         ORDER BY envio_programado_us LIMIT 1",
-                        $bloqueo,
-                        ") RETURNING empresa_id, ",
-                        columnas_comprobantes!()
-                    )
-                };
-            }
-            let sql = if $fu.is_empty() { reclamar!("") } else { reclamar!(" FOR UPDATE SKIP LOCKED") };
-            let r = $drv::query(sql)
-                .bind(a_microsegundos(ahora))
-                .bind(a_microsegundos(ahora + plazo))
-                .fetch_optional(ejecutor)
-                .await
-                .map_err(error_sql)?;
-            match r {
-                Some(r) => Ok(Some((r.try_get("empresa_id").map_err(error_sql)?, fila_comprobante(&r)?))),
-                None => Ok(None),
-            }
+            const SQL: &str = concat!(
+                "UPDATE comprobantes SET envio_reclamado_hasta_us = $2, envio_intentos = envio_intentos + 1, \
+                 envio_incierto = (envio_incierto OR envio_reclamado_hasta_us IS NOT NULL) \
+                 WHERE (empresa_id, id) = (SELECT empresa_id, id FROM comprobantes \
+                 WHERE envio_programado_us IS NOT NULL AND envio_programado_us <= $1 \
+                 AND (envio_reclamado_hasta_us IS NULL OR envio_reclamado_hasta_us <= $1) \
+                 AND EXISTS (SELECT 1 FROM empresas e WHERE e.id = comprobantes.empresa_id AND e.activa) \
+                 ORDER BY envio_programado_us LIMIT 1",
+                $saltar,
+                ") RETURNING empresa_id, ",
+                columnas_comprobantes!()
+            );
+            reclamar(ejecutor, SQL, (ahora, plazo), fila_comprobante).await
         }
 
         pub(crate) async fn todas_las_empresas<'e, E>(ejecutor: E) -> Result<Vec<Empresa>>
@@ -1183,7 +1177,7 @@ macro_rules! impl_uow {
                 .bind(c.envio.intentos)
                 .bind(c.envio.incierto)
                 .bind(&c.envio.ultimo_error)
-                .bind(serde_json::to_string(&c.envio.respuesta).map_err(Error::almacenamiento)?)
+                .bind(a_json(&c.envio.respuesta)?)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(error_sql)?;
@@ -1219,8 +1213,7 @@ macro_rules! impl_uow {
             ) -> Result<(Vec<Comprobante>, u64)> {
                 let empresa = self.empresa;
                 let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
-                    qb.push(" FROM comprobantes WHERE empresa_id = ");
-                    qb.push_bind(empresa);
+                    filtro_cliente(qb, "comprobantes", empresa, f.cliente_id);
                     if let Some(t) = f.tipo {
                         qb.push(" AND tipo = ");
                         qb.push_bind(t.codigo());
@@ -1232,10 +1225,6 @@ macro_rules! impl_uow {
                     if let Some(n) = f.numero {
                         qb.push(" AND numero = ");
                         qb.push_bind(n);
-                    }
-                    if let Some(c) = f.cliente_id {
-                        qb.push(" AND cliente_id = ");
-                        qb.push_bind(c);
                     }
                     if let Some(e) = f.estado {
                         qb.push(" AND estado = ");
@@ -1275,7 +1264,7 @@ macro_rules! impl_uow {
                 .bind(c.envio.intentos)
                 .bind(c.envio.incierto)
                 .bind(&c.envio.ultimo_error)
-                .bind(serde_json::to_string(&c.envio.respuesta).map_err(Error::almacenamiento)?)
+                .bind(a_json(&c.envio.respuesta)?)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(error_sql)?;
@@ -1765,7 +1754,7 @@ macro_rules! impl_uow {
                         agente: r.try_get("s_agente").map_err(error_sql)?,
                         creada_en: desde_microsegundos(r.try_get("s_creada_en_us").map_err(error_sql)?),
                         expira_en: desde_microsegundos(r.try_get("s_expira_en_us").map_err(error_sql)?),
-                        revocada_en: r.try_get::<Option<i64>, _>("s_revocada_en_us").map_err(error_sql)?.map(desde_microsegundos),
+                        revocada_en: instante(&r, "s_revocada_en_us")?,
                         reemplazada_por: r.try_get("s_reemplazada_por").map_err(error_sql)?,
                     }),
                     None => None,
@@ -1901,7 +1890,7 @@ macro_rules! impl_uow {
 
             async fn empresa(&mut self) -> Result<Empresa> {
                 // A sale asks for its company several times; within one unit of work the
-                // first answer stands (and only `actualizar_empresa` below changes it).
+                // first answer stands (only `actualizar_empresa` and `guardar_plan` below change it).
                 if let Some(e) = &self.empresa_leida {
                     return Ok(e.clone());
                 }
@@ -1914,7 +1903,7 @@ macro_rules! impl_uow {
 
             async fn actualizar_empresa(&mut self, e: &Empresa) -> Result<()> {
                 self.empresa_leida = None;
-                let ajustes = serde_json::to_string(&e.ajustes).map_err(Error::almacenamiento)?;
+                let ajustes = a_json(&e.ajustes)?;
                 $drv::query(
                     "UPDATE empresas SET razon_social = $2, nombre_comercial = $3, direccion = $4, \
                      subdominio = $5, ajustes = $6, activa = $7 WHERE id = $1",
@@ -2688,9 +2677,6 @@ macro_rules! impl_uow {
             let tipo = texto("tipo")?;
             let estado = texto("estado")?;
             let tipo_doc = texto("cliente_tipo_documento")?;
-            let instante = |c: &str| -> Result<Option<time::OffsetDateTime>> {
-                Ok(r.try_get::<Option<i64>, _>(c).map_err(error_sql)?.map(desde_microsegundos))
-            };
             Ok(Comprobante {
                 id: r.try_get("id").map_err(error_sql)?,
                 tipo: TipoComprobante::desde_codigo(&tipo).ok_or_else(|| comun::corrupto("tipo", &tipo))?,
@@ -2714,8 +2700,8 @@ macro_rules! impl_uow {
                 creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
                 clave_idempotencia: r.try_get("clave_idempotencia").map_err(error_sql)?,
                 envio: erp_core::facturacion::envio::EnvioComprobante {
-                    programado: instante("envio_programado_us")?,
-                    reclamado_hasta: instante("envio_reclamado_hasta_us")?,
+                    programado: instante(r, "envio_programado_us")?,
+                    reclamado_hasta: instante(r, "envio_reclamado_hasta_us")?,
                     intentos: r.try_get("envio_intentos").map_err(error_sql)?,
                     incierto: r.try_get("envio_incierto").map_err(error_sql)?,
                     ultimo_error: texto("envio_error")?,
@@ -2745,9 +2731,6 @@ macro_rules! impl_uow {
         }
 
         fn fila_usuario(r: &Fila) -> Result<erp_core::seguridad::Usuario> {
-            let instante = |c: &str| -> Result<Option<time::OffsetDateTime>> {
-                Ok(r.try_get::<Option<i64>, _>(c).map_err(error_sql)?.map(desde_microsegundos))
-            };
             Ok(erp_core::seguridad::Usuario {
                 id: r.try_get("id").map_err(error_sql)?,
                 email: r.try_get("email").map_err(error_sql)?,
@@ -2757,9 +2740,9 @@ macro_rules! impl_uow {
                 rol_id: r.try_get("rol_id").map_err(error_sql)?,
                 activo: r.try_get("activo").map_err(error_sql)?,
                 intentos_fallidos: r.try_get("intentos_fallidos").map_err(error_sql)?,
-                bloqueado_hasta: instante("bloqueado_hasta_us")?,
-                ultimo_acceso: instante("ultimo_acceso_us")?,
-                eliminado_en: instante("eliminado_en_us")?,
+                bloqueado_hasta: instante(r, "bloqueado_hasta_us")?,
+                ultimo_acceso: instante(r, "ultimo_acceso_us")?,
+                eliminado_en: instante(r, "eliminado_en_us")?,
                 creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
             })
         }
@@ -2768,20 +2751,17 @@ macro_rules! impl_uow {
             use erp_core::trabajos::{EstadoTrabajo, TipoTrabajo};
             let tipo: String = r.try_get("tipo").map_err(error_sql)?;
             let estado: String = r.try_get("estado").map_err(error_sql)?;
-            let instante = |c: &str| -> Result<Option<time::OffsetDateTime>> {
-                Ok(r.try_get::<Option<i64>, _>(c).map_err(error_sql)?.map(desde_microsegundos))
-            };
             Ok(erp_core::trabajos::Trabajo {
                 id: r.try_get("id").map_err(error_sql)?,
                 tipo: TipoTrabajo::desde_codigo(&tipo).ok_or_else(|| comun::corrupto("tipo", &tipo))?,
                 estado: EstadoTrabajo::desde_codigo(&estado).ok_or_else(|| comun::corrupto("estado", &estado))?,
                 programado: desde_microsegundos(r.try_get("programado_us").map_err(error_sql)?),
-                reclamado_hasta: instante("reclamado_hasta_us")?,
+                reclamado_hasta: instante(r, "reclamado_hasta_us")?,
                 intentos: r.try_get("intentos").map_err(error_sql)?,
                 ultimo_error: r.try_get("ultimo_error").map_err(error_sql)?,
                 resultado: r.try_get("resultado").map_err(error_sql)?,
                 creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
-                terminado_en: instante("terminado_en_us")?,
+                terminado_en: instante(r, "terminado_en_us")?,
             })
         }
 
@@ -2823,7 +2803,7 @@ macro_rules! impl_uow {
                 agente: r.try_get("agente").map_err(error_sql)?,
                 creada_en: desde_microsegundos(r.try_get("creada_en_us").map_err(error_sql)?),
                 expira_en: desde_microsegundos(r.try_get("expira_en_us").map_err(error_sql)?),
-                revocada_en: r.try_get::<Option<i64>, _>("revocada_en_us").map_err(error_sql)?.map(desde_microsegundos),
+                revocada_en: instante(r, "revocada_en_us")?,
                 reemplazada_por: r.try_get("reemplazada_por").map_err(error_sql)?,
             })
         }
@@ -2840,7 +2820,12 @@ macro_rules! impl_uow {
             })
         }
 
-        /// Serializes a sale's parts to the JSON their columns hold.
+        /// An optional instant stored as microseconds since the epoch.
+        fn instante(r: &Fila, col: &str) -> Result<Option<time::OffsetDateTime>> {
+            Ok(r.try_get::<Option<i64>, _>(col).map_err(error_sql)?.map(desde_microsegundos))
+        }
+
+        /// Serializes a record's parts to the JSON their columns hold.
         fn a_json<T: serde::Serialize>(x: &T) -> Result<String> {
             serde_json::to_string(x).map_err(Error::almacenamiento)
         }

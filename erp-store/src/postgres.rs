@@ -86,7 +86,14 @@ pub struct PgUow {
     empresa_bloqueada: bool,
 }
 
-crate::comun::impl_uow!(sqlx, PgUow, " FOR UPDATE", "ILIKE", "precio_venta");
+crate::comun::impl_uow!(
+    sqlx,
+    PgUow,
+    " FOR UPDATE",
+    " FOR UPDATE SKIP LOCKED",
+    "ILIKE",
+    "precio_venta"
+);
 
 /// The store on a PostgreSQL database.
 #[derive(Clone)]

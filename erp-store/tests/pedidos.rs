@@ -11,7 +11,6 @@ use erp_core::Motor;
 use erp_core::inventario::EstadoSerie;
 use erp_core::inventario::servicio::NuevoAlmacen;
 use erp_core::store::Reloj;
-use erp_core::terceros::NuevoCliente;
 use erp_core::ventas::pedidos::{
     DespachoLinea, EstadoCotizacion, EstadoOrden, GenerarVenta, LineaPedidoNueva, NuevaCotizacion,
     NuevaOrden,
@@ -58,19 +57,7 @@ async fn preparar(
     m.registrar_movimiento(e, None, entrada(p.id, a.id, "5", "10"))
         .await
         .unwrap();
-    let c = m
-        .crear_cliente(
-            e,
-            None,
-            NuevoCliente {
-                numero_documento: "20131312955".into(),
-                razon_social: "SUNAT".into(),
-                direccion: "AV. GARCILASO DE LA VEGA 1472, LIMA".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let c = m.crear_cliente(e, None, comun::sunat(None)).await.unwrap();
     (m, e, p.id, c.id)
 }
 

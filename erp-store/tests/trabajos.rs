@@ -13,7 +13,6 @@ use std::sync::Arc;
 use comun::*;
 use erp_core::Store;
 use erp_core::seguridad::servicio::NuevoUsuario;
-use erp_core::terceros::NuevoCliente;
 use erp_core::trabajos::{EstadoTrabajo, TipoTrabajo};
 use erp_core::ventas::pedidos::{EstadoCotizacion, LineaPedidoNueva, NuevaCotizacion};
 use erp_store::AnyStore;
@@ -61,19 +60,7 @@ async fn cotizaciones_vencidas_a_las_23(store: AnyStore) {
     assert_eq!(vencer.programado, datetime!(2026-11-19 23:00 -5));
     assert_eq!(vencer.estado, EstadoTrabajo::Pendiente);
     let p = producto(&m, e, "Taladro").await;
-    let c = m
-        .crear_cliente(
-            e,
-            None,
-            NuevoCliente {
-                numero_documento: "20131312955".into(),
-                razon_social: "SUNAT".into(),
-                direccion: "AV. GARCILASO DE LA VEGA 1472, LIMA".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let c = m.crear_cliente(e, None, comun::sunat(None)).await.unwrap();
     let q = m
         .crear_cotizacion(
             e,

@@ -173,17 +173,7 @@ async fn credito_simultaneo(store: AnyStore) {
     let (m, e, codigo) = preparar(store, "100").await;
     let producto = m.producto_por_codigo(e, &codigo).await.unwrap().unwrap();
     let cliente = m
-        .crear_cliente(
-            e,
-            None,
-            erp_core::terceros::NuevoCliente {
-                numero_documento: "20131312955".into(),
-                razon_social: "SUNAT".into(),
-                direccion: "AV. GARCILASO DE LA VEGA 1472, LIMA".into(),
-                limite_credito: Some(d("100")),
-                ..Default::default()
-            },
-        )
+        .crear_cliente(e, None, comun::sunat(Some("100")))
         .await
         .unwrap()
         .id;
@@ -226,17 +216,7 @@ async fn ordenes_y_ventas_al_credito(store: AnyStore) {
     let (m, e, codigo) = preparar(store, "100").await;
     let producto = m.producto_por_codigo(e, &codigo).await.unwrap().unwrap();
     let cliente = m
-        .crear_cliente(
-            e,
-            None,
-            erp_core::terceros::NuevoCliente {
-                numero_documento: "20131312955".into(),
-                razon_social: "SUNAT".into(),
-                direccion: "AV. GARCILASO DE LA VEGA 1472, LIMA".into(),
-                limite_credito: Some(d("100000")),
-                ..Default::default()
-            },
-        )
+        .crear_cliente(e, None, comun::sunat(Some("100000")))
         .await
         .unwrap()
         .id;

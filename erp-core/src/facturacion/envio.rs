@@ -40,13 +40,22 @@ pub struct PoliticaEnvio {
     pub plazo: Duration,
 }
 
-impl Default for PoliticaEnvio {
-    fn default() -> Self {
+impl PoliticaEnvio {
+    /// With the lease derived from the sender's timeout `espera`: up to three requests per
+    /// attempt, and a minute's margin.
+    pub fn new(intervalo: Duration, max_intentos: i32, espera: Duration) -> Self {
         Self {
-            intervalo: Duration::minutes(5),
-            max_intentos: 5,
-            plazo: Duration::minutes(3),
+            intervalo,
+            max_intentos,
+            plazo: espera * 3 + Duration::minutes(1),
         }
+    }
+}
+
+impl Default for PoliticaEnvio {
+    /// The contract's 5 minutes × 5 attempts, for a sender that waits 30 s.
+    fn default() -> Self {
+        Self::new(Duration::minutes(5), 5, Duration::seconds(30))
     }
 }
 
@@ -244,21 +253,15 @@ pub fn describir(r: &Resultado) -> (&'static str, String) {
     }
 }
 
-/// The `generar_comprobante` request of a stored comprobante, read with what it needs from the
-/// unit of work: the note's referenced document, the sale's instalments and remarks, the buyer's
-/// e-mail.
+/// The `generar_comprobante` request of a stored comprobante (a note's with the document it
+/// modifies, read by the caller), with what it needs from the unit of work: the sale's
+/// instalments and remarks, the buyer's e-mail.
 pub async fn solicitud_de_emision<U: Uow>(
     uow: &mut U,
     empresa: &Empresa,
     c: &Comprobante,
+    referencia: Option<&Comprobante>,
 ) -> Result<serde_json::Value> {
-    let referencia =
-        match c.referencia_id {
-            Some(id) => Some(uow.comprobante(id).await?.ok_or_else(|| {
-                Error::almacenamiento("falta el comprobante que la nota modifica")
-            })?),
-            None => None,
-        };
     let venta = uow.venta(c.venta_id).await?;
     let email = match uow.cliente(c.cliente_id).await? {
         Some(cl) => cl.email,
@@ -269,14 +272,7 @@ pub async fn solicitud_de_emision<U: Uow>(
         (Some(v), false) => (v.cuotas.as_slice(), v.observaciones.as_str()),
         _ => (&[][..], ""),
     };
-    let extras = Extras {
-        referencia: referencia.as_ref(),
-        cuotas,
-        cliente_email: &email,
-        observaciones,
-        ..Extras::default()
-    };
-    let s = nubefact::generar_comprobante(empresa, c, &extras)?;
+    let s = emision(empresa, c, referencia, cuotas, &email, observaciones)?;
     serde_json::to_value(&s).map_err(Error::almacenamiento)
 }
 
@@ -295,6 +291,18 @@ pub fn verificar_emision(
     if empresa.pais != Pais::Peru {
         return Ok(());
     }
+    emision(empresa, c, referencia, cuotas, cliente_email, observaciones).map(|_| ())
+}
+
+/// `generar_comprobante` with what a stored comprobante does not hold itself.
+fn emision(
+    empresa: &Empresa,
+    c: &Comprobante,
+    referencia: Option<&Comprobante>,
+    cuotas: &[crate::ventas::Cuota],
+    cliente_email: &str,
+    observaciones: &str,
+) -> Result<nubefact::SolicitudComprobante> {
     let extras = Extras {
         referencia,
         cuotas,
@@ -302,7 +310,7 @@ pub fn verificar_emision(
         observaciones,
         ..Extras::default()
     };
-    nubefact::generar_comprobante(empresa, c, &extras).map(|_| ())
+    nubefact::generar_comprobante(empresa, c, &extras)
 }
 
 /// The request of an operation on a stored comprobante (the emission is built from the unit of
@@ -426,7 +434,7 @@ fn reintentar(
 
 /// Whether a person may resend the comprobante now: one that failed, or one waiting with no
 /// send due, and not being sent right now (a lease that ended does not count: its worker is gone).
-pub fn verificar_reenvio(c: &Comprobante, ahora: OffsetDateTime) -> Result<()> {
+fn verificar_reenvio(c: &Comprobante, ahora: OffsetDateTime) -> Result<()> {
     let no = |m: String| {
         Err(Error::conflicto(
             crate::error::Codigo::EstadoInvalido,
@@ -449,6 +457,38 @@ pub fn verificar_reenvio(c: &Comprobante, ahora: OffsetDateTime) -> Result<()> {
         )),
         e => no(format!("{n} está {}: no hay nada que reenviar", e.codigo())),
     }
+}
+
+/// A person's resend: due now, its attempts counted afresh. A lease that ended without an outcome
+/// is taken over: its request may have arrived (so the resend consults first), and its worker, if
+/// still alive, must not write over the resend.
+pub fn reenviar(empresa: &Empresa, c: &mut Comprobante, ahora: OffsetDateTime) -> Result<()> {
+    if !envia(empresa) {
+        return Err(Error::conflicto(
+            crate::error::Codigo::EstadoInvalido,
+            None,
+            "la empresa no envía comprobantes: configure la ruta y el token de Nubefact",
+        ));
+    }
+    verificar_reenvio(c, ahora)?;
+    c.estado = EstadoComprobante::Pendiente;
+    c.envio.programado = Some(ahora);
+    c.envio.intentos = 0;
+    c.envio.incierto |= c.envio.reclamado_hasta.is_some();
+    c.envio.reclamado_hasta = None;
+    Ok(())
+}
+
+/// A comprobante claimed again and again without an outcome (its workers died, or the database
+/// failed each time before the outcome was written) is left for a person, as a failure.
+pub fn abandonado(c: &Comprobante, p: &PoliticaEnvio) -> Option<Resultado> {
+    (c.envio.intentos > p.max_intentos + 2).then(|| Resultado::Permanente {
+        codigo: 0,
+        mensaje: format!(
+            "reclamado {} veces sin registrar un resultado: revise los registros del servidor",
+            c.envio.intentos
+        ),
+    })
 }
 
 #[cfg(test)]

@@ -56,9 +56,10 @@ pub enum RespuestasDeCreacion {
     Error(Sobre),
 }
 
-/// A successful answer. `data` is kept as its JSON text: a list is serialized once, straight from
-/// the engine's records, instead of through a tree of `serde_json::Value` copied at every layer
-/// (which was most of a listing's time, in the allocator).
+/// A successful answer. `data` is kept as its JSON text, serialized once instead of through a tree
+/// of `serde_json::Value` copied at every layer (which was most of a listing's time, in the
+/// allocator). Answers that hide fields by role (`rutas::inventario_visible`, `venta_visible`)
+/// still build one tree to remove them.
 pub struct Exito {
     pub estado: StatusCode,
     data: Vec<u8>,

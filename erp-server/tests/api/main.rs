@@ -40,9 +40,10 @@ async fn sqlite_archivo() -> (AnyStore, Dir) {
     (store, Dir(dir))
 }
 
-async fn postgres() -> Option<AnyStore> {
+/// The run's PostgreSQL, or `None` (with a notice) when the run has none and does not demand one.
+fn pg_url() -> Option<String> {
     match std::env::var("ERP_PG_URL") {
-        Ok(url) => Some(AnyStore::abrir(&url).await.unwrap()),
+        Ok(url) => Some(url),
         Err(_) if std::env::var("ERP_EXIGIR_PG").is_ok() => {
             panic!("ERP_EXIGIR_PG está definido pero falta ERP_PG_URL")
         }
@@ -53,17 +54,15 @@ async fn postgres() -> Option<AnyStore> {
     }
 }
 
+async fn postgres() -> Option<AnyStore> {
+    Some(AnyStore::abrir(&pg_url()?).await.unwrap())
+}
+
 /// A PostgreSQL database of its own (on the run's server): for the tests whose workers claim
 /// work of every company in the database, so that they meet only their own.
 async fn postgres_aparte() -> Option<(AnyStore, String)> {
     use sqlx::{Connection, Executor};
-    let url = match std::env::var("ERP_PG_URL") {
-        Ok(url) => url,
-        Err(_) if std::env::var("ERP_EXIGIR_PG").is_ok() => {
-            panic!("ERP_EXIGIR_PG está definido pero falta ERP_PG_URL")
-        }
-        Err(_) => return None,
-    };
+    let url = pg_url()?;
     let nombre = format!("erp_{}", uuid::Uuid::now_v7().simple());
     let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
     c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {nombre}")))
@@ -72,6 +71,10 @@ async fn postgres_aparte() -> Option<(AnyStore, String)> {
     let (base, _) = url.rsplit_once('/').unwrap();
     let propia = format!("{base}/{nombre}");
     Some((AnyStore::abrir(&propia).await.unwrap(), propia))
+}
+
+async fn postgres_propia() -> Option<AnyStore> {
+    Some(postgres_aparte().await?.0)
 }
 
 /// A server on a free loopback port, serving until the test ends.
@@ -98,8 +101,12 @@ async fn levantar(store: AnyStore, dir: Option<Dir>) -> Api {
     }
 }
 
+/// Each test on a SQLite file and on PostgreSQL: the run's database, or with `@propia` a
+/// database of its own (for tests whose workers claim work of every company in it).
 macro_rules! en_ambos {
-    ($($nombre:ident),* $(,)?) => {
+    ($($nombre:ident),* $(,)?) => { en_ambos!(@con crate::postgres; $($nombre),*); };
+    (@propia $($nombre:ident),* $(,)?) => { en_ambos!(@con crate::postgres_propia; $($nombre),*); };
+    (@con $pg:path; $($nombre:ident),* $(,)?) => {
         $(
             mod $nombre {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -109,7 +116,7 @@ macro_rules! en_ambos {
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn postgres() {
-                    if let Some(store) = crate::postgres().await {
+                    if let Some(store) = $pg().await {
                         super::$nombre(crate::levantar(store, None).await).await;
                     }
                 }

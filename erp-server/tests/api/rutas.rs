@@ -67,10 +67,10 @@ fn tabla() -> Vec<Ruta> {
         r("GET", "/usuarios/permisos/", Permiso),
         r("GET", "/usuarios/audit-logs/", Permiso),
         r("GET", "/usuarios/notificaciones/", Autenticada),
-        // Another user's (here: any id that is no notification of the caller's) is 404.
+        // Company B's user's notification: not the caller's, 404.
         r(
             "POST",
-            "/usuarios/notificaciones/{b_usuario}/leer/",
+            "/usuarios/notificaciones/{b_notificacion}/leer/",
             Autenticada,
         ),
         r("POST", "/usuarios/notificaciones/leer-todas/", Autenticada),
@@ -240,6 +240,27 @@ async fn registros_de_b(api: &Api) -> (uuid::Uuid, BTreeMap<&'static str, String
     .await;
     ids.insert("b_orden", id(&v));
     let (usuario, _) = usuario_con_rol(api, &t, "vendedor").await;
+    // A real notification of B's user (the jobs leave them; here written through the store).
+    let notificacion = uuid::Uuid::now_v7();
+    {
+        use erp_core::{Store, Uow};
+        let mut uow = api.estado.motor.store().begin(b).await.unwrap();
+        uow.insertar_notificacion(&erp_core::trabajos::Notificacion {
+            id: notificacion,
+            usuario_id: usuario.parse().unwrap(),
+            tipo: "sistema".into(),
+            titulo: "Aviso".into(),
+            mensaje: "Aviso de prueba".into(),
+            leida: false,
+            referencia_tipo: String::new(),
+            referencia_id: None,
+            creado_en: time::OffsetDateTime::now_utc(),
+        })
+        .await
+        .unwrap();
+        uow.commit().await.unwrap();
+    }
+    ids.insert("b_notificacion", notificacion.to_string());
     ids.insert("b_usuario", usuario);
     let v = crear(
         "/roles/",

@@ -139,7 +139,14 @@ pub struct SqliteUow {
     empresa_bloqueada: bool,
 }
 
-crate::comun::impl_uow!(compat, SqliteUow, "", "LIKE", "CAST(precio_venta AS REAL)");
+crate::comun::impl_uow!(
+    compat,
+    SqliteUow,
+    "",
+    "",
+    "LIKE",
+    "CAST(precio_venta AS REAL)"
+);
 
 /// How hard a commit is pushed to the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

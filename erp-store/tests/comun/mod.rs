@@ -243,18 +243,25 @@ pub fn linea(p: Uuid, cantidad: &str) -> erp_core::ventas::LineaVentaNueva {
 }
 
 /// A customer with RUC (SUNAT's own), a credit limit and 30 days.
+/// SUNAT itself as a customer with a RUC (a factura carries the buyer's address), with this
+/// credit ceiling.
+pub fn sunat(limite: Option<&str>) -> erp_core::terceros::NuevoCliente {
+    erp_core::terceros::NuevoCliente {
+        numero_documento: "20131312955".into(),
+        razon_social: "SUNAT".into(),
+        direccion: "AV. GARCILASO DE LA VEGA 1472, LIMA".into(),
+        limite_credito: limite.map(d),
+        ..Default::default()
+    }
+}
+
 pub async fn cliente_ruc(t: &Tienda, limite: &str) -> Uuid {
     t.m.crear_cliente(
         t.e,
         None,
         erp_core::terceros::NuevoCliente {
-            numero_documento: "20131312955".into(),
-            razon_social: "SUNAT".into(),
-            // A factura carries the buyer's address.
-            direccion: "AV. GARCILASO DE LA VEGA 1472, LIMA".into(),
-            limite_credito: Some(d(limite)),
             dias_credito: Some(30),
-            ..Default::default()
+            ..sunat(Some(limite))
         },
     )
     .await

@@ -3,14 +3,16 @@
 //! (`servidor::envios`); these endpoints never wait for Nubefact.
 
 use axum::extract::State;
-use erp_core::comprobantes::{EstadoComprobante, FiltroComprobantes, TipoComprobante};
+use erp_core::comprobantes::{EstadoComprobante, FiltroComprobantes, NuevaSerie, TipoComprobante};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{Consulta, E, Id};
 use crate::servidor::auth::Acceso;
-use crate::servidor::respuesta::{Exito, Paginacion, Respuestas, Resultado, pagina};
+use crate::servidor::respuesta::{
+    Cuerpo, Exito, Paginacion, Respuestas, RespuestasDeCreacion, Resultado, pagina,
+};
 
 /// The contract's filters of the comprobantes list.
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -137,4 +139,34 @@ pub async fn logs_envio(
         .logs_envio(a.empresa, f.comprobante, p.page, p.page_size)
         .await?;
     Ok(pagina(filas, total, &p))
+}
+
+// --- Series ---------------------------------------------------------------------------------
+
+#[utoipa::path(
+    get,
+    path = "/facturacion/series/",
+    tag = "facturacion",
+    responses(Respuestas),
+    security(("jwt" = ["facturacion.ver"]))
+)]
+pub async fn series(State(e): E, a: Acceso) -> Resultado {
+    a.exigir("facturacion.ver")?;
+    Ok(Exito::ok(e.motor.series_comprobante(a.empresa).await?))
+}
+
+/// A series of a document type (one per till, for instance: `B002`), checked against the
+/// country's format; its numbers start at 1.
+#[utoipa::path(
+    post,
+    path = "/facturacion/series/",
+    tag = "facturacion",
+    request_body = NuevaSerie,
+    responses(RespuestasDeCreacion),
+    security(("jwt" = ["facturacion.series"]))
+)]
+pub async fn crear_serie(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevaSerie>) -> Resultado {
+    a.exigir("facturacion.series")?;
+    let x = e.motor.crear_serie(a.empresa, a.autor(), n).await?;
+    Ok(Exito::creado(x, "serie creada"))
 }

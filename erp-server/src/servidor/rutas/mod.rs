@@ -128,19 +128,28 @@ const CAMPOS_INTERNOS: &[&str] = &["ultima_fecha_us", "ultima_secuencia"];
 
 /// An inventory answer (products, stock, movements) as the caller may see it.
 pub(crate) fn inventario_visible<T: serde::Serialize>(a: &Acceso, valor: &T) -> Value {
-    let mut v = serde_json::to_value(valor).unwrap_or(Value::Null);
-    quitar(&mut v, CAMPOS_INTERNOS);
-    if !a.ve_costos() {
-        quitar(&mut v, CAMPOS_DE_COSTO);
-    }
-    v
+    visible(a, valor, CAMPOS_INTERNOS, CAMPOS_DE_COSTO)
 }
 
 /// A sale answer (sales, their lines) as the caller may see it.
 pub(crate) fn venta_visible<T: serde::Serialize>(a: &Acceso, valor: &T) -> Value {
+    visible(a, valor, &[], COSTO_DE_VENTA)
+}
+
+/// `valor` without the fields nobody sees (`internos`) and, for a caller who may not see costs,
+/// without `de_costo`.
+fn visible<T: serde::Serialize>(
+    a: &Acceso,
+    valor: &T,
+    internos: &[&str],
+    de_costo: &[&str],
+) -> Value {
     let mut v = serde_json::to_value(valor).unwrap_or(Value::Null);
+    if !internos.is_empty() {
+        quitar(&mut v, internos);
+    }
     if !a.ve_costos() {
-        quitar(&mut v, COSTO_DE_VENTA);
+        quitar(&mut v, de_costo);
     }
     v
 }

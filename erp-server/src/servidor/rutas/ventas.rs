@@ -2,7 +2,6 @@
 //! totals of a draft.
 
 use axum::extract::State;
-use erp_core::comprobantes::NuevaSerie;
 use erp_core::ventas::pedidos::{GenerarVenta, NuevaCotizacion, NuevaOrden};
 use erp_core::ventas::servicio::{
     Anulacion, Devolucion, NotaCreditoValor, NotaDebitoNueva, VentaPos,
@@ -477,34 +476,4 @@ pub async fn generar_venta(
 pub async fn calcular(a: Acceso, Cuerpo(d): Cuerpo<erp_core::Documento>) -> Resultado {
     a.exigir_alguno(&["ventas.pos", "ventas.crear"])?;
     Ok(Exito::ok(erp_core::calcular_documento(&d)?))
-}
-
-// --- Series ---------------------------------------------------------------------------------
-
-#[utoipa::path(
-    get,
-    path = "/facturacion/series/",
-    tag = "facturacion",
-    responses(Respuestas),
-    security(("jwt" = ["facturacion.ver"]))
-)]
-pub async fn series(State(e): E, a: Acceso) -> Resultado {
-    a.exigir("facturacion.ver")?;
-    Ok(Exito::ok(e.motor.series_comprobante(a.empresa).await?))
-}
-
-/// A series of a document type (one per till, for instance: `B002`), checked against the
-/// country's format; its numbers start at 1.
-#[utoipa::path(
-    post,
-    path = "/facturacion/series/",
-    tag = "facturacion",
-    request_body = NuevaSerie,
-    responses(RespuestasDeCreacion),
-    security(("jwt" = ["facturacion.series"]))
-)]
-pub async fn crear_serie(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<NuevaSerie>) -> Resultado {
-    a.exigir("facturacion.series")?;
-    let x = e.motor.crear_serie(a.empresa, a.autor(), n).await?;
-    Ok(Exito::creado(x, "serie creada"))
 }
