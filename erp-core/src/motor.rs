@@ -8,7 +8,9 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::comprobantes::{self, Comprobante, FiltroComprobantes, NuevaSerie, SerieComprobante};
+use crate::comprobantes::{
+    self, Comprobante, EstadoComprobante, FiltroComprobantes, NuevaSerie, SerieComprobante,
+};
 use crate::empresa::{CambiosEmpresa, ConfiguracionEmpresa, Empresa, NuevaEmpresa};
 use crate::error::Result;
 use crate::error::{Codigo, Error};
@@ -804,23 +806,27 @@ impl<S: Store> Motor<S> {
                 })
                 .await;
         }
-        let (destino, emision, referencia) =
-            {
-                let mut uow = self.store.begin_lectura(empresa_id).await?;
-                let empresa = uow.empresa().await?;
+        // A baja in progress sends `generar_anulacion`; otherwise the comprobante itself.
+        let (destino, generar, referencia) = {
+            let mut uow = self.store.begin_lectura(empresa_id).await?;
+            let empresa = uow.empresa().await?;
+            let (generar, referencia) = if c.envio.baja_en_proceso().is_some() {
+                (envio::solicitud_de_baja(&c), None)
+            } else {
                 let referencia = match c.referencia_id {
                     Some(r) => uow.comprobante(r).await?,
                     None => None,
                 };
                 let emision =
-                    match envio::solicitud_de_emision(&mut uow, &empresa, &c, referencia.as_ref())
-                        .await
-                    {
-                        Err(e @ Error::Almacenamiento { .. }) => return Err(e),
-                        r => r,
-                    };
-                (envio::destino(&empresa), emision, referencia)
+                    envio::solicitud_de_emision(&mut uow, &empresa, &c, referencia.as_ref()).await;
+                if let Err(e @ Error::Almacenamiento { .. }) = emision {
+                    return Err(e);
+                }
+                let emision = emision.map(|v| (nubefact::GENERAR_COMPROBANTE, v));
+                (emision, referencia)
             };
+            (envio::destino(&empresa), generar, referencia)
+        };
         // A note goes after SUNAT has the document it modifies (Nubefact refuses it before).
         if let Some(r) = referencia.filter(|r| !envio::aceptado(r)) {
             return self
@@ -830,7 +836,7 @@ impl<S: Store> Motor<S> {
                 .await;
         }
         let mut logs = Vec::new();
-        let resultado = match (destino, emision) {
+        let resultado = match (destino, generar) {
             (None, _) => nubefact::Resultado::Permanente {
                 codigo: 0,
                 mensaje: "la empresa no tiene configuradas la ruta y el token de Nubefact".into(),
@@ -838,9 +844,14 @@ impl<S: Store> Motor<S> {
             (Some(_), Err(e)) => {
                 // SUNAT would reject it: said once, in the log, for a person to correct.
                 let mensaje = e.mensaje().into_owned();
+                let operacion = if c.envio.baja_en_proceso().is_some() {
+                    nubefact::GENERAR_ANULACION
+                } else {
+                    nubefact::GENERAR_COMPROBANTE
+                };
                 logs.push(self.log(
                     &c,
-                    nubefact::GENERAR_COMPROBANTE,
+                    operacion,
                     serde_json::Value::Null,
                     None,
                     String::new(),
@@ -849,8 +860,8 @@ impl<S: Store> Motor<S> {
                 ));
                 nubefact::Resultado::Permanente { codigo: 0, mensaje }
             }
-            (Some(destino), Ok(emision)) => {
-                self.intento(emisor, &destino, &c, emision, &mut logs)
+            (Some(destino), Ok(generar)) => {
+                self.intento(emisor, &destino, &c, generar, &mut logs)
                     .await?
             }
         };
@@ -862,7 +873,9 @@ impl<S: Store> Motor<S> {
     }
 
     /// Writes an attempt's requests, and its outcome (`desenlace`) unless the comprobante is no
-    /// longer this attempt's (see [`Motor::enviar_siguiente`]).
+    /// longer this attempt's (see [`Motor::enviar_siguiente`]). A baja SUNAT accepted annuls the
+    /// sale here, in the same unit of work: the comprobante is `anulado` exactly when its stock
+    /// is back.
     async fn registrar_envio(
         &self,
         empresa_id: Uuid,
@@ -870,7 +883,7 @@ impl<S: Store> Motor<S> {
         logs: Vec<LogEnvio>,
         desenlace: impl FnOnce(&mut Comprobante) + Send,
     ) -> Result<Option<(Uuid, Comprobante)>> {
-        let r: Option<Comprobante> = en_uow!(self, empresa_id, None, |uow, _ctx| async {
+        let r: Option<Comprobante> = en_uow!(self, empresa_id, None, |uow, ctx| async {
             for l in &logs {
                 uow.insertar_log_envio(l).await?;
             }
@@ -882,7 +895,11 @@ impl<S: Store> Motor<S> {
             if actual.envio.reclamado_hasta != c.envio.reclamado_hasta {
                 return Ok(Some(actual));
             }
+            let antes = actual.estado;
             desenlace(&mut actual);
+            if antes != EstadoComprobante::Anulado && actual.estado == EstadoComprobante::Anulado {
+                ventas::anular_por_baja(&mut uow, &ctx, &actual).await?;
+            }
             uow.guardar_envio(&actual).await?;
             Ok(Some(actual))
         })?;
@@ -895,19 +912,16 @@ impl<S: Store> Motor<S> {
         emisor: &dyn Emisor,
         destino: &envio::Destino,
         c: &Comprobante,
-        emision: serde_json::Value,
+        generar: envio::Peticion,
         logs: &mut Vec<LogEnvio>,
     ) -> Result<nubefact::Resultado> {
         let mut consultar = c.envio.incierto;
         // At most: consult → 24 → send → 23 → consult. Anything longer is contradictory.
         for _ in 0..3 {
             let (operacion, cuerpo) = if consultar {
-                (
-                    nubefact::CONSULTAR_COMPROBANTE,
-                    envio::solicitud_de_consulta(c)?,
-                )
+                envio::solicitud_de_consulta(c)?
             } else {
-                (nubefact::GENERAR_COMPROBANTE, emision.clone())
+                (generar.0, generar.1.clone())
             };
             let solicitud = Solicitud {
                 operacion,
@@ -984,6 +998,43 @@ impl<S: Store> Motor<S> {
                     .await?
                     .ok_or_else(|| Error::no_existe("comprobante", id))?;
                 envio::reenviar(&e, &mut c, ctx.reloj.ahora())?;
+                uow.guardar_envio(&c).await?;
+                Ok::<_, Error>(c)
+            }
+        )
+    }
+
+    /// A person's comunicación de baja of an accepted factura or boleta (audited): queued for
+    /// the outbox, which sends it and follows SUNAT's ticket. When SUNAT accepts it the
+    /// comprobante is `anulado` and its sale annulled, stock back (see
+    /// [`Motor::enviar_siguiente`]).
+    pub async fn anular_comprobante(
+        &self,
+        empresa: Uuid,
+        autor: impl Into<Autor>,
+        id: Uuid,
+        motivo: &str,
+    ) -> Result<Comprobante> {
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("anular", "facturacion", |r| format!(
+                "comunicación de baja de {}",
+                r.numero_completo()
+            )),
+            |uow, ctx| async {
+                let e = uow.empresa().await?;
+                let mut c = uow
+                    .comprobante_bloqueado(id)
+                    .await?
+                    .ok_or_else(|| Error::no_existe("comprobante", id))?;
+                // The sale's lock orders this baja with any note on it: whichever commits first,
+                // the other sees it (a note refuses a sale whose comprobante is being voided).
+                uow.venta_bloqueada(c.venta_id).await?;
+                let notas = uow.comprobantes_de_venta(c.venta_id).await?;
+                let ahora = ctx.reloj.ahora();
+                envio::solicitar_baja(&e, &mut c, &notas, motivo, ahora, e.fecha_en(ahora))?;
                 uow.guardar_envio(&c).await?;
                 Ok::<_, Error>(c)
             }

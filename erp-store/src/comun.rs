@@ -255,7 +255,7 @@ macro_rules! impl_uow {
         }
         macro_rules! columnas_comprobantes {
             () => {
-                "id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us, clave_idempotencia, envio_programado_us, envio_reclamado_hasta_us, envio_intentos, envio_incierto, envio_error, respuesta_sunat"
+                "id, tipo, serie, numero, venta_id, referencia_id, motivo_codigo, motivo, estado, cliente_id, cliente_tipo_documento, cliente_numero_documento, cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us, clave_idempotencia, envio_programado_us, envio_reclamado_hasta_us, envio_intentos, envio_incierto, envio_error, respuesta_sunat, envio_baja"
             };
         }
         macro_rules! columnas_roles {
@@ -1148,8 +1148,8 @@ macro_rules! impl_uow {
                      motivo_codigo, motivo, estado, cliente_id, cliente_tipo_documento, cliente_numero_documento, \
                      cliente_razon_social, cliente_direccion, fecha_emision, moneda, total, documento, creado_en_us, \
                      clave_idempotencia, envio_programado_us, envio_reclamado_hasta_us, envio_intentos, \
-                     envio_incierto, envio_error, respuesta_sunat) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-                     $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
+                     envio_incierto, envio_error, respuesta_sunat, envio_baja) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+                     $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
                 )
                 .bind(self.empresa)
                 .bind(c.id)
@@ -1178,6 +1178,7 @@ macro_rules! impl_uow {
                 .bind(c.envio.incierto)
                 .bind(&c.envio.ultimo_error)
                 .bind(a_json(&c.envio.respuesta)?)
+                .bind(a_json(&c.envio.baja)?)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(error_sql)?;
@@ -1253,8 +1254,8 @@ macro_rules! impl_uow {
             async fn guardar_envio(&mut self, c: &Comprobante) -> Result<()> {
                 $drv::query(
                     "UPDATE comprobantes SET estado = $3, envio_programado_us = $4, envio_reclamado_hasta_us = $5, \
-                     envio_intentos = $6, envio_incierto = $7, envio_error = $8, respuesta_sunat = $9 \
-                     WHERE empresa_id = $1 AND id = $2",
+                     envio_intentos = $6, envio_incierto = $7, envio_error = $8, respuesta_sunat = $9, \
+                     envio_baja = $10 WHERE empresa_id = $1 AND id = $2",
                 )
                 .bind(self.empresa)
                 .bind(c.id)
@@ -1265,6 +1266,7 @@ macro_rules! impl_uow {
                 .bind(c.envio.incierto)
                 .bind(&c.envio.ultimo_error)
                 .bind(a_json(&c.envio.respuesta)?)
+                .bind(a_json(&c.envio.baja)?)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(error_sql)?;
@@ -2706,6 +2708,7 @@ macro_rules! impl_uow {
                     incierto: r.try_get("envio_incierto").map_err(error_sql)?,
                     ultimo_error: texto("envio_error")?,
                     respuesta: desde_json(r, "respuesta_sunat")?,
+                    baja: desde_json(r, "envio_baja")?,
                 },
             })
         }

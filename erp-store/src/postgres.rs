@@ -139,6 +139,10 @@ const MIGRACIONES: &[(&str, &str)] = &[
         "0009_envios",
         include_str!("../migrations/postgres/0009_envios.sql"),
     ),
+    (
+        "0010_bajas",
+        include_str!("../migrations/postgres/0010_bajas.sql"),
+    ),
 ];
 
 impl PgStore {

@@ -13,18 +13,25 @@
 //! [`EnvioComprobante::incierto`] and the next attempt *consults* before it sends: the gateway's
 //! "already exists" (Nubefact's 23) leads to a consult too, and only "does not exist" (24) leads to
 //! a send.
+//!
+//! **Annulment.** An accepted factura or boleta is voided by a comunicación de baja
+//! ([`solicitar_baja`]): the same outbox carries `generar_anulacion`, and consults
+//! `consultar_anulacion` (SUNAT answers a baja by ticket) until SUNAT accepts it; then the
+//! comprobante is `anulado` and its sale annulled, stock back, in the unit of work that records
+//! the answer.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::nubefact::{self, Extras, RespuestaNubefact, Resultado};
+use crate::comprobantes::TipoComprobante;
 use crate::comprobantes::{Comprobante, EstadoComprobante};
 use crate::empresa::Empresa;
-use crate::error::{Error, Result};
+use crate::error::{Codigo, Error, Result};
 use crate::pais::Pais;
 use crate::store::Uow;
 
@@ -119,7 +126,52 @@ pub struct EnvioComprobante {
     pub incierto: bool,
     pub ultimo_error: String,
     pub respuesta: RespuestaSunat,
+    /// The comunicación de baja a person asked for, if any.
+    pub baja: Option<Baja>,
 }
+
+/// A comunicación de baja of an accepted comprobante: what was asked and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baja {
+    /// The reason SUNAT receives (up to 100 characters).
+    pub motivo: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub solicitada_en: OffsetDateTime,
+    pub estado: EstadoBaja,
+    /// SUNAT's ticket of the baja, once Nubefact has one.
+    #[serde(default)]
+    pub ticket: String,
+    /// SUNAT's answer to the baja (its links are the baja's, not the comprobante's).
+    #[serde(default)]
+    pub respuesta: RespuestaSunat,
+}
+
+/// Where a comunicación de baja stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EstadoBaja {
+    /// Queued, sent, or waiting for SUNAT's answer to its ticket.
+    EnProceso,
+    /// SUNAT voided the comprobante (it is `anulado`).
+    Aceptada,
+    /// SUNAT refused the baja: the comprobante stands; a credit note annuls the sale.
+    Rechazada,
+    /// It failed (an error of the account, or the attempts ran out): a person resends it.
+    Error,
+}
+
+impl EnvioComprobante {
+    /// The baja being sent (queued or waiting for SUNAT), if any.
+    pub fn baja_en_proceso(&self) -> Option<&Baja> {
+        self.baja
+            .as_ref()
+            .filter(|b| b.estado == EstadoBaja::EnProceso)
+    }
+}
+
+/// Calendar days after its issue date within which a comprobante may be voided by a comunicación
+/// de baja; later, a credit note annuls the sale.
+pub const PLAZO_BAJA_DIAS: i64 = 7;
 
 impl EnvioComprobante {
     /// A new comprobante's outbox entry: due now when the company sends comprobantes (Peru with
@@ -313,10 +365,34 @@ fn emision(
     nubefact::generar_comprobante(empresa, c, &extras)
 }
 
-/// The request of an operation on a stored comprobante (the emission is built from the unit of
-/// work, see [`solicitud_de_emision`]).
-pub fn solicitud_de_consulta(c: &Comprobante) -> Result<serde_json::Value> {
-    serde_json::to_value(nubefact::consultar_comprobante(c)).map_err(Error::almacenamiento)
+/// An operation and its JSON body.
+pub type Peticion = (&'static str, serde_json::Value);
+
+/// How a claimed comprobante is consulted: the baja's ticket when a baja is in progress, else
+/// the document (the emission is built from the unit of work, see [`solicitud_de_emision`]).
+pub fn solicitud_de_consulta(c: &Comprobante) -> Result<Peticion> {
+    let (operacion, cuerpo) = if c.envio.baja_en_proceso().is_some() {
+        (
+            nubefact::CONSULTAR_ANULACION,
+            serde_json::to_value(nubefact::consultar_anulacion(c)),
+        )
+    } else {
+        (
+            nubefact::CONSULTAR_COMPROBANTE,
+            serde_json::to_value(nubefact::consultar_comprobante(c)),
+        )
+    };
+    Ok((operacion, cuerpo.map_err(Error::almacenamiento)?))
+}
+
+/// The `generar_anulacion` request of a baja in progress.
+pub fn solicitud_de_baja(c: &Comprobante) -> Result<Peticion> {
+    let motivo = c.envio.baja.as_ref().map_or("", |b| b.motivo.as_str());
+    let s = nubefact::generar_anulacion(c, motivo)?;
+    Ok((
+        nubefact::GENERAR_ANULACION,
+        serde_json::to_value(s).map_err(Error::almacenamiento)?,
+    ))
 }
 
 /// Writes an attempt's outcome on the comprobante: its state, what SUNAT said, and when (if ever)
@@ -327,6 +403,9 @@ pub fn aplicar(
     politica: &PoliticaEnvio,
     ahora: OffsetDateTime,
 ) {
+    if c.envio.baja_en_proceso().is_some() {
+        return aplicar_baja(c, resultado, politica, ahora);
+    }
     let e = &mut c.envio;
     e.reclamado_hasta = None;
     match resultado {
@@ -376,6 +455,74 @@ pub fn aplicar(
     }
 }
 
+/// A baja attempt's outcome. The comprobante is `anulado` only when SUNAT accepts the baja;
+/// until then (and if SUNAT refuses it) it stands as accepted.
+fn aplicar_baja(
+    c: &mut Comprobante,
+    resultado: &Resultado,
+    politica: &PoliticaEnvio,
+    ahora: OffsetDateTime,
+) {
+    let n = c.numero_completo();
+    let e = &mut c.envio;
+    e.reclamado_hasta = None;
+    let Some(b) = e.baja.as_mut() else {
+        return;
+    };
+    if let Resultado::Aceptado(r) | Resultado::Rechazado(r) | Resultado::EnProceso(r) = resultado {
+        b.respuesta = RespuestaSunat::de(r);
+        if let Some(t) = r
+            .sunat_ticket_numero
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+        {
+            b.ticket = t.trim().to_string();
+        }
+    }
+    match resultado {
+        Resultado::Aceptado(_) => {
+            b.estado = EstadoBaja::Aceptada;
+            c.estado = EstadoComprobante::Anulado;
+            e.programado = None;
+            e.incierto = false;
+            e.ultimo_error.clear();
+        }
+        Resultado::Rechazado(_) => {
+            b.estado = EstadoBaja::Rechazada;
+            e.programado = None;
+            e.incierto = false;
+            e.ultimo_error = format!(
+                "SUNAT rechazó la baja ({}): {}; {n} sigue vigente, anule la venta con una nota de crédito",
+                b.respuesta.codigo, b.respuesta.descripcion
+            );
+        }
+        Resultado::EnProceso(_) => {
+            // Nubefact has the baja; SUNAT answers its ticket later: consult, never ask again.
+            let m = if b.ticket.is_empty() {
+                "Nubefact recibió la baja; SUNAT aún no responde".to_string()
+            } else {
+                format!("SUNAT procesa la baja (ticket {})", b.ticket)
+            };
+            e.incierto = true;
+            reintentar(c, m, EstadoComprobante::Aceptado, politica, ahora);
+        }
+        Resultado::Permanente { codigo, mensaje } => {
+            b.estado = EstadoBaja::Error;
+            e.programado = None;
+            e.ultimo_error = if *codigo == 0 {
+                format!("baja: {mensaje}")
+            } else {
+                format!("baja: Nubefact {codigo}: {mensaje}")
+            };
+        }
+        Resultado::YaExiste(m) | Resultado::NoExiste(m) | Resultado::Transitorio(m) => {
+            e.incierto = true;
+            let m = format!("baja: {m}");
+            reintentar(c, m, EstadoComprobante::Aceptado, politica, ahora);
+        }
+    }
+}
+
 /// Whether SUNAT has the comprobante (accepted, with or without observations).
 pub fn aceptado(c: &Comprobante) -> bool {
     matches!(
@@ -421,12 +568,22 @@ fn reintentar(
     ahora: OffsetDateTime,
 ) {
     let e = &mut c.envio;
+    // A baja that fails leaves the comprobante as SUNAT has it (accepted); only the baja fails.
+    let baja = e
+        .baja
+        .as_mut()
+        .filter(|b| b.estado == EstadoBaja::EnProceso);
     if e.intentos >= p.max_intentos {
-        c.estado = EstadoComprobante::ErrorPermanente;
+        match baja {
+            Some(b) => b.estado = EstadoBaja::Error,
+            None => c.estado = EstadoComprobante::ErrorPermanente,
+        }
         e.programado = None;
         e.ultimo_error = format!("{mensaje} (tras {} intentos)", e.intentos);
     } else {
-        c.estado = estado;
+        if baja.is_none() {
+            c.estado = estado;
+        }
         e.programado = Some(ahora + p.intervalo);
         e.ultimo_error = mensaje;
     }
@@ -447,6 +604,18 @@ fn verificar_reenvio(c: &Comprobante, ahora: OffsetDateTime) -> Result<()> {
         return no(format!(
             "{n} se está enviando ahora: vea su estado en unos segundos"
         ));
+    }
+    match c.envio.baja.as_ref().map(|b| b.estado) {
+        Some(EstadoBaja::Error) => return Ok(()),
+        Some(EstadoBaja::EnProceso) => {
+            return no(format!("la baja de {n} ya tiene un envío programado"));
+        }
+        Some(EstadoBaja::Rechazada) => {
+            return no(format!(
+                "SUNAT rechazó la baja de {n}: anule la venta con una nota de crédito"
+            ));
+        }
+        Some(EstadoBaja::Aceptada) | None => {}
     }
     match c.estado {
         EstadoComprobante::Error | EstadoComprobante::ErrorPermanente => Ok(()),
@@ -471,11 +640,126 @@ pub fn reenviar(empresa: &Empresa, c: &mut Comprobante, ahora: OffsetDateTime) -
         ));
     }
     verificar_reenvio(c, ahora)?;
-    c.estado = EstadoComprobante::Pendiente;
+    match c
+        .envio
+        .baja
+        .as_mut()
+        .filter(|b| b.estado == EstadoBaja::Error)
+    {
+        Some(b) => b.estado = EstadoBaja::EnProceso,
+        None => c.estado = EstadoComprobante::Pendiente,
+    }
     c.envio.programado = Some(ahora);
     c.envio.intentos = 0;
     c.envio.incierto |= c.envio.reclamado_hasta.is_some();
     c.envio.reclamado_hasta = None;
+    Ok(())
+}
+
+/// A person's comunicación de baja of an accepted factura or boleta, queued now: the outbox
+/// sends it and follows its ticket until SUNAT answers. `notas` are the comprobantes of its sale:
+/// a comprobante that notes modify is not voided (the note would be left modifying nothing); its
+/// sale is annulled with a credit note instead. `hoy` is the company's date.
+pub fn solicitar_baja(
+    empresa: &Empresa,
+    c: &mut Comprobante,
+    notas: &[Comprobante],
+    motivo: &str,
+    ahora: OffsetDateTime,
+    hoy: Date,
+) -> Result<()> {
+    let no =
+        |campo: Option<&str>, m: String| Err(Error::conflicto(Codigo::EstadoInvalido, campo, m));
+    let n = c.numero_completo();
+    if !envia(empresa) {
+        return no(
+            None,
+            "la empresa no envía comprobantes: configure la ruta y el token de Nubefact".into(),
+        );
+    }
+    if !matches!(c.tipo, TipoComprobante::Factura | TipoComprobante::Boleta) {
+        return no(
+            None,
+            format!(
+                "{n} es una nota: se comunican de baja facturas y boletas; una nota se corrige con otra nota"
+            ),
+        );
+    }
+    match c.envio.baja.as_ref().map(|b| b.estado) {
+        Some(EstadoBaja::EnProceso) => {
+            return no(None, format!("la baja de {n} ya está en curso"));
+        }
+        Some(EstadoBaja::Error) => {
+            return no(
+                None,
+                format!(
+                    "la baja de {n} falló: reenvíela (POST /facturacion/comprobantes/{{id}}/reenviar/)"
+                ),
+            );
+        }
+        Some(EstadoBaja::Rechazada) => {
+            return no(
+                None,
+                format!("SUNAT rechazó la baja de {n}: anule la venta con una nota de crédito"),
+            );
+        }
+        Some(EstadoBaja::Aceptada) | None => {}
+    }
+    match c.estado {
+        EstadoComprobante::Aceptado | EstadoComprobante::Observado => {}
+        EstadoComprobante::Anulado => return no(Some("estado"), format!("{n} ya está anulado")),
+        EstadoComprobante::Rechazado => {
+            return no(
+                Some("estado"),
+                format!("SUNAT rechazó {n}: no tiene validez y no necesita baja"),
+            );
+        }
+        e => {
+            return no(
+                Some("estado"),
+                format!(
+                    "{n} está {}: solo se comunica la baja de un comprobante que SUNAT aceptó",
+                    e.codigo()
+                ),
+            );
+        }
+    }
+    let limite = c.fecha_emision + Duration::days(PLAZO_BAJA_DIAS);
+    if hoy > limite {
+        return no(
+            Some("fecha_emision"),
+            format!(
+                "{n} se emitió el {}: la baja se comunica hasta {PLAZO_BAJA_DIAS} días después (el {}); anule la venta con una nota de crédito",
+                c.fecha_emision, limite
+            ),
+        );
+    }
+    let modificado: Vec<String> = notas
+        .iter()
+        .filter(|x| x.referencia_id == Some(c.id) && x.estado != EstadoComprobante::Rechazado)
+        .map(Comprobante::numero_completo)
+        .collect();
+    if !modificado.is_empty() {
+        return no(
+            None,
+            format!(
+                "{n} tiene notas ({}): no se da de baja; anule la venta con una nota de crédito",
+                modificado.join(", ")
+            ),
+        );
+    }
+    let motivo = crate::empresa::texto_requerido("motivo", motivo, 100)?;
+    c.envio.baja = Some(Baja {
+        motivo,
+        solicitada_en: ahora,
+        estado: EstadoBaja::EnProceso,
+        ticket: String::new(),
+        respuesta: RespuestaSunat::default(),
+    });
+    c.envio.programado = Some(ahora);
+    c.envio.intentos = 0;
+    c.envio.incierto = false;
+    c.envio.ultimo_error.clear();
     Ok(())
 }
 
@@ -614,6 +898,152 @@ mod tests {
         assert_eq!(c.estado, EstadoComprobante::Pendiente);
         assert!(c.envio.incierto);
         assert_eq!(c.envio.programado, Some(AHORA + Duration::minutes(5)));
+    }
+
+    fn empresa_que_envia() -> Empresa {
+        Empresa {
+            id: Uuid::nil(),
+            pais: Pais::Peru,
+            tipo_identificacion: crate::identidad::TipoDocumentoIdentidad::Ruc,
+            identificacion: "20600695771".into(),
+            razon_social: "Ferretería El Martillo S.A.C.".into(),
+            nombre_comercial: String::new(),
+            direccion: "Av. Arequipa 100, Lima".into(),
+            moneda: crate::dinero::Moneda::Pen,
+            subdominio: None,
+            ajustes: crate::empresa::AjustesEmpresa {
+                nubefact_ruta: Some("https://api.nubefact.com/api/v1/x".into()),
+                nubefact_token: Some("t".into()),
+                ..Default::default()
+            },
+            plan: Default::default(),
+            activa: true,
+            creado_en: AHORA,
+        }
+    }
+
+    fn factura_aceptada() -> Comprobante {
+        let mut c = comprobante();
+        c.tipo = crate::comprobantes::TipoComprobante::Factura;
+        c.serie = "F001".into();
+        c.estado = EstadoComprobante::Aceptado;
+        c.envio = EnvioComprobante::default();
+        c
+    }
+
+    #[test]
+    fn baja_dentro_del_plazo_y_sin_notas() {
+        let e = empresa_que_envia();
+        let hoy = time::macros::date!(2026 - 11 - 28);
+        let mut c = factura_aceptada();
+        solicitar_baja(&e, &mut c, &[], " error en el RUC ", AHORA, hoy).expect("day 7");
+        let b = c.envio.baja.as_ref().expect("baja");
+        assert_eq!(
+            (b.estado, b.motivo.as_str()),
+            (EstadoBaja::EnProceso, "error en el RUC")
+        );
+        assert_eq!(c.envio.programado, Some(AHORA));
+        assert_eq!(
+            c.estado,
+            EstadoComprobante::Aceptado,
+            "voided only when SUNAT says"
+        );
+
+        let refusal = |c: &mut Comprobante, notas: &[Comprobante], hoy| {
+            solicitar_baja(&e, c, notas, "error", AHORA, hoy)
+                .expect_err("refused")
+                .to_string()
+        };
+        let tarde = refusal(&mut factura_aceptada(), &[], hoy + Duration::days(1));
+        assert!(
+            tarde.contains("hasta 7 días") && tarde.contains("nota de crédito"),
+            "{tarde}"
+        );
+        let mut pendiente = factura_aceptada();
+        pendiente.estado = EstadoComprobante::Pendiente;
+        assert!(refusal(&mut pendiente, &[], hoy).contains("está pendiente"));
+        let mut nota = factura_aceptada();
+        nota.tipo = crate::comprobantes::TipoComprobante::NotaCredito;
+        assert!(refusal(&mut nota, &[], hoy).contains("es una nota"));
+        let f = factura_aceptada();
+        let mut n = f.clone();
+        n.id = Uuid::from_u128(7);
+        n.tipo = crate::comprobantes::TipoComprobante::NotaDebito;
+        n.serie = "F001".into();
+        n.numero = 3;
+        n.referencia_id = Some(f.id);
+        let m = refusal(&mut f.clone(), std::slice::from_ref(&n), hoy);
+        assert!(m.contains("F001-00000003"), "{m}");
+        // A note SUNAT rejected modifies nothing.
+        n.estado = EstadoComprobante::Rechazado;
+        solicitar_baja(&e, &mut f.clone(), &[n], "error", AHORA, hoy).expect("rejected note");
+        let m = solicitar_baja(&e, &mut factura_aceptada(), &[], " ", AHORA, hoy)
+            .expect_err("no reason");
+        assert_eq!(m.campo(), Some("motivo"));
+    }
+
+    #[test]
+    fn baja_aceptada_rechazada_o_fallida() {
+        let (e, p, hoy) = (empresa_que_envia(), PoliticaEnvio::default(), AHORA.date());
+        let pedida = || {
+            let mut c = factura_aceptada();
+            solicitar_baja(&e, &mut c, &[], "error", AHORA, hoy).expect("baja");
+            c.envio.reclamado_hasta = Some(AHORA + Duration::minutes(1));
+            c.envio.intentos = 1;
+            c
+        };
+        let ticket = RespuestaNubefact {
+            sunat_ticket_numero: Some("1570001".into()),
+            aceptada_por_sunat: Some(false),
+            ..Default::default()
+        };
+        let mut c = pedida();
+        aplicar(&mut c, &Resultado::EnProceso(ticket.clone()), &p, AHORA);
+        assert_eq!(c.estado, EstadoComprobante::Aceptado);
+        assert!(
+            c.envio.incierto,
+            "the ticket is consulted, the baja never asked again"
+        );
+        assert_eq!(c.envio.baja.as_ref().unwrap().ticket, "1570001");
+        assert_eq!(c.envio.programado, Some(AHORA + p.intervalo));
+        let ok = RespuestaNubefact {
+            aceptada_por_sunat: Some(true),
+            sunat_responsecode: Some("0".into()),
+            ..Default::default()
+        };
+        aplicar(&mut c, &Resultado::Aceptado(ok), &p, AHORA);
+        assert_eq!(c.estado, EstadoComprobante::Anulado);
+        assert_eq!(c.envio.baja.as_ref().unwrap().estado, EstadoBaja::Aceptada);
+        assert_eq!(c.envio.baja.as_ref().unwrap().ticket, "1570001", "kept");
+
+        let mut c = pedida();
+        let no = RespuestaNubefact {
+            aceptada_por_sunat: Some(false),
+            sunat_responsecode: Some("2220".into()),
+            ..Default::default()
+        };
+        aplicar(&mut c, &Resultado::Rechazado(no), &p, AHORA);
+        assert_eq!(c.estado, EstadoComprobante::Aceptado, "the factura stands");
+        assert_eq!(c.envio.baja.as_ref().unwrap().estado, EstadoBaja::Rechazada);
+        assert!(reenviar(&e, &mut c, AHORA).is_err());
+
+        // Attempts run out: the baja fails, the factura stays accepted, a person resends it.
+        let mut c = pedida();
+        c.envio.intentos = p.max_intentos;
+        aplicar(
+            &mut c,
+            &Resultado::Transitorio("HTTP 502".into()),
+            &p,
+            AHORA,
+        );
+        assert_eq!(c.estado, EstadoComprobante::Aceptado);
+        assert_eq!(c.envio.baja.as_ref().unwrap().estado, EstadoBaja::Error);
+        assert_eq!(c.envio.programado, None);
+        reenviar(&e, &mut c, AHORA).expect("resend of a failed baja");
+        assert_eq!(c.estado, EstadoComprobante::Aceptado);
+        assert_eq!(c.envio.baja.as_ref().unwrap().estado, EstadoBaja::EnProceso);
+        assert_eq!(c.envio.programado, Some(AHORA));
+        assert!(c.envio.incierto, "it may have arrived: consult first");
     }
 
     #[test]

@@ -382,6 +382,18 @@ async fn venta_para_nota<U: Uow>(
     if venta.estado == EstadoVenta::Anulada {
         return Err(Error::conflicto(Codigo::EstadoInvalido, None, si_anulada));
     }
+    if let Some(c) = uow.comprobante(venta.comprobante_id).await?
+        && c.envio.baja_en_proceso().is_some()
+    {
+        return Err(Error::conflicto(
+            Codigo::EstadoInvalido,
+            None,
+            format!(
+                "{} tiene una comunicación de baja en curso: espere la respuesta de SUNAT",
+                c.numero_completo()
+            ),
+        ));
+    }
     Ok(Destino::Venta(Box::new(venta)))
 }
 
@@ -1602,8 +1614,50 @@ async fn nota_de_credito<U: Uow>(
             .filter(|_| completa && sin_devoluciones),
         calc_lineas,
     )?;
-    // Stock back, at the cost it left at, in product order; the ledger names the note. The stock
-    // rows are locked before any lot, as a sale locks them.
+    devolver_stock(
+        uow,
+        ctx,
+        &mut venta,
+        &lineas,
+        &productos,
+        (ReferenciaMovimiento::NotaCredito, nota_id),
+    )
+    .await?;
+    rebajar_cuotas(&mut venta, calculado.total());
+    if venta
+        .lineas
+        .iter()
+        .all(|l| l.cantidad_devuelta == l.cantidad)
+    {
+        venta.estado = EstadoVenta::Anulada;
+    }
+    let nota = emitir_nota(
+        uow,
+        ctx,
+        &empresa,
+        nota_id,
+        TipoComprobante::NotaCredito,
+        &original,
+        (motivo, clave),
+        &calculado,
+    )
+    .await?;
+    uow.actualizar_venta(&venta).await?;
+    uow.insertar_comprobante(&nota).await?;
+    Ok(nota)
+}
+
+/// Stock back for `lineas` of a sale, at the cost it left at, in product order (`productos` are
+/// the lines' products, in the same order); the ledger names `referencia` (the credit note, or
+/// the sale voided by a baja). The stock rows are locked before any lot, as a sale locks them.
+async fn devolver_stock<U: Uow>(
+    uow: &mut U,
+    ctx: &Contexto<'_>,
+    venta: &mut Venta,
+    lineas: &[LineaDevolucion],
+    productos: &[Producto],
+    (referencia_tipo, referencia_id): (ReferenciaMovimiento, Uuid),
+) -> Result<()> {
     let pares: Vec<(Uuid, Uuid)> = productos
         .iter()
         .filter(|p| !p.es_servicio)
@@ -1630,8 +1684,8 @@ async fn nota_de_credito<U: Uow>(
                 d.cantidad,
             );
             m.costo_unitario = Some(costo_unitario.round_dp(10));
-            m.referencia_tipo = Some(ReferenciaMovimiento::NotaCredito);
-            m.referencia_id = Some(nota_id);
+            m.referencia_tipo = Some(referencia_tipo);
+            m.referencia_id = Some(referencia_id);
             if p.requiere_serie {
                 let series =
                     if d.series.is_empty() && d.cantidad == l.cantidad - l.cantidad_devuelta {
@@ -1688,28 +1742,52 @@ async fn nota_de_credito<U: Uow>(
         }
         l.cantidad_devuelta += d.cantidad;
     }
-    rebajar_cuotas(&mut venta, calculado.total());
-    if venta
+    Ok(())
+}
+
+/// The sale of a comprobante SUNAT voided by a comunicación de baja: annulled, all its stock
+/// back (the ledger names the sale), its instalments cancelled. No note is issued: the baja
+/// itself is the tax record. Called in the unit of work that records SUNAT's answer.
+pub(crate) async fn anular_por_baja<U: Uow>(
+    uow: &mut U,
+    ctx: &Contexto<'_>,
+    c: &Comprobante,
+) -> Result<()> {
+    let mut venta = uow
+        .venta_bloqueada(c.venta_id)
+        .await?
+        .ok_or_else(|| Error::no_existe("venta", c.venta_id))?;
+    if venta.estado == EstadoVenta::Anulada {
+        return Ok(());
+    }
+    let lineas: Vec<LineaDevolucion> = venta
         .lineas
         .iter()
-        .all(|l| l.cantidad_devuelta == l.cantidad)
-    {
-        venta.estado = EstadoVenta::Anulada;
+        .filter(|l| l.cantidad > l.cantidad_devuelta)
+        .map(|l| LineaDevolucion {
+            numero: l.numero,
+            cantidad: l.cantidad - l.cantidad_devuelta,
+            series: l.series.clone(),
+        })
+        .collect();
+    let mut productos = Vec::with_capacity(lineas.len());
+    for d in &lineas {
+        let Some(l) = venta.lineas.iter().find(|l| l.numero == d.numero) else {
+            continue;
+        };
+        productos.push(
+            uow.producto(l.producto_id)
+                .await?
+                .ok_or_else(|| Error::no_existe("producto", l.producto_id))?,
+        );
     }
-    let nota = emitir_nota(
-        uow,
-        ctx,
-        &empresa,
-        nota_id,
-        TipoComprobante::NotaCredito,
-        &original,
-        (motivo, clave),
-        &calculado,
-    )
-    .await?;
-    uow.actualizar_venta(&venta).await?;
-    uow.insertar_comprobante(&nota).await?;
-    Ok(nota)
+    let referencia = (ReferenciaMovimiento::Venta, venta.id);
+    devolver_stock(uow, ctx, &mut venta, &lineas, &productos, referencia).await?;
+    for cuota in &mut venta.cuotas {
+        cuota.saldo = Decimal::ZERO;
+    }
+    venta.estado = EstadoVenta::Anulada;
+    uow.actualizar_venta(&venta).await
 }
 
 /// A credit note of value on a sale: a discount or a decrease in the price of some lines after

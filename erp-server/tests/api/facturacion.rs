@@ -25,6 +25,8 @@ en_ambos!(
     sin_respuesta_no_emite_dos_veces,
     ya_existe_se_consulta,
     fallas_hasta_error_permanente_y_reenvio,
+    baja_de_factura_anula_la_venta,
+    baja_rechazada_deja_la_factura,
 );
 
 fn politica(max_intentos: i32) -> PoliticaEnvio {
@@ -45,8 +47,8 @@ fn despachar(api: &Api, p: PoliticaEnvio) -> Despachador {
     )
 }
 
-/// A company sending to `ruta`, its admin's token and a product's code with stock.
-async fn tienda(api: &Api, ruta: &str) -> (String, String) {
+/// A company sending to `ruta`, its admin's token, and a product's code and id (100 in stock).
+async fn tienda(api: &Api, ruta: &str) -> (String, String, String) {
     let (_, email, clave) = empresa(api).await;
     let t = api.entrar(&email, &clave).await;
     let (st, v) = api
@@ -58,8 +60,8 @@ async fn tienda(api: &Api, ruta: &str) -> (String, String) {
         )
         .await;
     assert_eq!(st, 200, "{v}");
-    let (_, codigo) = producto_con_stock(api, &t, "100").await;
-    (t, codigo)
+    let (producto, codigo) = producto_con_stock(api, &t, "100").await;
+    (t, codigo, producto)
 }
 
 async fn pos(api: &Api, t: &str, codigo: &str) -> Value {
@@ -132,7 +134,7 @@ fn termina_consultando_y_emitiendo(det: &Value) {
 
 async fn venta_pos_aceptada(api: Api) {
     let nf = NubefactPrueba::nuevo().await;
-    let (t, codigo) = tienda(&api, &nf.ruta).await;
+    let (t, codigo, _) = tienda(&api, &nf.ruta).await;
     let d = despachar(&api, politica(5));
     let c = pos(&api, &t, &codigo).await;
     let id = c["id"].as_str().unwrap();
@@ -204,7 +206,7 @@ async fn venta_pos_aceptada(api: Api) {
 /// factura (Nubefact refuses a note of a document it lacks), then goes.
 async fn factura_y_nota_en_orden(api: Api) {
     let nf = NubefactPrueba::nuevo().await;
-    let (t, codigo) = tienda(&api, &nf.ruta).await;
+    let (t, codigo, _) = tienda(&api, &nf.ruta).await;
     let (st, v) = api
         .post(
             "/clientes/",
@@ -259,7 +261,7 @@ async fn nubefact_caido_y_luego_de_vuelta(api: Api) {
     let direccion = escucha.local_addr().unwrap();
     drop(escucha);
     let ruta = format!("http://{direccion}/api/v1/2f8a1d0c-prueba");
-    let (t, codigo) = tienda(&api, &ruta).await;
+    let (t, codigo, _) = tienda(&api, &ruta).await;
     let d = despachar(&api, politica(50));
     // The sale does not wait for Nubefact, nor fail with it.
     let c = pos(&api, &t, &codigo).await;
@@ -296,7 +298,7 @@ async fn sin_respuesta_no_emite_dos_veces(api: Api) {
         n: 1,
         espera: ESPERA * 3,
     });
-    let (t, codigo) = tienda(&api, &nf.ruta).await;
+    let (t, codigo, _) = tienda(&api, &nf.ruta).await;
     let d = despachar(&api, politica(5));
     let c = pos(&api, &t, &codigo).await;
     let id = c["id"].as_str().unwrap().to_string();
@@ -334,7 +336,7 @@ async fn sin_respuesta_no_emite_dos_veces(api: Api) {
 /// was lost): the "already exists" leads to a consult, not to another emission.
 async fn ya_existe_se_consulta(api: Api) {
     let nf = NubefactPrueba::nuevo().await;
-    let (t, codigo) = tienda(&api, &nf.ruta).await;
+    let (t, codigo, _) = tienda(&api, &nf.ruta).await;
     nf.precargar(2, "B001", 1);
     let d = despachar(&api, politica(5));
     let c = pos(&api, &t, &codigo).await;
@@ -365,7 +367,7 @@ async fn ya_existe_se_consulta(api: Api) {
 async fn fallas_hasta_error_permanente_y_reenvio(api: Api) {
     let nf = NubefactPrueba::nuevo().await;
     nf.modo(Modo::Falla { n: 1000 });
-    let (t, codigo) = tienda(&api, &nf.ruta).await;
+    let (t, codigo, _) = tienda(&api, &nf.ruta).await;
     let d = despachar(&api, politica(2));
     let c = pos(&api, &t, &codigo).await;
     let id = c["id"].as_str().unwrap().to_string();
@@ -409,6 +411,246 @@ async fn fallas_hasta_error_permanente_y_reenvio(api: Api) {
     assert!(v.to_string().contains("reenviar"), "{v}");
 }
 
+/// A customer with a RUC and an address (what a factura needs), and a POS factura of 2 units
+/// to it: (sale id, comprobante id).
+async fn factura(api: &Api, t: &str, codigo: &str) -> (String, String) {
+    let (st, v) = api
+        .post(
+            "/clientes/",
+            t,
+            json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A.", "direccion": "Av. República de Panamá 2461, Lima"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = api
+        .post(
+            "/ventas/pos/",
+            t,
+            json!({"cliente_id": v["data"]["id"], "items": [{"codigo": codigo, "cantidad": "2"}]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["data"]["comprobante"]["tipo"], "factura");
+    (
+        v["data"]["venta"]["id"].as_str().unwrap().to_string(),
+        v["data"]["comprobante"]["id"].as_str().unwrap().to_string(),
+    )
+}
+
+async fn stock(api: &Api, t: &str, producto: &str) -> String {
+    let (st, v) = api
+        .get(&format!("/inventario/productos/{producto}/stock/"), t)
+        .await;
+    assert_eq!(st, 200, "{v}");
+    v["data"][0]["cantidad"].as_str().unwrap().to_string()
+}
+
+async fn pedir_baja(api: &Api, t: &str, id: &str, cuerpo: Value) -> (u16, Value) {
+    api.post(
+        &format!("/facturacion/comprobantes/{id}/anular/"),
+        t,
+        cuerpo,
+    )
+    .await
+}
+
+/// An accepted factura voided by comunicación de baja: refused before SUNAT has it and with a
+/// bad reason; once asked, no note may be issued on the sale; the outbox sends
+/// `generar_anulacion`, follows the ticket with `consultar_anulacion`, and SUNAT's acceptance
+/// leaves the factura `anulado`, the sale `anulada` and the stock back, in the audit log.
+async fn baja_de_factura_anula_la_venta(api: Api) {
+    let nf = NubefactPrueba::nuevo().await;
+    let (t, codigo, producto) = tienda(&api, &nf.ruta).await;
+    let (venta, id) = factura(&api, &t, &codigo).await;
+    assert_eq!(stock(&api, &t, &producto).await, "98");
+    // Not sent yet (no worker runs): nothing to void at SUNAT.
+    let (st, v) = pedir_baja(&api, &t, &id, json!({"motivo": "error en el RUC"})).await;
+    assert_eq!(
+        (st, v["codigo"].as_str()),
+        (409, Some("estado_invalido")),
+        "{v}"
+    );
+    assert!(
+        v["error"].as_str().unwrap().contains("está pendiente"),
+        "{v}"
+    );
+    let d = despachar(&api, politica(5));
+    esperar(&api, &t, &id, |d| estado(d) == "aceptado").await;
+    d.detener().await;
+    // A reason is required, of at most 100 characters; unknown fields are refused.
+    for cuerpo in [
+        json!({}),
+        json!({"motivo": "  "}),
+        json!({"motivo": "x".repeat(101)}),
+        json!({"motivo": "error", "fecha": "2026-01-01"}),
+    ] {
+        let (st, v) = pedir_baja(&api, &t, &id, cuerpo.clone()).await;
+        assert_eq!(st, 422, "{cuerpo}: {v}");
+        assert_eq!(v["success"], false, "{v}");
+    }
+    let (st, v) = pedir_baja(
+        &api,
+        &t,
+        &id,
+        json!({"motivo": "error en el RUC del cliente"}),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    let baja = &v["data"]["envio"]["baja"];
+    assert_eq!(baja["estado"], "en_proceso", "{v}");
+    assert_eq!(baja["motivo"], "error en el RUC del cliente");
+    assert_eq!(
+        v["data"]["estado"], "aceptado",
+        "SUNAT has not voided it yet: {v}"
+    );
+    // While the baja is in progress: not asked twice, and no note on its sale.
+    let (st, v) = pedir_baja(&api, &t, &id, json!({"motivo": "otra vez"})).await;
+    assert_eq!(st, 409, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("ya está en curso"),
+        "{v}"
+    );
+    let (st, v) = api
+        .post(
+            &format!("/ventas/{venta}/anular/"),
+            &t,
+            json!({"motivo": "devolución"}),
+        )
+        .await;
+    assert_eq!(st, 409, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("comunicación de baja en curso"),
+        "{v}"
+    );
+    let d = despachar(&api, politica(5));
+    let det = esperar(&api, &t, &id, |d| estado(d) == "anulado").await;
+    d.detener().await;
+    assert_eq!(
+        historial(&det),
+        [
+            par("generar_comprobante", "aceptado"),
+            par("generar_anulacion", "en_proceso"),
+            par("consultar_anulacion", "aceptado"),
+        ]
+    );
+    let baja = &det["comprobante"]["envio"]["baja"];
+    assert_eq!(baja["estado"], "aceptada", "{det}");
+    assert_eq!(baja["ticket"], "1570000000000001");
+    assert_eq!(baja["respuesta"]["codigo"], "0");
+    let s = &det["historial"][1]["solicitud"];
+    assert_eq!(s["operacion"], "generar_anulacion");
+    assert_eq!(s["motivo"], "error en el RUC del cliente");
+    assert_eq!(s["tipo_de_comprobante"], 1);
+    // The comprobante's own links stay (the printed factura), the baja has its own.
+    assert!(
+        det["comprobante"]["envio"]["respuesta"]["enlace_pdf"]
+            .as_str()
+            .unwrap()
+            .contains("/cpe/"),
+        "{det}"
+    );
+    let (st, v) = api.get(&format!("/ventas/{venta}/"), &t).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["data"]["venta"]["estado"], "anulada", "{v}");
+    assert_eq!(stock(&api, &t, &producto).await, "100");
+    // A voided comprobante is not voided again, nor resent, and its sale takes no note.
+    let (st, v) = pedir_baja(&api, &t, &id, json!({"motivo": "otra vez"})).await;
+    assert_eq!(st, 409, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("ya está anulado"),
+        "{v}"
+    );
+    let (st, v) = api
+        .post(
+            &format!("/facturacion/comprobantes/{id}/reenviar/"),
+            &t,
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, 409, "{v}");
+    let (st, v) = api
+        .post(
+            &format!("/ventas/{venta}/anular/"),
+            &t,
+            json!({"motivo": "devolución"}),
+        )
+        .await;
+    assert_eq!(st, 409, "{v}");
+    let (_, v) = api
+        .get("/usuarios/audit-logs/?modulo=facturacion", &t)
+        .await;
+    assert!(
+        v.to_string().contains("comunicación de baja de F001-"),
+        "{v}"
+    );
+    nf.ver(|r| {
+        assert!(r.violaciones.is_empty(), "{:?}", r.violaciones);
+        assert_eq!(
+            r.anulaciones.values().sum::<u32>(),
+            1,
+            "{:?}",
+            r.solicitudes
+        );
+    });
+}
+
+/// SUNAT refuses the baja: the factura stands (accepted, its sale and stock untouched), the baja
+/// is `rechazada` with SUNAT's reason, and neither a resend nor another baja is offered: a credit
+/// note annuls the sale, and it can.
+async fn baja_rechazada_deja_la_factura(api: Api) {
+    let nf = NubefactPrueba::nuevo().await;
+    nf.rechazar_bajas();
+    let (t, codigo, producto) = tienda(&api, &nf.ruta).await;
+    let (venta, id) = factura(&api, &t, &codigo).await;
+    let d = despachar(&api, politica(5));
+    esperar(&api, &t, &id, |d| estado(d) == "aceptado").await;
+    let (st, v) = pedir_baja(&api, &t, &id, json!({"motivo": "venta duplicada"})).await;
+    assert_eq!(st, 200, "{v}");
+    let det = esperar(&api, &t, &id, |d| {
+        d["comprobante"]["envio"]["baja"]["estado"] == "rechazada"
+    })
+    .await;
+    d.detener().await;
+    assert_eq!(estado(&det), "aceptado");
+    let e = &det["comprobante"]["envio"];
+    assert!(
+        e["ultimo_error"].as_str().unwrap().contains("2220"),
+        "{det}"
+    );
+    assert_eq!(e["programado"], Value::Null);
+    assert_eq!(stock(&api, &t, &producto).await, "98");
+    for (ruta, cuerpo) in [
+        (
+            format!("/facturacion/comprobantes/{id}/reenviar/"),
+            json!({}),
+        ),
+        (
+            format!("/facturacion/comprobantes/{id}/anular/"),
+            json!({"motivo": "otra vez"}),
+        ),
+    ] {
+        let (st, v) = api.post(&ruta, &t, cuerpo).await;
+        assert_eq!(st, 409, "{ruta}: {v}");
+        assert!(
+            v["error"].as_str().unwrap().contains("nota de crédito"),
+            "{v}"
+        );
+    }
+    let (st, v) = api
+        .post(
+            &format!("/ventas/{venta}/anular/"),
+            &t,
+            json!({"motivo": "venta duplicada"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(stock(&api, &t, &producto).await, "100");
+    nf.ver(|r| assert!(r.violaciones.is_empty(), "{:?}", r.violaciones));
+}
+
 /// Kills a spawned server when the test ends, however it ends.
 struct Proceso(std::process::Child);
 
@@ -442,7 +684,7 @@ async fn dos_servidores_en_un_postgres() {
     let api = crate::levantar(store, None).await;
     let nf = NubefactPrueba::nuevo().await;
     nf.demora(Duration::from_millis(100));
-    let (t, codigo) = tienda(&api, &nf.ruta).await;
+    let (t, codigo, _) = tienda(&api, &nf.ruta).await;
     let servidor = || {
         let mut hijo = std::process::Command::new(env!("CARGO_BIN_EXE_erp"))
             .args(["serve", "--db", &url, "--direccion", "127.0.0.1:0"])

@@ -6,6 +6,10 @@
 //! when a consulted one does not. It keeps one document per (type, series, number), counts every
 //! request, and records every rule a request broke. It can be told to answer late (after the
 //! client gave up, having kept the document), or to fail with 503, a number of times.
+//!
+//! A comunicación de baja (`generar_anulacion`) is taken for a document it has, with a ticket and
+//! `aceptada_por_sunat: false` as Nubefact answers while SUNAT processes it; `consultar_anulacion`
+//! then answers SUNAT's verdict (accepted, or rejected when told to).
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -53,6 +57,12 @@ pub struct Registro {
     pub violaciones: Vec<String>,
     /// Added before every answer (a gateway's latency).
     pub demora: Duration,
+    /// The bajas asked for, by document: their reason and ticket.
+    pub bajas: BTreeMap<Clave, (String, String)>,
+    /// `generar_anulacion` requests per number.
+    pub anulaciones: BTreeMap<String, u32>,
+    /// SUNAT refuses the bajas (their consult answers a rejection).
+    pub rechazar_bajas: bool,
 }
 
 pub struct NubefactPrueba {
@@ -74,6 +84,9 @@ impl NubefactPrueba {
             emisiones: BTreeMap::new(),
             violaciones: Vec::new(),
             demora: Duration::ZERO,
+            bajas: BTreeMap::new(),
+            anulaciones: BTreeMap::new(),
+            rechazar_bajas: false,
         }));
         let app = Router::new()
             .route("/api/v1/2f8a1d0c-prueba", post(atender))
@@ -94,6 +107,10 @@ impl NubefactPrueba {
 
     pub fn demora(&self, d: Duration) {
         self.registro.lock().unwrap().demora = d;
+    }
+
+    pub fn rechazar_bajas(&self) {
+        self.registro.lock().unwrap().rechazar_bajas = true;
     }
 
     pub fn ver<T>(&self, f: impl FnOnce(&Registro) -> T) -> T {
@@ -224,6 +241,90 @@ fn responder(
                     None,
                 )
             }
+        }
+        "generar_anulacion" => {
+            *reg.anulaciones.entry(nombre.clone()).or_default() += 1;
+            let motivo = v["motivo"].as_str().unwrap_or("");
+            let mut fallos = Vec::new();
+            if !(1..=100).contains(&motivo.chars().count()) {
+                fallos.push(format!("motivo de 1 a 100 caracteres: {:?}", v["motivo"]));
+            }
+            if !v["codigo_unico"].is_null() && !v["codigo_unico"].is_string() {
+                fallos.push("codigo_unico no es texto".into());
+            }
+            if !fallos.is_empty() {
+                let m = fallos.join("; ");
+                reg.violaciones
+                    .extend(fallos.into_iter().map(|f| format!("{nombre}: {f}")));
+                return (error(StatusCode::BAD_REQUEST, 20, &m), None);
+            }
+            if !reg.documentos.contains_key(&clave) {
+                reg.violaciones.push(format!(
+                    "{nombre}: baja de un documento que Nubefact no tiene"
+                ));
+                return (
+                    error(StatusCode::BAD_REQUEST, 24, "El documento no existe"),
+                    None,
+                );
+            }
+            if reg.bajas.contains_key(&clave) {
+                reg.violaciones
+                    .push(format!("{nombre}: baja pedida dos veces"));
+                return (
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        23,
+                        "La anulación ya existe en NubeFacT",
+                    ),
+                    None,
+                );
+            }
+            let ticket = format!("1570{:012}", reg.bajas.len() + 1);
+            reg.bajas
+                .insert(clave, (motivo.to_string(), ticket.clone()));
+            let r = json!({
+                "numero": numero,
+                "enlace": format!("https://www.nubefact.com/anulacion/{nombre}"),
+                "sunat_ticket_numero": ticket,
+                "aceptada_por_sunat": false,
+                "sunat_description": null,
+                "sunat_note": null,
+                "sunat_responsecode": null,
+                "sunat_soap_error": "",
+            });
+            ((StatusCode::OK, r.to_string()), None)
+        }
+        "consultar_anulacion" => {
+            let Some((_, ticket)) = reg.bajas.get(&clave).cloned() else {
+                return (
+                    error(StatusCode::BAD_REQUEST, 24, "El documento no existe"),
+                    None,
+                );
+            };
+            let base = format!("https://www.nubefact.com/anulacion/{nombre}");
+            let (aceptada, codigo, descripcion) = if reg.rechazar_bajas {
+                (
+                    false,
+                    "2220",
+                    "El ID debe coincidir con el consignado en el nombre del archivo",
+                )
+            } else {
+                (true, "0", "La Comunicacion de baja ha sido aceptada")
+            };
+            let r = json!({
+                "numero": numero,
+                "enlace": base,
+                "sunat_ticket_numero": ticket,
+                "aceptada_por_sunat": aceptada,
+                "sunat_description": descripcion,
+                "sunat_note": null,
+                "sunat_responsecode": codigo,
+                "sunat_soap_error": "",
+                "enlace_del_pdf": format!("{base}.pdf"),
+                "enlace_del_xml": format!("{base}.xml"),
+                "enlace_del_cdr": format!("{base}.cdr"),
+            });
+            ((StatusCode::OK, r.to_string()), None)
         }
         otra => {
             reg.violaciones

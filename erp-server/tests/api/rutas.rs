@@ -169,6 +169,8 @@ fn tabla() -> Vec<Ruta> {
         r("GET", "/facturacion/comprobantes/", Permiso),
         r("GET", "/facturacion/comprobantes/{b_comprobante}/", Permiso),
         r("POST", "/facturacion/comprobantes/{b_comprobante}/reenviar/", Permiso),
+        r("POST", "/facturacion/comprobantes/{b_comprobante}/anular/", Permiso)
+            .con(json!({"motivo": "error en el RUC"})),
         r("GET", "/facturacion/logs/", Permiso),
         r("GET", "/facturacion/series/", Permiso),
         r("POST", "/facturacion/series/", Permiso).con(json!({"tipo": "boleta", "serie": "B002"})),

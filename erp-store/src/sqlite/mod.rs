@@ -204,6 +204,10 @@ const MIGRACIONES: &[(&str, &str)] = &[
         "0009_envios",
         include_str!("../../migrations/sqlite/0009_envios.sql"),
     ),
+    (
+        "0010_bajas",
+        include_str!("../../migrations/sqlite/0010_bajas.sql"),
+    ),
 ];
 
 impl SqliteStore {

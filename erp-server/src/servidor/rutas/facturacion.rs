@@ -108,6 +108,42 @@ pub async fn reenviar(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     Ok(Exito::ok(c).con_mensaje("comprobante en cola de envío"))
 }
 
+/// A comunicación de baja's reason.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SolicitudBaja {
+    /// What SUNAT is told (up to 100 characters).
+    motivo: String,
+}
+
+/// Voids an accepted factura or boleta by comunicación de baja, within 7 days of its issue and
+/// when no note modifies it (otherwise a credit note annuls the sale). The baja is queued: when
+/// SUNAT accepts it the comprobante is `anulado` and its sale annulled, stock back; its state is
+/// in `envio.baja` of the comprobante.
+#[utoipa::path(
+    post,
+    path = "/facturacion/comprobantes/{id}/anular/",
+    tag = "facturacion",
+    params(Id),
+    request_body = SolicitudBaja,
+    responses(Respuestas),
+    security(("jwt" = ["facturacion.anular"]))
+)]
+pub async fn anular_comprobante(
+    State(e): E,
+    a: Acceso,
+    Id(id): Id,
+    Cuerpo(s): Cuerpo<SolicitudBaja>,
+) -> Resultado {
+    a.exigir("facturacion.anular")?;
+    let c = e
+        .motor
+        .anular_comprobante(a.empresa, a.autor(), id, &s.motivo)
+        .await?;
+    e.avisar_envios();
+    Ok(Exito::ok(c).con_mensaje("comunicación de baja en cola de envío"))
+}
+
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(default)]
