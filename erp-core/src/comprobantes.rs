@@ -141,6 +141,7 @@ pub struct Comprobante {
     pub cliente_numero_documento: String,
     pub cliente_razon_social: String,
     pub cliente_direccion: String,
+    #[serde(with = "crate::entrada::fecha_iso")]
     pub fecha_emision: Date,
     pub moneda: Moneda,
     pub total: rust_decimal::Decimal,

@@ -214,6 +214,70 @@ pub fn fecha_opcional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D
         .transpose()
 }
 
+/// `#[serde(with)]` for a date as the API and the stored JSON carry it: `AAAA-MM-DD`. It also
+/// reads `[año, día del año]`, how dates inside stored JSON were written before (time's
+/// default), so those rows stay readable.
+pub mod fecha_iso {
+    use super::*;
+
+    pub fn serialize<S: serde::Serializer>(fecha: &Date, s: S) -> Result<S::Ok, S::Error> {
+        serializar_fecha(fecha, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        d.deserialize_any(FechaOTupla)
+    }
+
+    pub(super) struct FechaOTupla;
+
+    impl<'de> Visitor<'de> for FechaOTupla {
+        type Value = Date;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("una fecha AAAA-MM-DD")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Date, E> {
+            parse_fecha(v).map_err(E::custom)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Date, A::Error> {
+            let (Some(anio), Some(dia)) = (a.next_element::<i32>()?, a.next_element::<u16>()?)
+            else {
+                return Err(de::Error::custom("se esperaba una fecha AAAA-MM-DD"));
+            };
+            Date::from_ordinal_date(anio, dia)
+                .map_err(|_| de::Error::custom("se esperaba una fecha AAAA-MM-DD"))
+        }
+    }
+}
+
+/// [`fecha_iso`] for an optional date (`null` or absent: none).
+pub mod fecha_iso_opcional {
+    use super::*;
+
+    pub fn serialize<S: serde::Serializer>(fecha: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        serializar_fecha_opcional(fecha, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        struct Opcional;
+        impl<'de> Visitor<'de> for Opcional {
+            type Value = Option<Date>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("una fecha AAAA-MM-DD o null")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+                d.deserialize_any(super::fecha_iso::FechaOTupla).map(Some)
+            }
+        }
+        d.deserialize_option(Opcional)
+    }
+}
+
 /// Serializes a date as `AAAA-MM-DD`.
 pub fn serializar_fecha<S: serde::Serializer>(fecha: &Date, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&formatear_fecha(*fecha))
@@ -411,6 +475,50 @@ pub fn poner<T>(destino: &mut T, cambio: Option<T>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct ConFechas {
+        #[serde(with = "fecha_iso")]
+        vence: Date,
+        #[serde(default, with = "fecha_iso_opcional")]
+        lote: Option<Date>,
+    }
+
+    #[test]
+    fn fechas_como_texto_y_las_guardadas_antes() {
+        let d = time::macros::date!(2026 - 12 - 21);
+        let v: ConFechas = desde_json(r#"{"vence": "2026-12-21", "lote": null}"#).unwrap();
+        assert_eq!(
+            v,
+            ConFechas {
+                vence: d,
+                lote: None
+            }
+        );
+        assert_eq!(
+            serde_json::to_string(&ConFechas {
+                vence: d,
+                lote: Some(d)
+            })
+            .unwrap(),
+            r#"{"vence":"2026-12-21","lote":"2026-12-21"}"#
+        );
+        // How a stored instalment was written before: [year, day of the year].
+        let v: ConFechas = serde_json::from_str(r#"{"vence": [2026, 355]}"#).unwrap();
+        assert_eq!((v.vence, v.lote), (d, None));
+        let v: ConFechas =
+            serde_json::from_str(r#"{"vence": [2026, 355], "lote": [2026, 355]}"#).unwrap();
+        assert_eq!(v.lote, Some(d));
+        for malo in [
+            r#"{"vence": "21/12/2026"}"#,
+            r#"{"vence": "2026-02-30"}"#,
+            r#"{"vence": 20261221}"#,
+            r#"{"vence": [2026, 400]}"#,
+        ] {
+            let e = desde_json::<ConFechas>(malo).expect_err(malo);
+            assert_eq!(e.campo(), Some("vence"), "{malo}: {e}");
+        }
+    }
 
     #[derive(serde::Deserialize, Debug)]
     #[serde(deny_unknown_fields)]

@@ -299,6 +299,7 @@ pub struct Lote {
     pub producto_id: Uuid,
     pub almacen_id: Uuid,
     pub numero_lote: String,
+    #[serde(default, with = "crate::entrada::fecha_iso_opcional")]
     pub fecha_vencimiento: Option<Date>,
     pub cantidad_inicial: Decimal,
     pub cantidad_actual: Decimal,
@@ -349,6 +350,7 @@ pub struct SerieProducto {
     pub estado: EstadoSerie,
     /// Where it is while in stock.
     pub almacen_id: Option<Uuid>,
+    #[serde(with = "crate::entrada::fecha_iso")]
     pub fecha_ingreso: Date,
     pub ultimo_movimiento_id: Option<Uuid>,
     pub referencia_tipo: Option<ReferenciaMovimiento>,

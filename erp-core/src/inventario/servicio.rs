@@ -780,7 +780,7 @@ pub struct NuevoMovimiento {
     /// from (first-expiry-first-out when absent).
     #[serde(default)]
     pub lote: Option<String>,
-    #[serde(default)]
+    #[serde(default, with = "crate::entrada::fecha_iso_opcional")]
     pub vencimiento: Option<Date>,
     /// Serial numbers of a serial-tracked product, one per unit.
     #[serde(default)]
@@ -1850,7 +1850,7 @@ pub struct NuevoAjuste {
     pub costo_unitario: Option<Decimal>,
     #[serde(default)]
     pub lote: Option<String>,
-    #[serde(default)]
+    #[serde(default, with = "crate::entrada::fecha_iso_opcional")]
     pub vencimiento: Option<Date>,
     #[serde(default)]
     pub series: Vec<String>,

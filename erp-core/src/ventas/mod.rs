@@ -112,6 +112,7 @@ pub struct Pago {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cuota {
     pub numero: i32,
+    #[serde(with = "crate::entrada::fecha_iso")]
     pub fecha_vencimiento: Date,
     pub importe: Decimal,
     /// What remains to be collected.
@@ -123,6 +124,7 @@ pub struct Cuota {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CuotaNueva {
+    #[serde(with = "crate::entrada::fecha_iso")]
     pub fecha_vencimiento: Date,
     #[serde(deserialize_with = "entrada::decimal")]
     pub importe: Decimal,
@@ -249,6 +251,7 @@ pub struct Venta {
     pub id: Uuid,
     pub cliente_id: Uuid,
     pub almacen_id: Uuid,
+    #[serde(with = "crate::entrada::fecha_iso")]
     pub fecha: Date,
     pub moneda: Moneda,
     pub tipo_de_cambio: Option<Decimal>,

@@ -89,7 +89,9 @@ pub struct Cotizacion {
     pub id: Uuid,
     pub numero: String,
     pub cliente_id: Uuid,
+    #[serde(with = "crate::entrada::fecha_iso")]
     pub fecha_emision: Date,
+    #[serde(with = "crate::entrada::fecha_iso")]
     pub fecha_validez: Date,
     pub estado: EstadoCotizacion,
     pub moneda: Moneda,
@@ -169,6 +171,7 @@ pub struct OrdenVenta {
     pub cliente_id: Uuid,
     pub cotizacion_id: Option<Uuid>,
     pub almacen_id: Uuid,
+    #[serde(with = "crate::entrada::fecha_iso")]
     pub fecha: Date,
     pub estado: EstadoOrden,
     pub moneda: Moneda,

@@ -27,6 +27,7 @@ en_ambos!(
     fallas_hasta_error_permanente_y_reenvio,
     baja_de_factura_anula_la_venta,
     baja_rechazada_deja_la_factura,
+    cargas_de_flujos_reales,
 );
 
 fn politica(max_intentos: i32) -> PoliticaEnvio {
@@ -649,6 +650,140 @@ async fn baja_rechazada_deja_la_factura(api: Api) {
     assert_eq!(st, 201, "{v}");
     assert_eq!(stock(&api, &t, &producto).await, "100");
     nf.ver(|r| assert!(r.violaciones.is_empty(), "{:?}", r.violaciones));
+}
+
+/// The payload as sent, with the dates relative to today (`<hoy>`, `<hoy+30>`), so a snapshot
+/// holds on any day.
+fn sin_fechas(v: &Value, hoy: time::Date) -> Value {
+    match v {
+        Value::String(t) => {
+            let f = time::macros::format_description!("[day]-[month]-[year]");
+            match time::Date::parse(t, &f) {
+                Ok(d) => {
+                    let dias = (d - hoy).whole_days();
+                    Value::String(match dias {
+                        0 => "<hoy>".into(),
+                        n => format!("<hoy{n:+}>"),
+                    })
+                }
+                Err(_) => v.clone(),
+            }
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| sin_fechas(x, hoy)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), sin_fechas(x, hoy)))
+                .collect(),
+        ),
+        x => x.clone(),
+    }
+}
+
+/// Compares a payload with `tests/api/cargas/{nombre}.json` (written anew, to review in the
+/// diff, with `ERP_ACTUALIZAR_CARGAS=1`).
+fn instantanea(nombre: &str, carga: &Value) {
+    let ruta = format!(
+        "{}/tests/api/cargas/{nombre}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let texto = serde_json::to_string_pretty(carga).unwrap() + "\n";
+    if std::env::var_os("ERP_ACTUALIZAR_CARGAS").is_some() {
+        std::fs::write(&ruta, &texto).unwrap();
+        return;
+    }
+    let esperado = std::fs::read_to_string(&ruta)
+        .unwrap_or_else(|e| panic!("{ruta}: {e} (ERP_ACTUALIZAR_CARGAS=1 la escribe)"));
+    assert_eq!(
+        texto, esperado,
+        "la carga de {nombre} cambió: revise la diferencia (ERP_ACTUALIZAR_CARGAS=1 la reescribe)"
+    );
+}
+
+/// The payloads Nubefact receives from real flows through the API, as snapshots: a factura on
+/// credit in two instalments with a discounted line, a POS boleta, a credit note for a partial
+/// return of the factura, and a debit note of late-payment interest on it. The stand-in checks
+/// each against the manual's rules and SUNAT's arithmetic; the snapshot pins every field.
+async fn cargas_de_flujos_reales(api: Api) {
+    let nf = NubefactPrueba::nuevo().await;
+    let (t, codigo, producto) = tienda(&api, &nf.ruta).await;
+    let (st, v) = api
+        .post(
+            "/clientes/",
+            &t,
+            json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A.",
+                "direccion": "Av. República de Panamá 2461, Lima", "email": "compras@gloria.com.pe", "limite_credito": "5000"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let cliente = v["data"]["id"].as_str().unwrap().to_string();
+    let hoy = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(-5))
+        .date();
+    let iso = |d: time::Date| d.to_string();
+    let (st, v) = api
+        .post(
+            "/ventas/",
+            &t,
+            json!({
+                "cliente_id": cliente,
+                "lineas": [{"producto_id": producto, "cantidad": "10", "descuento_porcentaje": "5"}],
+                "condicion": "credito",
+                "cuotas": [
+                    {"fecha_vencimiento": iso(hoy + time::Duration::days(15)), "importe": "150.00"},
+                    {"fecha_vencimiento": iso(hoy + time::Duration::days(30)), "importe": "182.50"}
+                ],
+                "observaciones": "Entrega en almacén Lurín"
+            }),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let venta = v["data"]["venta"]["id"].as_str().unwrap().to_string();
+    let factura = v["data"]["comprobante"]["id"].as_str().unwrap().to_string();
+    assert_eq!(v["data"]["comprobante"]["total"], "332.50", "{v}");
+    assert_eq!(
+        v["data"]["venta"]["cuotas"][1]["fecha_vencimiento"],
+        iso(hoy + time::Duration::days(30)),
+        "dates as AAAA-MM-DD: {v}"
+    );
+    assert_eq!(v["data"]["venta"]["fecha"], iso(hoy));
+    let boleta = pos(&api, &t, &codigo).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, v) = api
+        .post(
+            &format!("/ventas/{venta}/devolucion/"),
+            &t,
+            json!({"lineas": [{"numero": 1, "cantidad": "2"}], "motivo": "dos unidades con falla"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let credito = v["data"]["id"].as_str().unwrap().to_string();
+    let (st, v) = api
+        .post(
+            &format!("/ventas/{venta}/nota-debito/"),
+            &t,
+            json!({"items": [{"descripcion": "Intereses por mora", "monto": "11.80"}], "motivo": "pago fuera de plazo"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let debito = v["data"]["id"].as_str().unwrap().to_string();
+    let d = despachar(&api, politica(5));
+    for (nombre, id) in [
+        ("factura_credito", &factura),
+        ("boleta_pos", &boleta),
+        ("nota_credito_devolucion", &credito),
+        ("nota_debito_intereses", &debito),
+    ] {
+        let det = esperar(&api, &t, id, |d| estado(d) == "aceptado").await;
+        assert_eq!(historial(&det), [par("generar_comprobante", "aceptado")]);
+        instantanea(nombre, &sin_fechas(&det["historial"][0]["solicitud"], hoy));
+    }
+    d.detener().await;
+    nf.ver(|r| {
+        assert!(r.violaciones.is_empty(), "{:?}", r.violaciones);
+        assert_eq!(r.documentos.len(), 4);
+    });
 }
 
 /// Kills a spawned server when the test ends, however it ends.
