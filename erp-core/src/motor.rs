@@ -38,7 +38,8 @@ use crate::ventas::pedidos::{
     self, Cotizacion, GenerarVenta, NuevaCotizacion, NuevaOrden, OrdenVenta,
 };
 use crate::ventas::servicio::{
-    self as ventas, Anulacion, Devolucion, NotaCreditoValor, NotaDebitoNueva, VentaPos,
+    self as ventas, Anulacion, ClaseNotaCredito, Devolucion, NotaCreditoValor, NotaDebitoNueva,
+    NuevaNotaCredito, VentaPos,
 };
 use crate::ventas::{FiltroVentas, NuevaVenta, Venta, VentaEmitida};
 
@@ -724,6 +725,26 @@ impl<S: Store> Motor<S> {
             ("devolucion", "ventas", |r| resumen_nota(r, inicio)),
             |uow, ctx| ventas::devolver(&mut uow, &ctx, venta, d)
         )
+    }
+
+    /// A credit note on a comprobante: the annulment, a return or a note of value of its sale, as
+    /// [`NuevaNotaCredito::clase`] reads the request.
+    pub async fn nota_credito(
+        &self,
+        empresa: Uuid,
+        autor: impl Into<Autor>,
+        n: NuevaNotaCredito,
+    ) -> Result<Comprobante> {
+        let c = self.comprobante(empresa, n.comprobante_id).await?;
+        match n.clase(&c)? {
+            ClaseNotaCredito::Anulacion(a) => {
+                self.anular_venta(empresa, autor, c.venta_id, a).await
+            }
+            ClaseNotaCredito::Devolucion(d) => self.devolver(empresa, autor, c.venta_id, d).await,
+            ClaseNotaCredito::Valor(v) => {
+                self.nota_credito_valor(empresa, autor, c.venta_id, v).await
+            }
+        }
     }
 
     /// A credit note of value (a discount or a decrease after the sale): no stock moves.

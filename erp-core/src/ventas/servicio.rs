@@ -1793,6 +1793,80 @@ pub(crate) async fn anular_por_baja<U: Uow>(
 /// A credit note of value on a sale: a discount or a decrease in the price of some lines after
 /// the sale (catalog 09 codes 05, 09, 10). No goods come back; a credit sale owes less, and a
 /// later return of those units credits them net of it.
+/// A credit note on a comprobante (the contract's `POST /facturacion/notas-credito/`): what it
+/// credits says which note it is. `lineas` (units that come back) make a return; `items`
+/// (amounts off some lines) a note of value; neither, the annulment of the whole sale.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NuevaNotaCredito {
+    /// The factura or boleta it modifies.
+    pub comprobante_id: Uuid,
+    #[serde(default)]
+    pub lineas: Option<Vec<LineaDevolucion>>,
+    #[serde(default)]
+    pub items: Option<Vec<RebajaLinea>>,
+    /// Peru: SUNAT catalog 09 (by default `01` for an annulment, `07` for a return, `09` for a
+    /// note of value).
+    #[serde(default)]
+    pub motivo_codigo: Option<String>,
+    pub motivo: String,
+    /// A retry with the same key returns the first note and issues nothing.
+    #[serde(default)]
+    pub clave_idempotencia: Option<String>,
+}
+
+/// Which credit note a [`NuevaNotaCredito`] asks for, on which sale.
+pub enum ClaseNotaCredito {
+    Anulacion(Anulacion),
+    Devolucion(Devolucion),
+    Valor(NotaCreditoValor),
+}
+
+impl NuevaNotaCredito {
+    /// The note, given the comprobante it names (a sale's own factura or boleta).
+    pub fn clase(self, c: &Comprobante) -> Result<ClaseNotaCredito> {
+        if c.tipo.es_nota() {
+            return Err(error_campo(
+                Codigo::ValorNoPermitido,
+                "comprobante_id",
+                format!(
+                    "{} es una nota: la nota de crédito modifica la factura o boleta de la venta",
+                    c.numero_completo()
+                ),
+            ));
+        }
+        let (motivo_codigo, motivo, clave_idempotencia) =
+            (self.motivo_codigo, self.motivo, self.clave_idempotencia);
+        Ok(match (self.lineas, self.items) {
+            (Some(_), Some(_)) => {
+                return Err(error_campo(
+                    Codigo::ValorNoPermitido,
+                    "items",
+                    "indique lineas (unidades que vuelven) o items (rebaja de valor), no ambos",
+                ));
+            }
+            (Some(lineas), None) => ClaseNotaCredito::Devolucion(Devolucion {
+                lineas,
+                motivo_codigo,
+                motivo,
+                clave_idempotencia,
+            }),
+            (None, Some(items)) => ClaseNotaCredito::Valor(NotaCreditoValor {
+                items,
+                motivo_codigo,
+                motivo,
+                clave_idempotencia,
+            }),
+            (None, None) => ClaseNotaCredito::Anulacion(Anulacion {
+                motivo_codigo,
+                motivo,
+                clave_idempotencia,
+            }),
+        })
+    }
+}
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

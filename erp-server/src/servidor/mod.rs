@@ -129,6 +129,7 @@ pub fn app(estado: Arc<Estado>) -> Router {
         .routes(routes!(comprobante))
         .routes(routes!(reenviar))
         .routes(routes!(anular_comprobante))
+        .routes(routes!(crear_nota_credito))
         .routes(routes!(logs_envio));
     let (api, doc) = OpenApiRouter::with_openapi(documentacion::Doc::openapi())
         .nest("/api/v1", api)

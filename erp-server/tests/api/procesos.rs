@@ -861,8 +861,59 @@ async fn cotizacion_orden_venta_y_notas(api: Api) {
         (Some("FD01"), Some("11.80"))
     );
     assert_eq!(debito["data"]["documento"]["total_igv"], "1.80");
+    // The contract's /facturacion/notas-credito/ names the comprobante; what it credits says
+    // which note it is. A note is not credited, nor lines and items at once; a seller may not.
+    let factura = detalle["comprobantes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let devolucion = json!({"comprobante_id": factura, "lineas": [{"numero": 1, "cantidad": "1"}],
+        "motivo": "fallado"});
+    for (cuerpo, campo) in [
+        (
+            json!({"comprobante_id": debito["data"]["id"], "motivo": "x"}),
+            "comprobante_id",
+        ),
+        (
+            json!({"comprobante_id": factura, "motivo": "x", "lineas": [],
+                "items": [{"numero": 1, "monto": "1.00"}]}),
+            "items",
+        ),
+    ] {
+        let (st, v) = api
+            .post("/facturacion/notas-credito/", &admin, cuerpo)
+            .await;
+        assert_eq!(st, 422, "{v}");
+        assert!(v["errores"][campo].is_array(), "{v}");
+    }
+    let (st, _) = api
+        .post("/facturacion/notas-credito/", &vendedor, devolucion.clone())
+        .await;
+    assert_eq!(st, 403);
+    let (st, v) = api
+        .post(
+            "/facturacion/notas-credito/",
+            &admin,
+            json!({"comprobante_id": uuid::Uuid::now_v7(), "motivo": "x"}),
+        )
+        .await;
+    assert_eq!(st, 404, "{v}");
+    let tercera = api
+        .creado("/facturacion/notas-credito/", &admin, devolucion)
+        .await;
+    assert_eq!(
+        (
+            tercera["data"]["serie"].as_str(),
+            tercera["data"]["numero"].as_i64(),
+            tercera["data"]["total"].as_str(),
+            tercera["data"]["referencia_id"].as_str(),
+        ),
+        (Some("FC01"), Some(3), Some("33.34"), Some(factura.as_str()))
+    );
+    // The last unit takes the cent the thirds left: 33.33 + 33.33 + 33.34 = the 100.00 owed.
+    assert_eq!(stock(&api, &admin, &producto).await, "9");
     let detalle = api.leido(&format!("/ventas/{venta_id}/"), &admin).await;
-    assert_eq!(detalle["comprobantes"].as_array().unwrap().len(), 4);
+    assert_eq!(detalle["comprobantes"].as_array().unwrap().len(), 5);
     let log = api
         .leido("/usuarios/audit-logs/?modulo=ventas", &admin)
         .await;
@@ -894,6 +945,7 @@ async fn cotizacion_orden_venta_y_notas(api: Api) {
             "devolucion FC01-00000002",
             "devolucion FC01-00000002 (reintento: ya emitida)",
             "nota_debito FD01-00000001",
+            "devolucion FC01-00000003",
         ],
         "{log}"
     );

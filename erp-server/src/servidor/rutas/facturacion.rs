@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use erp_core::comprobantes::{EstadoComprobante, FiltroComprobantes, NuevaSerie, TipoComprobante};
+use erp_core::ventas::servicio::NuevaNotaCredito;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -106,6 +107,29 @@ pub async fn reenviar(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
         .await?;
     e.avisar_envios();
     Ok(Exito::ok(c).con_mensaje("comprobante en cola de envío"))
+}
+
+/// A credit note on a factura or boleta: with `lineas`, a return (the units come back to
+/// stock); with `items`, a note of value (amounts off some lines); with neither, the annulment
+/// of the whole sale. The same notes as `/ventas/{id}/anular|devolucion|nota-credito/`, named by
+/// the comprobante.
+#[utoipa::path(
+    post,
+    path = "/facturacion/notas-credito/",
+    tag = "facturacion",
+    request_body = NuevaNotaCredito,
+    responses(RespuestasDeCreacion),
+    security(("jwt" = ["facturacion.nota_credito"]))
+)]
+pub async fn crear_nota_credito(
+    State(e): E,
+    a: Acceso,
+    Cuerpo(n): Cuerpo<NuevaNotaCredito>,
+) -> Resultado {
+    a.exigir("facturacion.nota_credito")?;
+    let nota = e.motor.nota_credito(a.empresa, a.autor(), n).await?;
+    e.avisar_envios();
+    Ok(Exito::creado(nota, "nota de crédito emitida"))
 }
 
 /// A comunicación de baja's reason.
