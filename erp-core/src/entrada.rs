@@ -342,6 +342,14 @@ fn clasificar(campo: Option<String>, mensaje: String, sintaxis: bool) -> Error {
     } else {
         Codigo::NumeroInvalido
     };
+    // serde names the object a required field is missing from; the field is the one to name.
+    let campo = match (codigo, mensaje.split('\'').nth(1)) {
+        (Codigo::CampoRequerido, Some(nombre)) if !nombre.is_empty() => Some(match campo {
+            Some(padre) => format!("{padre}.{nombre}"),
+            None => nombre.to_string(),
+        }),
+        _ => campo,
+    };
     let mensaje = match (&campo, sintaxis) {
         (_, true) => format!("JSON inválido: {mensaje}"),
         (Some(c), false) => format!("{c}: {mensaje}"),
@@ -562,6 +570,8 @@ mod tests {
             e.mensaje().contains("falta el campo obligatorio 'monto'"),
             "{e}"
         );
+        // The missing field is named, not the object it is missing from.
+        assert_eq!(e.campo(), Some("monto"));
         let e = desde_json::<Prueba>(r#"{"monto": "1", "x": 1}"#).unwrap_err();
         assert_eq!(e.codigo(), "campo_desconocido");
         assert_eq!(e.campo(), Some("x"));

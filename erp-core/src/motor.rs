@@ -902,10 +902,36 @@ impl<S: Store> Motor<S> {
         empresa_id: Uuid,
         c: &Comprobante,
         logs: Vec<LogEnvio>,
-        desenlace: impl FnOnce(&mut Comprobante) + Send,
+        desenlace: impl Fn(&mut Comprobante) + Send + Sync,
+    ) -> Result<Option<(Uuid, Comprobante)>> {
+        match self.registrar(empresa_id, c, &logs, &desenlace, true).await {
+            // SUNAT voided it, but its sale could not be annulled (a lot the sale did not
+            // record…): what SUNAT said is recorded all the same, and a person returns the stock.
+            Err(e) if !matches!(e, Error::Almacenamiento { .. }) => {
+                let n = c.numero_completo();
+                let aviso = move |a: &mut Comprobante| {
+                    desenlace(a);
+                    a.envio.ultimo_error = format!(
+                        "SUNAT anuló {n}, pero la venta no se pudo anular: {}; devuelva el stock con un ajuste",
+                        e.mensaje()
+                    );
+                };
+                self.registrar(empresa_id, c, &logs, &aviso, false).await
+            }
+            r => r,
+        }
+    }
+
+    async fn registrar(
+        &self,
+        empresa_id: Uuid,
+        c: &Comprobante,
+        logs: &[LogEnvio],
+        desenlace: &(impl Fn(&mut Comprobante) + Send + Sync),
+        anular_venta: bool,
     ) -> Result<Option<(Uuid, Comprobante)>> {
         let r: Option<Comprobante> = en_uow!(self, empresa_id, None, |uow, ctx| async {
-            for l in &logs {
+            for l in logs {
                 uow.insertar_log_envio(l).await?;
             }
             let Some(mut actual) = uow.comprobante_bloqueado(c.id).await? else {
@@ -918,7 +944,10 @@ impl<S: Store> Motor<S> {
             }
             let antes = actual.estado;
             desenlace(&mut actual);
-            if antes != EstadoComprobante::Anulado && actual.estado == EstadoComprobante::Anulado {
+            if anular_venta
+                && antes != EstadoComprobante::Anulado
+                && actual.estado == EstadoComprobante::Anulado
+            {
                 ventas::anular_por_baja(&mut uow, &ctx, &actual).await?;
             }
             uow.guardar_envio(&actual).await?;
@@ -1018,7 +1047,21 @@ impl<S: Store> Motor<S> {
                     .comprobante_bloqueado(id)
                     .await?
                     .ok_or_else(|| Error::no_existe("comprobante", id))?;
-                envio::reenviar(&e, &mut c, ctx.reloj.ahora())?;
+                let ahora = ctx.reloj.ahora();
+                // A failed baja that never reached SUNAT is asked anew: checked again as when it
+                // was first asked (a note may have been issued since, the days may have passed).
+                // One that may have reached SUNAT is consulted first, whatever the date.
+                if c.envio
+                    .baja
+                    .as_ref()
+                    .is_some_and(|b| b.estado == envio::EstadoBaja::Error)
+                    && !c.envio.incierto
+                {
+                    uow.venta_bloqueada(c.venta_id).await?;
+                    let notas = uow.comprobantes_de_venta(c.venta_id).await?;
+                    envio::admite_baja(&c, &notas, e.fecha_en(ahora))?;
+                }
+                envio::reenviar(&e, &mut c, ahora)?;
                 uow.guardar_envio(&c).await?;
                 Ok::<_, Error>(c)
             }
@@ -1060,6 +1103,22 @@ impl<S: Store> Motor<S> {
                 Ok::<_, Error>(c)
             }
         )
+    }
+
+    /// The `generar_comprobante` request Nubefact receives for a stored comprobante, as the
+    /// outbox builds it (for a host that shows it or sends it by other means).
+    pub async fn solicitud_nubefact(&self, empresa: Uuid, id: Uuid) -> Result<serde_json::Value> {
+        let mut uow = self.store.begin_lectura(empresa).await?;
+        let e = uow.empresa().await?;
+        let c = uow
+            .comprobante(id)
+            .await?
+            .ok_or_else(|| Error::no_existe("comprobante", id))?;
+        let referencia = match c.referencia_id {
+            Some(r) => uow.comprobante(r).await?,
+            None => None,
+        };
+        envio::solicitud_de_emision(&mut uow, &e, &c, referencia.as_ref()).await
     }
 
     pub async fn comprobante(&self, empresa: Uuid, id: Uuid) -> Result<Comprobante> {

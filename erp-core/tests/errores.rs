@@ -158,14 +158,15 @@ fn numeros_mal_formados() {
 
 #[test]
 fn campos_que_faltan_o_sobran() {
+    // The missing field is named, not the object it is missing from.
     espera(
         r#"{"pais":"PE","fecha":"2026-11-21"}"#,
         "campo_requerido",
-        None,
+        Some("lineas"),
     );
     let e = error(r#"{"pais":"PE","fecha":"2026-11-21","lineas":[{"precio":"1"}]}"#);
     assert_eq!(e.codigo(), "campo_requerido");
-    assert_eq!(e.campo(), Some("lineas[0]"));
+    assert_eq!(e.campo(), Some("lineas[0].cantidad"));
     assert!(e.mensaje().contains("'cantidad'"), "{e}");
     espera(
         r#"{"pais":"PE","fecha":"2026-11-21","lineas":[{"cantidad":"1","precio":"1","precio_unitario":"1"}]}"#,

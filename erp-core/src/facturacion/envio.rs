@@ -167,6 +167,14 @@ impl EnvioComprobante {
             .as_ref()
             .filter(|b| b.estado == EstadoBaja::EnProceso)
     }
+
+    /// A baja that may still void the comprobante: in progress, or failed after a request that
+    /// may have reached SUNAT. While one is, no note is issued on the sale.
+    pub fn baja_pendiente(&self) -> bool {
+        self.baja.as_ref().is_some_and(|b| {
+            b.estado == EstadoBaja::EnProceso || (b.estado == EstadoBaja::Error && self.incierto)
+        })
+    }
 }
 
 /// Calendar days after its issue date within which a comprobante may be voided by a comunicación
@@ -497,14 +505,17 @@ fn aplicar_baja(
             );
         }
         Resultado::EnProceso(_) => {
-            // Nubefact has the baja; SUNAT answers its ticket later: consult, never ask again.
-            let m = if b.ticket.is_empty() {
+            // Nubefact has the baja; SUNAT answers its ticket when it does: consult again, as
+            // long as it takes (a failure here would let a note be issued on a comprobante SUNAT
+            // may still void), never ask again, and do not spend attempts.
+            e.ultimo_error = if b.ticket.is_empty() {
                 "Nubefact recibió la baja; SUNAT aún no responde".to_string()
             } else {
                 format!("SUNAT procesa la baja (ticket {})", b.ticket)
             };
             e.incierto = true;
-            reintentar(c, m, EstadoComprobante::Aceptado, politica, ahora);
+            e.intentos = (e.intentos - 1).max(0);
+            e.programado = Some(ahora + politica.intervalo);
         }
         Resultado::Permanente { codigo, mensaje } => {
             b.estado = EstadoBaja::Error;
@@ -677,23 +688,16 @@ pub fn solicitar_baja(
             "la empresa no envía comprobantes: configure la ruta y el token de Nubefact".into(),
         );
     }
-    if !matches!(c.tipo, TipoComprobante::Factura | TipoComprobante::Boleta) {
-        return no(
-            None,
-            format!(
-                "{n} es una nota: se comunican de baja facturas y boletas; una nota se corrige con otra nota"
-            ),
-        );
-    }
     match c.envio.baja.as_ref().map(|b| b.estado) {
         Some(EstadoBaja::EnProceso) => {
             return no(None, format!("la baja de {n} ya está en curso"));
         }
-        Some(EstadoBaja::Error) => {
+        // It may have reached SUNAT: a resend consults before it asks again.
+        Some(EstadoBaja::Error) if c.envio.incierto => {
             return no(
                 None,
                 format!(
-                    "la baja de {n} falló: reenvíela (POST /facturacion/comprobantes/{{id}}/reenviar/)"
+                    "la baja de {n} falló y pudo llegar a SUNAT: reenvíela (POST /facturacion/comprobantes/{{id}}/reenviar/)"
                 ),
             );
         }
@@ -703,7 +707,39 @@ pub fn solicitar_baja(
                 format!("SUNAT rechazó la baja de {n}: anule la venta con una nota de crédito"),
             );
         }
-        Some(EstadoBaja::Aceptada) | None => {}
+        // Refused before it reached SUNAT: a new request (a new reason) replaces it.
+        Some(EstadoBaja::Error | EstadoBaja::Aceptada) | None => {}
+    }
+    admite_baja(c, notas, hoy)?;
+    let motivo = crate::empresa::texto_requerido("motivo", motivo, 100)?;
+    c.envio.baja = Some(Baja {
+        motivo,
+        solicitada_en: ahora,
+        estado: EstadoBaja::EnProceso,
+        ticket: String::new(),
+        respuesta: RespuestaSunat::default(),
+    });
+    c.envio.programado = Some(ahora);
+    c.envio.intentos = 0;
+    c.envio.incierto = false;
+    c.envio.ultimo_error.clear();
+    Ok(())
+}
+
+/// What SUNAT asks of a baja, checked when it is asked for and when a failed one is resent: a
+/// factura or boleta SUNAT accepted, within [`PLAZO_BAJA_DIAS`] of its issue (`hoy` is the
+/// company's date), that no note modifies.
+pub fn admite_baja(c: &Comprobante, notas: &[Comprobante], hoy: Date) -> Result<()> {
+    let no =
+        |campo: Option<&str>, m: String| Err(Error::conflicto(Codigo::EstadoInvalido, campo, m));
+    let n = c.numero_completo();
+    if !matches!(c.tipo, TipoComprobante::Factura | TipoComprobante::Boleta) {
+        return no(
+            None,
+            format!(
+                "{n} es una nota: se comunican de baja facturas y boletas; una nota se corrige con otra nota"
+            ),
+        );
     }
     match c.estado {
         EstadoComprobante::Aceptado | EstadoComprobante::Observado => {}
@@ -748,18 +784,6 @@ pub fn solicitar_baja(
             ),
         );
     }
-    let motivo = crate::empresa::texto_requerido("motivo", motivo, 100)?;
-    c.envio.baja = Some(Baja {
-        motivo,
-        solicitada_en: ahora,
-        estado: EstadoBaja::EnProceso,
-        ticket: String::new(),
-        respuesta: RespuestaSunat::default(),
-    });
-    c.envio.programado = Some(ahora);
-    c.envio.intentos = 0;
-    c.envio.incierto = false;
-    c.envio.ultimo_error.clear();
     Ok(())
 }
 

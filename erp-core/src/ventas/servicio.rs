@@ -383,7 +383,7 @@ async fn venta_para_nota<U: Uow>(
         return Err(Error::conflicto(Codigo::EstadoInvalido, None, si_anulada));
     }
     if let Some(c) = uow.comprobante(venta.comprobante_id).await?
-        && c.envio.baja_en_proceso().is_some()
+        && c.envio.baja_pendiente()
     {
         return Err(Error::conflicto(
             Codigo::EstadoInvalido,
@@ -1658,6 +1658,12 @@ async fn devolver_stock<U: Uow>(
     productos: &[Producto],
     (referencia_tipo, referencia_id): (ReferenciaMovimiento, Uuid),
 ) -> Result<()> {
+    // Goods that come back come back, even to a warehouse deactivated or of a product deleted
+    // since the sale: the checks of a new movement are not asked of a return.
+    let almacen = uow
+        .almacen(venta.almacen_id)
+        .await?
+        .ok_or_else(|| Error::no_existe("almacén", venta.almacen_id))?;
     let pares: Vec<(Uuid, Uuid)> = productos
         .iter()
         .filter(|p| !p.es_servicio)
@@ -1735,7 +1741,7 @@ async fn devolver_stock<U: Uow>(
                 partes.push(m);
             }
             for m in partes {
-                inventario::registrar_movimiento(uow, ctx, m)
+                inventario::registrar_movimiento_de(uow, ctx, p, &almacen, m)
                     .await
                     .map_err(|e| en_linea(e, i))?;
             }
@@ -1790,18 +1796,28 @@ pub(crate) async fn anular_por_baja<U: Uow>(
     uow.actualizar_venta(&venta).await
 }
 
-/// A credit note of value on a sale: a discount or a decrease in the price of some lines after
-/// the sale (catalog 09 codes 05, 09, 10). No goods come back; a credit sale owes less, and a
-/// later return of those units credits them net of it.
-/// A credit note on a comprobante (the contract's `POST /facturacion/notas-credito/`): what it
-/// credits says which note it is. `lineas` (units that come back) make a return; `items`
-/// (amounts off some lines) a note of value; neither, the annulment of the whole sale.
+/// Which credit note: the annulment of the whole sale, a return of some units, or a note of
+/// value (amounts off some lines).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TipoNotaCredito {
+    Anulacion,
+    Devolucion,
+    Valor,
+}
+
+/// A credit note on a comprobante (the contract's `POST /facturacion/notas-credito/`). `tipo`
+/// says which, explicitly (an annulment returns everything: it is never inferred from what is
+/// missing): `anulacion` takes neither `lineas` nor `items`; `devolucion` takes `lineas` (units
+/// that come back); `valor` takes `items` (amounts off some lines).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NuevaNotaCredito {
     /// The factura or boleta it modifies.
     pub comprobante_id: Uuid,
+    pub tipo: TipoNotaCredito,
     #[serde(default)]
     pub lineas: Option<Vec<LineaDevolucion>>,
     #[serde(default)]
@@ -1838,35 +1854,66 @@ impl NuevaNotaCredito {
         }
         let (motivo_codigo, motivo, clave_idempotencia) =
             (self.motivo_codigo, self.motivo, self.clave_idempotencia);
-        Ok(match (self.lineas, self.items) {
-            (Some(_), Some(_)) => {
-                return Err(error_campo(
-                    Codigo::ValorNoPermitido,
-                    "items",
-                    "indique lineas (unidades que vuelven) o items (rebaja de valor), no ambos",
-                ));
+        let sobra =
+            |campo: &str, m: &str| Err(error_campo(Codigo::CampoNoAplica, campo, m.to_string()));
+        let falta =
+            |campo: &str, m: &str| Err(error_campo(Codigo::CampoRequerido, campo, m.to_string()));
+        Ok(match (self.tipo, self.lineas, self.items) {
+            (TipoNotaCredito::Anulacion, Some(_), _) => {
+                return sobra(
+                    "lineas",
+                    "una anulación devuelve toda la venta: no lleva lineas",
+                );
             }
-            (Some(lineas), None) => ClaseNotaCredito::Devolucion(Devolucion {
-                lineas,
+            (TipoNotaCredito::Anulacion, _, Some(_)) => {
+                return sobra(
+                    "items",
+                    "una anulación devuelve toda la venta: no lleva items",
+                );
+            }
+            (TipoNotaCredito::Anulacion, None, None) => ClaseNotaCredito::Anulacion(Anulacion {
                 motivo_codigo,
                 motivo,
                 clave_idempotencia,
             }),
-            (None, Some(items)) => ClaseNotaCredito::Valor(NotaCreditoValor {
-                items,
-                motivo_codigo,
-                motivo,
-                clave_idempotencia,
-            }),
-            (None, None) => ClaseNotaCredito::Anulacion(Anulacion {
-                motivo_codigo,
-                motivo,
-                clave_idempotencia,
-            }),
+            (TipoNotaCredito::Devolucion, _, Some(_)) => {
+                return sobra(
+                    "items",
+                    "una devolución lleva lineas (unidades que vuelven)",
+                );
+            }
+            (TipoNotaCredito::Devolucion, None, None) => {
+                return falta("lineas", "indique las líneas y cantidades que vuelven");
+            }
+            (TipoNotaCredito::Devolucion, Some(lineas), None) => {
+                ClaseNotaCredito::Devolucion(Devolucion {
+                    lineas,
+                    motivo_codigo,
+                    motivo,
+                    clave_idempotencia,
+                })
+            }
+            (TipoNotaCredito::Valor, Some(_), _) => {
+                return sobra("lineas", "una nota de valor lleva items (montos por línea)");
+            }
+            (TipoNotaCredito::Valor, None, None) => {
+                return falta("items", "indique los montos que se rebajan por línea");
+            }
+            (TipoNotaCredito::Valor, None, Some(items)) => {
+                ClaseNotaCredito::Valor(NotaCreditoValor {
+                    items,
+                    motivo_codigo,
+                    motivo,
+                    clave_idempotencia,
+                })
+            }
         })
     }
 }
 
+/// A credit note of value on a sale: a discount or a decrease in the price of some lines after
+/// the sale (catalog 09 codes 05, 09, 10). No goods come back; a credit sale owes less, and a
+/// later return of those units credits them net of it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -716,9 +716,15 @@ async fn cargas_de_flujos_reales(api: Api) {
         .await;
     assert_eq!(st, 201, "{v}");
     let cliente = v["data"]["id"].as_str().unwrap().to_string();
-    let hoy = time::OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(-5))
-        .date();
+    // The boleta first: its date is the server's today (the test's clock could be a day off
+    // around midnight).
+    let boleta = pos(&api, &t, &codigo).await;
+    let hoy = time::Date::parse(
+        boleta["fecha_emision"].as_str().unwrap(),
+        &time::format_description::well_known::Iso8601::DATE,
+    )
+    .unwrap();
+    let boleta = boleta["id"].as_str().unwrap().to_string();
     let iso = |d: time::Date| d.to_string();
     let (st, v) = api
         .post(
@@ -746,10 +752,6 @@ async fn cargas_de_flujos_reales(api: Api) {
         "dates as AAAA-MM-DD: {v}"
     );
     assert_eq!(v["data"]["venta"]["fecha"], iso(hoy));
-    let boleta = pos(&api, &t, &codigo).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let (st, v) = api
         .post(
             &format!("/ventas/{venta}/devolucion/"),

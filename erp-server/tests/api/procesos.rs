@@ -867,16 +867,27 @@ async fn cotizacion_orden_venta_y_notas(api: Api) {
         .as_str()
         .unwrap()
         .to_string();
-    let devolucion = json!({"comprobante_id": factura, "lineas": [{"numero": 1, "cantidad": "1"}],
-        "motivo": "fallado"});
+    let devolucion = json!({"comprobante_id": factura, "tipo": "devolucion",
+        "lineas": [{"numero": 1, "cantidad": "1"}], "motivo": "fallado"});
     for (cuerpo, campo) in [
         (
-            json!({"comprobante_id": debito["data"]["id"], "motivo": "x"}),
+            json!({"comprobante_id": debito["data"]["id"], "tipo": "anulacion", "motivo": "x"}),
             "comprobante_id",
         ),
         (
-            json!({"comprobante_id": factura, "motivo": "x", "lineas": [],
+            json!({"comprobante_id": factura, "tipo": "devolucion", "motivo": "x", "lineas": [],
                 "items": [{"numero": 1, "monto": "1.00"}]}),
+            "items",
+        ),
+        // An annulment is asked for by name, never inferred from what is missing.
+        (json!({"comprobante_id": factura, "motivo": "x"}), "tipo"),
+        (
+            json!({"comprobante_id": factura, "tipo": "anulacion", "motivo": "x",
+                "lineas": [{"numero": 1, "cantidad": "1"}]}),
+            "lineas",
+        ),
+        (
+            json!({"comprobante_id": factura, "tipo": "valor", "motivo": "x"}),
             "items",
         ),
     ] {
@@ -894,7 +905,7 @@ async fn cotizacion_orden_venta_y_notas(api: Api) {
         .post(
             "/facturacion/notas-credito/",
             &admin,
-            json!({"comprobante_id": uuid::Uuid::now_v7(), "motivo": "x"}),
+            json!({"comprobante_id": uuid::Uuid::now_v7(), "tipo": "anulacion", "motivo": "x"}),
         )
         .await;
     assert_eq!(st, 404, "{v}");
@@ -912,8 +923,39 @@ async fn cotizacion_orden_venta_y_notas(api: Api) {
     );
     // The last unit takes the cent the thirds left: 33.33 + 33.33 + 33.34 = the 100.00 owed.
     assert_eq!(stock(&api, &admin, &producto).await, "9");
+    // A value note needs lines without returns; the annulment takes what is left.
+    let (st, v) = api
+        .post(
+            "/facturacion/notas-credito/",
+            &admin,
+            json!({"comprobante_id": factura, "tipo": "valor",
+                "items": [{"numero": 1, "monto": "3.34"}], "motivo": "descuento"}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["codigo"].as_str()),
+        (422, Some("valor_no_permitido")),
+        "{v}"
+    );
+    let anulacion = api
+        .creado(
+            "/facturacion/notas-credito/",
+            &admin,
+            json!({"comprobante_id": factura, "tipo": "anulacion", "motivo": "cliente desiste"}),
+        )
+        .await;
+    // The last unit, net of the reduction: 105.00 − 5.00 − 33.33 − 33.34 = 33.33.
+    assert_eq!(
+        (
+            anulacion["data"]["numero"].as_i64(),
+            anulacion["data"]["total"].as_str()
+        ),
+        (Some(4), Some("33.33"))
+    );
+    assert_eq!(stock(&api, &admin, &producto).await, "10");
     let detalle = api.leido(&format!("/ventas/{venta_id}/"), &admin).await;
-    assert_eq!(detalle["comprobantes"].as_array().unwrap().len(), 5);
+    assert_eq!(detalle["venta"]["estado"], "anulada");
+    assert_eq!(detalle["comprobantes"].as_array().unwrap().len(), 6);
     let log = api
         .leido("/usuarios/audit-logs/?modulo=ventas", &admin)
         .await;
@@ -946,6 +988,7 @@ async fn cotizacion_orden_venta_y_notas(api: Api) {
             "devolucion FC01-00000002 (reintento: ya emitida)",
             "nota_debito FD01-00000001",
             "devolucion FC01-00000003",
+            "anular FC01-00000004",
         ],
         "{log}"
     );

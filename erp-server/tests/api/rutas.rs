@@ -172,7 +172,7 @@ fn tabla() -> Vec<Ruta> {
         r("POST", "/facturacion/comprobantes/{b_comprobante}/anular/", Permiso)
             .con(json!({"motivo": "error en el RUC"})),
         r("POST", "/facturacion/notas-credito/", Permiso)
-            .con(json!({"comprobante_id": "{b_comprobante}", "motivo": "error"})),
+            .con(json!({"comprobante_id": "{b_comprobante}", "tipo": "anulacion", "motivo": "error"})),
         r("GET", "/facturacion/logs/", Permiso),
         r("GET", "/facturacion/series/", Permiso),
         r("POST", "/facturacion/series/", Permiso).con(json!({"tipo": "boleta", "serie": "B002"})),

@@ -72,6 +72,21 @@ pub async fn postgres() -> Option<AnyStore> {
     }
 }
 
+/// A PostgreSQL database of the test's own, in the run's cluster: for a test whose engine works
+/// across companies (the outbox claims the due comprobantes of all of them).
+pub async fn postgres_propia() -> Option<AnyStore> {
+    use sqlx::{Connection, Executor};
+    postgres().await?;
+    let url = std::env::var("ERP_PG_URL").ok()?;
+    let nombre = format!("erp_{}", Uuid::now_v7().simple());
+    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+    c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {nombre}")))
+        .await
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    Some(AnyStore::abrir(&format!("{base}/{nombre}")).await.unwrap())
+}
+
 /// Runs `async fn $nombre(store: AnyStore)` on SQLite and on PostgreSQL.
 #[macro_export]
 #[allow(clippy::crate_in_macro_def)] // the helpers live in each test crate's `comun` module

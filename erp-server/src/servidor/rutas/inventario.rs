@@ -351,7 +351,7 @@ pub struct Entrada {
     costo_unitario: Decimal,
     #[serde(default)]
     lote: Option<String>,
-    #[serde(default)]
+    #[serde(default, with = "erp_core::entrada::fecha_iso_opcional")]
     vencimiento: Option<time::Date>,
     #[serde(default)]
     series: Vec<String>,

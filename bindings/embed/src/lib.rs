@@ -1,0 +1,192 @@
+//! The engine as the bindings see it. Python, Node and Kotlin call the same few functions here, so
+//! each binding only converts its language's values to JSON and back: totals, stock and numbers
+//! come from the one engine, not from three re-implementations.
+//!
+//! - [`calcular_documento`] and [`validar_identidad`]: pure, no database.
+//! - [`Engine`]: the engine on a SQLite file or a PostgreSQL URL, bound to one company; its
+//!   [`Engine::ejecutar`] takes an operation's name and its arguments as JSON and answers JSON.
+//! - [`Error`]: the engine's error as every binding raises it, with its stable `codigo`.
+//! - [`claves`]: which JSON fields carry money (a decimal) or a date, for the bindings that give
+//!   them their language's type.
+
+pub mod claves;
+mod operaciones;
+
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+
+use erp_core::Motor;
+use erp_store::{AnyStore, IdsV7, RelojSistema};
+use serde::Serialize;
+use uuid::Uuid;
+
+pub use operaciones::OPERACIONES;
+
+/// An engine error as the bindings raise it: the stable machine `codigo`, the message for a
+/// person, and the offending field's path when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Error {
+    pub codigo: String,
+    pub mensaje: String,
+    pub campo: Option<String>,
+}
+
+impl Error {
+    pub fn new(codigo: &str, campo: Option<&str>, mensaje: impl Into<String>) -> Self {
+        Self {
+            codigo: codigo.into(),
+            mensaje: mensaje.into(),
+            campo: campo.map(String::from),
+        }
+    }
+
+    /// A value of the host language that has no JSON form the engine reads (a float where money
+    /// goes, an object of an unknown class).
+    pub fn tipo(campo: &str, mensaje: impl Into<String>) -> Self {
+        Self::new(
+            erp_core::Codigo::TipoInvalido.as_str(),
+            Some(campo),
+            mensaje,
+        )
+    }
+}
+
+impl From<erp_core::Error> for Error {
+    fn from(e: erp_core::Error) -> Self {
+        Self {
+            codigo: e.codigo().into(),
+            mensaje: e.mensaje().into_owned(),
+            campo: e.campo().map(String::from),
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.campo {
+            Some(c) => write!(f, "[{}] {c}: {}", self.codigo, self.mensaje),
+            None => write!(f, "[{}] {}", self.codigo, self.mensaje),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The engine's totals of a document (`erp_core::Documento` as JSON), as JSON: the same bytes
+/// the server's `POST /calculo/documento/` answers in its `data`.
+pub fn calcular_documento(json: &str) -> Result<String> {
+    Ok(erp_core::calculo::calcular_documento_json(json)?)
+}
+
+/// Validates an identity document of a country (`PE`, `EC`): its normalized form as JSON, or the
+/// error that says what is wrong.
+pub fn validar_identidad(pais: &str, tipo: &str, numero: &str) -> Result<String> {
+    let pais: erp_core::Pais = serde_json::from_value(serde_json::Value::String(pais.into()))
+        .map_err(|_| Error::new("valor_no_permitido", Some("pais"), "el país es PE o EC"))?;
+    let tipo: erp_core::TipoDocumentoIdentidad =
+        serde_json::from_value(serde_json::Value::String(tipo.into())).map_err(|_| {
+            Error::new(
+                "tipo_documento_invalido",
+                Some("tipo"),
+                format!("tipo de documento desconocido: {tipo:?}"),
+            )
+        })?;
+    let d = erp_core::validar_identidad(pais, tipo, numero)?;
+    a_json(&d)
+}
+
+pub(crate) fn a_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::new("error_interno", None, e.to_string()))
+}
+
+/// The tokio runtime of the blocking bindings (Python, Kotlin): one per process, made anew in a
+/// child after `fork` (a runtime does not survive one).
+pub fn bloquear<F: Future>(f: F) -> F::Output {
+    static RT: OnceLock<std::sync::Mutex<(u32, Arc<tokio::runtime::Runtime>)>> = OnceLock::new();
+    let pid = std::process::id();
+    let rt = {
+        let celda = RT.get_or_init(|| std::sync::Mutex::new((pid, Arc::new(runtime()))));
+        let mut g = celda.lock().unwrap_or_else(|p| p.into_inner());
+        if g.0 != pid {
+            *g = (pid, Arc::new(runtime()));
+        }
+        g.1.clone()
+    };
+    rt.block_on(f)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("erp-embed")
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("no se pudo iniciar el runtime de tokio: {e}"))
+}
+
+/// The engine on one database, bound to one company (the database's only company, or the one it
+/// creates with [`Engine::ejecutar`]`("crear_empresa", …)`).
+pub struct Engine {
+    motor: Motor<AnyStore>,
+    empresa: std::sync::RwLock<Option<Uuid>>,
+}
+
+impl Engine {
+    /// Opens a SQLite file (a path or `sqlite://…`; created if missing) or a PostgreSQL URL, and
+    /// applies the migrations. With several companies in the database, `empresa` names the one.
+    pub async fn abrir(url: &str, empresa: Option<&str>) -> Result<Self> {
+        let store = AnyStore::abrir(url).await?;
+        let motor = Motor::new(store, Arc::new(RelojSistema), Arc::new(IdsV7));
+        let empresas = erp_core::Store::listar_empresas(motor.store()).await?;
+        let elegida = match empresa {
+            Some(id) => {
+                let id = Uuid::parse_str(id.trim()).map_err(|_| {
+                    Error::new("tipo_invalido", Some("empresa"), "no es un id de empresa")
+                })?;
+                if !empresas.iter().any(|e| e.id == id) {
+                    return Err(erp_core::Error::no_existe("empresa", id).into());
+                }
+                Some(id)
+            }
+            None if empresas.len() == 1 => Some(empresas[0].id),
+            None if empresas.is_empty() => None,
+            None => {
+                return Err(Error::new(
+                    "valor_no_permitido",
+                    Some("empresa"),
+                    format!(
+                        "la base tiene {} empresas: indique con cuál trabajar",
+                        empresas.len()
+                    ),
+                ));
+            }
+        };
+        Ok(Self {
+            motor,
+            empresa: std::sync::RwLock::new(elegida),
+        })
+    }
+
+    /// The company this engine works with, if it has one yet.
+    pub fn empresa_id(&self) -> Option<Uuid> {
+        *self.empresa.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn empresa(&self) -> Result<Uuid> {
+        self.empresa_id().ok_or_else(|| {
+            Error::new(
+                "estado_invalido",
+                None,
+                "la base no tiene empresa: créela primero (crear_empresa)",
+            )
+        })
+    }
+
+    /// Runs one operation of [`OPERACIONES`] with its arguments as a JSON object; answers JSON.
+    /// Nothing is written when it fails.
+    pub async fn ejecutar(&self, operacion: &str, argumentos: &str) -> Result<String> {
+        operaciones::ejecutar(self, operacion, argumentos).await
+    }
+}
