@@ -193,6 +193,11 @@ pub fn numero_maximo(pais: Pais) -> i64 {
     }
 }
 
+/// A series code as it is stored: `f001 ` is `F001`.
+pub fn normalizar_serie(serie: &str) -> String {
+    serie.trim().to_ascii_uppercase()
+}
+
 /// Checks a series code against the country's format for the document type.
 pub fn validar_serie(
     pais: Pais,
@@ -200,7 +205,7 @@ pub fn validar_serie(
     serie: &str,
     afectado: Option<TipoComprobante>,
 ) -> Result<String> {
-    let s = serie.trim().to_ascii_uppercase();
+    let s = normalizar_serie(serie);
     let error = |m: String| Err(Error::validacion(Codigo::ValorNoPermitido, "serie", m));
     match pais {
         Pais::Peru => {

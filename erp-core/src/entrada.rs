@@ -67,19 +67,18 @@ pub fn formatear_fecha(fecha: Date) -> String {
     )
 }
 
-/// Cuts a text that is echoed back in a message, so a huge input never makes a huge error.
 /// A text cut to `max` characters, to fit a column or a field (no mark: it is stored, not shown).
 pub fn truncar(texto: &str, max: usize) -> String {
     texto.chars().take(max).collect()
 }
 
+/// Cuts a text that is echoed back in a message, so a huge input never makes a huge error.
 pub fn recortar(texto: &str) -> String {
     const MAX: usize = 40;
     if texto.chars().count() <= MAX {
         texto.to_string()
     } else {
-        let corto: String = texto.chars().take(MAX).collect();
-        format!("{corto}…")
+        format!("{}…", truncar(texto, MAX))
     }
 }
 

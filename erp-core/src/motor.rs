@@ -828,24 +828,21 @@ impl<S: Store> Motor<S> {
                 .await;
         }
         // A baja in progress sends `generar_anulacion`; otherwise the comprobante itself.
+        let baja = c.envio.baja_en_proceso().is_some();
+        let operacion = if baja {
+            nubefact::GENERAR_ANULACION
+        } else {
+            nubefact::GENERAR_COMPROBANTE
+        };
         let (destino, generar, referencia) = {
             let mut uow = self.store.begin_lectura(empresa_id).await?;
             let empresa = uow.empresa().await?;
-            let (generar, referencia) = if c.envio.baja_en_proceso().is_some() {
+            let (cuerpo, referencia) = if baja {
                 (envio::solicitud_de_baja(&c), None)
             } else {
-                let referencia = match c.referencia_id {
-                    Some(r) => uow.comprobante(r).await?,
-                    None => None,
-                };
-                let emision =
-                    envio::solicitud_de_emision(&mut uow, &empresa, &c, referencia.as_ref()).await;
-                if let Err(e @ Error::Almacenamiento { .. }) = emision {
-                    return Err(e);
-                }
-                let emision = emision.map(|v| (nubefact::GENERAR_COMPROBANTE, v));
-                (emision, referencia)
+                envio::emision_y_referencia(&mut uow, &empresa, &c).await?
             };
+            let generar = cuerpo.map(|v| (operacion, v));
             (envio::destino(&empresa), generar, referencia)
         };
         // A note goes after SUNAT has the document it modifies (Nubefact refuses it before).
@@ -865,11 +862,6 @@ impl<S: Store> Motor<S> {
             (Some(_), Err(e)) => {
                 // SUNAT would reject it: said once, in the log, for a person to correct.
                 let mensaje = e.mensaje().into_owned();
-                let operacion = if c.envio.baja_en_proceso().is_some() {
-                    nubefact::GENERAR_ANULACION
-                } else {
-                    nubefact::GENERAR_COMPROBANTE
-                };
                 logs.push(self.log(
                     &c,
                     operacion,
@@ -1051,12 +1043,7 @@ impl<S: Store> Motor<S> {
                 // A failed baja that never reached SUNAT is asked anew: checked again as when it
                 // was first asked (a note may have been issued since, the days may have passed).
                 // One that may have reached SUNAT is consulted first, whatever the date.
-                if c.envio
-                    .baja
-                    .as_ref()
-                    .is_some_and(|b| b.estado == envio::EstadoBaja::Error)
-                    && !c.envio.incierto
-                {
+                if c.envio.baja_por_rehacer() {
                     uow.venta_bloqueada(c.venta_id).await?;
                     let notas = uow.comprobantes_de_venta(c.venta_id).await?;
                     envio::admite_baja(&c, &notas, e.fecha_en(ahora))?;
@@ -1114,11 +1101,7 @@ impl<S: Store> Motor<S> {
             .comprobante(id)
             .await?
             .ok_or_else(|| Error::no_existe("comprobante", id))?;
-        let referencia = match c.referencia_id {
-            Some(r) => uow.comprobante(r).await?,
-            None => None,
-        };
-        envio::solicitud_de_emision(&mut uow, &e, &c, referencia.as_ref()).await
+        envio::emision_y_referencia(&mut uow, &e, &c).await?.0
     }
 
     pub async fn comprobante(&self, empresa: Uuid, id: Uuid) -> Result<Comprobante> {
@@ -1241,7 +1224,7 @@ impl<S: Store> Motor<S> {
         Ok(Some((empresa, registrado.unwrap_or(t))))
     }
 
-    /// The company's latest job runs (for an administrator to see what ran and what failed).
+    /// The company's latest job runs: what ran and what failed (no endpoint shows them yet).
     pub async fn trabajos(&self, empresa: Uuid, limite: u32) -> Result<Vec<Trabajo>> {
         leer!(self, empresa, |uow| uow.trabajos(limite))
     }

@@ -67,8 +67,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<Uuid>>> + Send;
 
     /// Claims the oldest due pending job run of any active company (`programado <= ahora`, not claimed
-    /// or its lease ended) until `ahora + plazo`, counting the attempt, in a transaction of its
-    /// own. Concurrent workers never claim the same run (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+    /// or its lease ended) until `ahora + plazo`, counting the attempt, in one statement outside
+    /// any unit of work. Concurrent workers never claim the same run (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
     fn reclamar_trabajo(
         &self,
         ahora: OffsetDateTime,
@@ -76,8 +76,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<(Uuid, Trabajo)>>> + Send;
 
     /// Claims the oldest comprobante of any active company whose send is due (`programado <=
-    /// ahora`, not claimed or its lease ended) until `ahora + plazo`, counting the attempt, in a
-    /// transaction of its own, and returns it as claimed. A claim that finds an earlier lease
+    /// ahora`, not claimed or its lease ended) until `ahora + plazo`, counting the attempt, in
+    /// one statement outside any unit of work, and returns it as claimed. A claim that finds an earlier lease
     /// (its worker died or outlived it without recording an outcome) marks it `incierto`: the
     /// earlier request may have arrived. Concurrent workers never claim the same comprobante
     /// (PostgreSQL: `FOR UPDATE SKIP LOCKED`).

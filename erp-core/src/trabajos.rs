@@ -2,12 +2,13 @@
 //! notifications they leave for users (the contract's bell).
 //!
 //! Each company has at most one pending run of each kind of job, due at its local time. A worker
-//! claims the oldest due run for a while (a lease) in a short transaction of its own, then does
+//! claims the oldest due run for a while (a lease) in one statement, then does
 //! the work, marks the run done and schedules the next one in **one** unit of work: the work and
 //! the bookkeeping commit together or not at all. A worker that dies holding a claim loses
 //! nothing: the lease ends and another worker claims the run again. A run that fails is retried
-//! with a growing delay; after [`MAX_INTENTOS`] it is left `fallido` (with its error, for a
-//! person to see) and the next regular run is scheduled.
+//! with a growing delay; after [`MAX_INTENTOS`] it is left `fallido` with its error (in the
+//! `trabajos` table, read by [`crate::Motor::trabajos`], and in the server's log; no endpoint shows
+//! it yet) and the next regular run is scheduled.
 
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime, Time, UtcOffset};
@@ -187,7 +188,6 @@ pub async fn ejecutar<U: Uow>(
         return Ok(Some(t));
     }
     if t.intentos > MAX_INTENTOS {
-        t.estado = EstadoTrabajo::Fallido;
         t.ultimo_error = format!(
             "reclamado {} veces sin terminar: el proceso que lo ejecutaba se detuvo cada vez",
             t.intentos

@@ -157,7 +157,8 @@ enum Bench {
         /// The gateway's latency per request, in milliseconds.
         #[arg(long, default_value_t = 0)]
         demora_ms: u64,
-        /// Database URL; a fresh SQLite file when absent.
+        /// Database URL, of a database without companies (the bench's senders would send theirs);
+        /// a fresh SQLite file when absent.
         #[arg(long, env = "ERP_BENCH_DB")]
         db: Option<String>,
     },
@@ -213,11 +214,8 @@ fn main() -> ExitCode {
             trabajos_cada,
             envios_cada,
             envios_concurrentes,
-            politica_envio: erp_core::facturacion::envio::PoliticaEnvio::new(
-                time::Duration::seconds(envio_intervalo.min(86_400) as i64),
-                envio_intentos,
-                time::Duration::seconds(nubefact_espera as i64),
-            ),
+            envio_intervalo,
+            envio_intentos,
             nubefact_espera,
         })),
         Comando::SetupEmpresa {

@@ -17,8 +17,9 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use comun::*;
+use erp_core::Error;
 use erp_core::comprobantes::{Comprobante, EstadoComprobante};
-use erp_core::empresa::{AjustesEmpresa, NuevaEmpresa};
+use erp_core::empresa::AjustesEmpresa;
 use erp_core::facturacion::envio::{
     Destino, Emisor, Envio, EstadoBaja, PoliticaEnvio, Respuesta, Solicitud,
 };
@@ -27,7 +28,6 @@ use erp_core::inventario::servicio::{CambiosProducto, NuevoAlmacen};
 use erp_core::inventario::{EstadoSerie, FiltroMovimientos, TipoMovimiento};
 use erp_core::ventas::servicio::{Anulacion, VentaPos};
 use erp_core::ventas::{CondicionPago, EstadoVenta, NuevaVenta};
-use erp_core::{Error, Pais};
 use erp_store::AnyStore;
 use uuid::Uuid;
 
@@ -127,26 +127,16 @@ async fn comprobante(m: &M, e: Uuid, id: Uuid) -> Comprobante {
 async fn bajas(store: AnyStore) {
     let m = motor(store);
     let g = Guion::default();
-    let e = m
-        .crear_empresa(NuevaEmpresa {
-            pais: Pais::Peru,
-            tipo_identificacion: None,
-            identificacion: ruc_aleatorio(),
-            razon_social: "Ferretería Los Andes S.A.C.".into(),
-            nombre_comercial: String::new(),
-            direccion: "Av. Grau 123, Lima".into(),
-            moneda: None,
-            subdominio: None,
-            ajustes: AjustesEmpresa {
-                nubefact_ruta: Some("https://api.nubefact.com/api/v1/prueba".into()),
-                nubefact_token: Some("token".into()),
-                ..Default::default()
-            },
-            plan: Default::default(),
-        })
-        .await
-        .unwrap()
-        .id;
+    let e = empresa_pe_con(
+        &m,
+        AjustesEmpresa {
+            nubefact_ruta: Some("https://api.nubefact.com/api/v1/prueba".into()),
+            nubefact_token: Some("token".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .id;
     *g.empresa.lock().unwrap() = Some(e);
     let almacen = m
         .crear_almacen(

@@ -145,13 +145,17 @@ mod tests {
                 let Some((nombre, t)) = resto.split_once(": ") else {
                     continue;
                 };
-                let t = t.trim_end_matches(',');
-                let t = t.strip_prefix("time::").unwrap_or(t);
-                let t = t
-                    .strip_prefix("Option<")
-                    .and_then(|x| x.strip_suffix('>'))
-                    .unwrap_or(t);
-                let t = t.strip_prefix("time::").unwrap_or(t);
+                // `Decimal`, `rust_decimal::Decimal`, `Option<time::Date>`…: the bare type.
+                fn sin_ruta(t: &str) -> &str {
+                    let t = t.strip_prefix("time::").unwrap_or(t);
+                    t.strip_prefix("rust_decimal::").unwrap_or(t)
+                }
+                let t = sin_ruta(t.trim_end_matches(','));
+                let t = sin_ruta(
+                    t.strip_prefix("Option<")
+                        .and_then(|x| x.strip_suffix('>'))
+                        .unwrap_or(t),
+                );
                 if t == tipo
                     && nombre
                         .bytes()

@@ -15,7 +15,7 @@ mod operaciones;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
-use erp_core::Motor;
+use erp_core::{Codigo, Motor};
 use erp_store::{AnyStore, IdsV7, RelojSistema};
 use serde::Serialize;
 use uuid::Uuid;
@@ -31,8 +31,21 @@ pub struct Error {
     pub campo: Option<String>,
 }
 
+/// The code of a failure that is nobody's input (a value the engine wrote that could not be read
+/// back): the server answers it as a 500 with the same code.
+pub const ERROR_INTERNO: &str = "error_interno";
+
 impl Error {
-    pub fn new(codigo: &str, campo: Option<&str>, mensaje: impl Into<String>) -> Self {
+    pub fn new(codigo: Codigo, campo: Option<&str>, mensaje: impl Into<String>) -> Self {
+        Self::con_codigo(codigo.as_str(), campo, mensaje)
+    }
+
+    /// An internal failure ([`ERROR_INTERNO`]).
+    pub fn interno(mensaje: impl Into<String>) -> Self {
+        Self::con_codigo(ERROR_INTERNO, None, mensaje)
+    }
+
+    fn con_codigo(codigo: &str, campo: Option<&str>, mensaje: impl Into<String>) -> Self {
         Self {
             codigo: codigo.into(),
             mensaje: mensaje.into(),
@@ -43,11 +56,7 @@ impl Error {
     /// A value of the host language that has no JSON form the engine reads (a float where money
     /// goes, an object of an unknown class).
     pub fn tipo(campo: &str, mensaje: impl Into<String>) -> Self {
-        Self::new(
-            erp_core::Codigo::TipoInvalido.as_str(),
-            Some(campo),
-            mensaje,
-        )
+        Self::new(Codigo::TipoInvalido, Some(campo), mensaje)
     }
 }
 
@@ -83,26 +92,26 @@ pub fn calcular_documento(json: &str) -> Result<String> {
 /// Validates an identity document of a country (`PE`, `EC`): its normalized form as JSON, or the
 /// error that says what is wrong.
 pub fn validar_identidad(pais: &str, tipo: &str, numero: &str) -> Result<String> {
-    let pais: erp_core::Pais = serde_json::from_value(serde_json::Value::String(pais.into()))
-        .map_err(|_| Error::new("valor_no_permitido", Some("pais"), "el país es PE o EC"))?;
-    let tipo: erp_core::TipoDocumentoIdentidad =
-        serde_json::from_value(serde_json::Value::String(tipo.into())).map_err(|_| {
-            Error::new(
-                "tipo_documento_invalido",
-                Some("tipo"),
-                format!("tipo de documento desconocido: {tipo:?}"),
-            )
-        })?;
+    let pais = erp_core::Pais::desde_codigo(pais)
+        .ok_or_else(|| Error::new(Codigo::ValorNoPermitido, Some("pais"), "el país es PE o EC"))?;
+    let tipo = erp_core::TipoDocumentoIdentidad::desde_texto(tipo).ok_or_else(|| {
+        Error::new(
+            Codigo::TipoDocumentoInvalido,
+            Some("tipo"),
+            format!("tipo de documento desconocido: {tipo:?}"),
+        )
+    })?;
     let d = erp_core::validar_identidad(pais, tipo, numero)?;
     a_json(&d)
 }
 
 pub(crate) fn a_json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::new("error_interno", None, e.to_string()))
+    serde_json::to_string(v).map_err(|e| Error::interno(e.to_string()))
 }
 
 /// The tokio runtime of the blocking bindings (Python, Kotlin): one per process, made anew in a
-/// child after `fork` (a runtime does not survive one).
+/// child after `fork` (a runtime does not survive one). An [`Engine`] opened before the fork
+/// holds connections of the parent's: open it in the child.
 pub fn bloquear<F: Future>(f: F) -> F::Output {
     static RT: OnceLock<std::sync::Mutex<(u32, Arc<tokio::runtime::Runtime>)>> = OnceLock::new();
     let pid = std::process::id();
@@ -110,7 +119,9 @@ pub fn bloquear<F: Future>(f: F) -> F::Output {
         let celda = RT.get_or_init(|| std::sync::Mutex::new((pid, Arc::new(runtime()))));
         let mut g = celda.lock().unwrap_or_else(|p| p.into_inner());
         if g.0 != pid {
-            *g = (pid, Arc::new(runtime()));
+            // The parent's runtime is forgotten, not dropped: dropping it would wait for worker
+            // threads that do not exist in the child.
+            std::mem::forget(std::mem::replace(&mut *g, (pid, Arc::new(runtime()))));
         }
         g.1.clone()
     };
@@ -143,7 +154,11 @@ impl Engine {
         let elegida = match empresa {
             Some(id) => {
                 let id = Uuid::parse_str(id.trim()).map_err(|_| {
-                    Error::new("tipo_invalido", Some("empresa"), "no es un id de empresa")
+                    Error::new(
+                        Codigo::TipoInvalido,
+                        Some("empresa"),
+                        "no es un id de empresa",
+                    )
                 })?;
                 if !empresas.iter().any(|e| e.id == id) {
                     return Err(erp_core::Error::no_existe("empresa", id).into());
@@ -154,7 +169,7 @@ impl Engine {
             None if empresas.is_empty() => None,
             None => {
                 return Err(Error::new(
-                    "valor_no_permitido",
+                    Codigo::ValorNoPermitido,
                     Some("empresa"),
                     format!(
                         "la base tiene {} empresas: indique con cuál trabajar",
@@ -177,7 +192,7 @@ impl Engine {
     fn empresa(&self) -> Result<Uuid> {
         self.empresa_id().ok_or_else(|| {
             Error::new(
-                "estado_invalido",
+                Codigo::EstadoInvalido,
                 None,
                 "la base no tiene empresa: créela primero (crear_empresa)",
             )

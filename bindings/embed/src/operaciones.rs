@@ -2,6 +2,7 @@
 //! call of the engine's [`erp_core::Motor`]; the arguments are read as the REST server reads its
 //! bodies (`erp_core::entrada`: unknown fields refused, the error names the field).
 
+use erp_core::Codigo;
 use erp_core::entrada::desde_json;
 use erp_core::inventario::FiltroMovimientos;
 use serde::Deserialize;
@@ -104,7 +105,7 @@ pub(crate) async fn ejecutar(e: &Engine, operacion: &str, args: &str) -> Result<
     if operacion == "crear_empresa" {
         if let Some(id) = e.empresa_id() {
             return Err(Error::new(
-                "estado_invalido",
+                Codigo::EstadoInvalido,
                 None,
                 format!("la base ya tiene su empresa ({id})"),
             ));
@@ -197,7 +198,7 @@ pub(crate) async fn ejecutar(e: &Engine, operacion: &str, args: &str) -> Result<
                 .await?,
         ),
         otra => Err(Error::new(
-            "valor_no_permitido",
+            Codigo::ValorNoPermitido,
             Some("operacion"),
             format!(
                 "operación desconocida: {otra:?} (las hay: {})",

@@ -48,3 +48,26 @@ fn errores_con_codigo_y_campo() {
     let ok = erp_embed::validar_identidad("PE", "ruc", "20100070970").unwrap();
     assert!(ok.contains("20100070970"), "{ok}");
 }
+
+/// `OPERACIONES` and the dispatcher name the same operations: each listed one is known (a bad
+/// argument, not "unknown operation"), and an unlisted one is not.
+#[test]
+fn cada_operacion_listada_existe() {
+    erp_embed::bloquear(async {
+        let e = erp_embed::Engine::abrir("sqlite::memory:", None)
+            .await
+            .unwrap();
+        e.ejecutar(
+            "crear_empresa",
+            r#"{"pais": "PE", "identificacion": "20600695771", "razon_social": "Prueba S.A.C."}"#,
+        )
+        .await
+        .unwrap();
+        let desconocida = |r: &erp_embed::Result<String>| matches!(r, Err(x) if x.campo.as_deref() == Some("operacion"));
+        for (nombre, _) in erp_embed::OPERACIONES {
+            let r = e.ejecutar(nombre, r#"{"x": 1}"#).await;
+            assert!(!desconocida(&r), "{nombre}: {r:?}");
+        }
+        assert!(desconocida(&e.ejecutar("vender_todo", "{}").await));
+    });
+}

@@ -50,8 +50,21 @@ fn tipos(py: Python<'_>) -> PyResult<&Tipos> {
     })
 }
 
+/// Deeper than this is refused, not recursed into (a list that contains itself would overflow
+/// the stack): serde_json's own limit, so no document the engine reads is lost.
+const PROFUNDIDAD_MAXIMA: u32 = 128;
+
 /// A Python value as the engine's JSON. `ruta` names the field for the error.
 fn a_json(py: Python<'_>, v: &Bound<'_, PyAny>, ruta: &str) -> Result<Value, erp_embed::Error> {
+    a_json_en(py, v, ruta, 0)
+}
+
+fn a_json_en(
+    py: Python<'_>,
+    v: &Bound<'_, PyAny>,
+    ruta: &str,
+    profundidad: u32,
+) -> Result<Value, erp_embed::Error> {
     let t = tipos(py).map_err(|e| erp_embed::Error::tipo(ruta, e.to_string()))?;
     let nombre = || {
         v.get_type()
@@ -60,6 +73,12 @@ fn a_json(py: Python<'_>, v: &Bound<'_, PyAny>, ruta: &str) -> Result<Value, erp
             .unwrap_or_else(|_| "?".into())
     };
     let campo = if ruta.is_empty() { "valor" } else { ruta };
+    if profundidad > PROFUNDIDAD_MAXIMA {
+        return Err(erp_embed::Error::tipo(
+            campo,
+            format!("{campo} anida más de {PROFUNDIDAD_MAXIMA} niveles de listas o diccionarios"),
+        ));
+    }
     if v.is_none() {
         return Ok(Value::Null);
     }
@@ -99,9 +118,10 @@ fn a_json(py: Python<'_>, v: &Bound<'_, PyAny>, ruta: &str) -> Result<Value, erp
                 format!("{campo} no es un número finito"),
             ));
         }
+        // Fixed-point: str() would write Decimal('1E-7') as "1E-7", which the engine refuses.
         let texto: String = v
-            .str()
-            .map(|s| s.to_string())
+            .call_method1("__format__", ("f",))
+            .and_then(|x| x.extract())
             .map_err(|e| erp_embed::Error::tipo(campo, e.to_string()))?;
         return Ok(Value::String(texto));
     }
@@ -141,7 +161,7 @@ fn a_json(py: Python<'_>, v: &Bound<'_, PyAny>, ruta: &str) -> Result<Value, erp
             } else {
                 format!("{ruta}.{k}")
             };
-            m.insert(k, a_json(py, &x, &sub)?);
+            m.insert(k, a_json_en(py, &x, &sub, profundidad + 1)?);
         }
         return Ok(Value::Object(m));
     }
@@ -153,7 +173,12 @@ fn a_json(py: Python<'_>, v: &Bound<'_, PyAny>, ruta: &str) -> Result<Value, erp
             .enumerate()
         {
             let x = x.map_err(|e| erp_embed::Error::tipo(campo, e.to_string()))?;
-            out.push(a_json(py, &x, &format!("{campo}[{i}]"))?);
+            out.push(a_json_en(
+                py,
+                &x,
+                &format!("{campo}[{i}]"),
+                profundidad + 1,
+            )?);
         }
         return Ok(Value::Array(out));
     }
@@ -224,12 +249,8 @@ fn es_numero(s: &str) -> bool {
 }
 
 fn desde_texto<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
-    let v: Value = serde_json::from_str(json).map_err(|e| {
-        error(
-            py,
-            erp_embed::Error::new("error_interno", None, e.to_string()),
-        )
-    })?;
+    let v: Value = serde_json::from_str(json)
+        .map_err(|e| error(py, erp_embed::Error::interno(e.to_string())))?;
     a_python(py, &v, "")
 }
 
@@ -257,8 +278,7 @@ fn calcular_documento<'py>(
 /// The same, JSON text in and out: byte for byte what every binding and the server answer.
 #[pyfunction]
 fn calcular_documento_json(py: Python<'_>, documento: &str) -> PyResult<String> {
-    let json = documento.to_string();
-    py.detach(|| erp_embed::calcular_documento(&json))
+    py.detach(|| erp_embed::calcular_documento(documento))
         .map_err(|e| error(py, e))
 }
 
@@ -270,7 +290,9 @@ fn validar_identidad<'py>(
     tipo: &str,
     numero: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let r = erp_embed::validar_identidad(pais, tipo, numero).map_err(|e| error(py, e))?;
+    let r = py
+        .detach(|| erp_embed::validar_identidad(pais, tipo, numero))
+        .map_err(|e| error(py, e))?;
     desde_texto(py, &r)
 }
 
@@ -320,8 +342,7 @@ impl Motor {
 
     /// The same with JSON text in and out.
     fn ejecutar_json(&self, py: Python<'_>, operacion: &str, argumentos: &str) -> PyResult<String> {
-        let (op, args) = (operacion.to_string(), argumentos.to_string());
-        py.detach(|| erp_embed::bloquear(self.engine.ejecutar(&op, &args)))
+        py.detach(|| erp_embed::bloquear(self.engine.ejecutar(operacion, argumentos)))
             .map_err(|e| error(py, e))
     }
 }

@@ -112,6 +112,20 @@ def test_entradas_malas(valor, codigo, campo):
     assert e.value.mensaje
 
 
+def test_decimal_en_notacion_cientifica():
+    # str(Decimal("1E+1")) is "1E+1": the binding writes it in fixed point.
+    r = erp.calcular_documento(doc(cantidad=Decimal("1E+1"), precio=Decimal("1.00E0")))
+    assert r["total"] == Decimal("11.80")
+
+
+def test_una_lista_que_se_contiene_no_tumba_el_proceso():
+    lineas = []
+    lineas.append(lineas)
+    with pytest.raises(erp.ErpError) as e:
+        erp.calcular_documento({"pais": "PE", "fecha": "2026-11-21", "lineas": lineas})
+    assert e.value.codigo == "tipo_invalido"
+
+
 def test_tipos_que_no_son_documentos():
     for malo in (None, [], "texto", 3, {"pais": "PE"}):
         with pytest.raises(erp.ErpError):
@@ -242,9 +256,14 @@ def test_un_error_no_escribe_nada(tienda):
     assert cantidad(m, producto) == Decimal("10")
 
 
+def test_el_ejemplo_del_modulo():
+    import doctest
+
+    assert doctest.testmod(erp).failed == 0
+
+
 def test_hilos_en_paralelo(tienda):
-    """Calls from several threads at once (the GIL is released inside the engine): every sale
-    commits once, and the stock adds up."""
+    """Calls from several threads at once: every sale commits once, and the stock adds up."""
     m, almacen, producto = tienda
     errores = []
 

@@ -72,7 +72,7 @@ impl Default for PoliticaEnvio {
 #[serde(default)]
 pub struct RespuestaSunat {
     pub aceptada: bool,
-    /// SUNAT's answer code (`0` accepted, 2000–3999 rejected, 4000+ observations).
+    /// SUNAT's answer code (`0` accepted, 1000–3999 rejected, 4000+ observations).
     pub codigo: String,
     pub descripcion: String,
     /// SUNAT's observations of an accepted document.
@@ -160,7 +160,21 @@ pub enum EstadoBaja {
     Error,
 }
 
+/// Calendar days after its issue date within which a comprobante may be voided by a comunicación
+/// de baja; later, a credit note annuls the sale.
+pub const PLAZO_BAJA_DIAS: i64 = 7;
+
 impl EnvioComprobante {
+    /// A new comprobante's outbox entry: due now when the company sends comprobantes (Peru with
+    /// Nubefact's route and token); otherwise it waits, `pendiente`, until the company is
+    /// configured (then [`crate::Uow::programar_envios`] queues it).
+    pub fn al_emitir(empresa: &Empresa, ahora: OffsetDateTime) -> Self {
+        Self {
+            programado: envia(empresa).then_some(ahora),
+            ..Self::default()
+        }
+    }
+
     /// The baja being sent (queued or waiting for SUNAT), if any.
     pub fn baja_en_proceso(&self) -> Option<&Baja> {
         self.baja
@@ -175,21 +189,15 @@ impl EnvioComprobante {
             b.estado == EstadoBaja::EnProceso || (b.estado == EstadoBaja::Error && self.incierto)
         })
     }
-}
 
-/// Calendar days after its issue date within which a comprobante may be voided by a comunicación
-/// de baja; later, a credit note annuls the sale.
-pub const PLAZO_BAJA_DIAS: i64 = 7;
-
-impl EnvioComprobante {
-    /// A new comprobante's outbox entry: due now when the company sends comprobantes (Peru with
-    /// Nubefact's route and token); otherwise it waits, `pendiente`, until the company is
-    /// configured (then [`crate::Uow::programar_envios`] queues it).
-    pub fn al_emitir(empresa: &Empresa, ahora: OffsetDateTime) -> Self {
-        Self {
-            programado: envia(empresa).then_some(ahora),
-            ..Self::default()
-        }
+    /// A baja that failed before it reached SUNAT (refused by Nubefact): asking again is a new
+    /// request, checked as the first was ([`admite_baja`]).
+    pub fn baja_por_rehacer(&self) -> bool {
+        !self.incierto
+            && self
+                .baja
+                .as_ref()
+                .is_some_and(|b| b.estado == EstadoBaja::Error)
     }
 }
 
@@ -313,15 +321,19 @@ pub fn describir(r: &Resultado) -> (&'static str, String) {
     }
 }
 
-/// The `generar_comprobante` request of a stored comprobante (a note's with the document it
-/// modifies, read by the caller), with what it needs from the unit of work: the sale's
-/// instalments and remarks, the buyer's e-mail.
-pub async fn solicitud_de_emision<U: Uow>(
+/// A stored comprobante's `generar_comprobante` request, with the document it modifies (a
+/// note's), read in `uow` with what the request needs besides the comprobante: the sale's
+/// instalments and remarks, the buyer's e-mail. The outer error is the storage's; the inner one
+/// says why SUNAT would reject the comprobante.
+pub async fn emision_y_referencia<U: Uow>(
     uow: &mut U,
     empresa: &Empresa,
     c: &Comprobante,
-    referencia: Option<&Comprobante>,
-) -> Result<serde_json::Value> {
+) -> Result<(Result<serde_json::Value>, Option<Comprobante>)> {
+    let referencia = match c.referencia_id {
+        Some(r) => uow.comprobante(r).await?,
+        None => None,
+    };
     let venta = uow.venta(c.venta_id).await?;
     let email = match uow.cliente(c.cliente_id).await? {
         Some(cl) => cl.email,
@@ -332,8 +344,16 @@ pub async fn solicitud_de_emision<U: Uow>(
         (Some(v), false) => (v.cuotas.as_slice(), v.observaciones.as_str()),
         _ => (&[][..], ""),
     };
-    let s = emision(empresa, c, referencia, cuotas, &email, observaciones)?;
-    serde_json::to_value(&s).map_err(Error::almacenamiento)
+    let emision = emision(
+        empresa,
+        c,
+        referencia.as_ref(),
+        cuotas,
+        &email,
+        observaciones,
+    )
+    .and_then(|s| serde_json::to_value(&s).map_err(Error::almacenamiento));
+    Ok((emision, referencia))
 }
 
 /// Refuses, in the unit of work that issues it, a Peruvian comprobante SUNAT would reject (a
@@ -377,7 +397,7 @@ fn emision(
 pub type Peticion = (&'static str, serde_json::Value);
 
 /// How a claimed comprobante is consulted: the baja's ticket when a baja is in progress, else
-/// the document (the emission is built from the unit of work, see [`solicitud_de_emision`]).
+/// the document (the emission is built from the unit of work, see [`emision_y_referencia`]).
 pub fn solicitud_de_consulta(c: &Comprobante) -> Result<Peticion> {
     let (operacion, cuerpo) = if c.envio.baja_en_proceso().is_some() {
         (
@@ -394,13 +414,9 @@ pub fn solicitud_de_consulta(c: &Comprobante) -> Result<Peticion> {
 }
 
 /// The `generar_anulacion` request of a baja in progress.
-pub fn solicitud_de_baja(c: &Comprobante) -> Result<Peticion> {
+pub fn solicitud_de_baja(c: &Comprobante) -> Result<serde_json::Value> {
     let motivo = c.envio.baja.as_ref().map_or("", |b| b.motivo.as_str());
-    let s = nubefact::generar_anulacion(c, motivo)?;
-    Ok((
-        nubefact::GENERAR_ANULACION,
-        serde_json::to_value(s).map_err(Error::almacenamiento)?,
-    ))
+    serde_json::to_value(nubefact::generar_anulacion(c, motivo)?).map_err(Error::almacenamiento)
 }
 
 /// Writes an attempt's outcome on the comprobante: its state, what SUNAT said, and when (if ever)
@@ -448,11 +464,7 @@ pub fn aplicar(
         Resultado::Permanente { codigo, mensaje } => {
             c.estado = EstadoComprobante::ErrorPermanente;
             e.programado = None;
-            e.ultimo_error = if *codigo == 0 {
-                mensaje.clone()
-            } else {
-                format!("Nubefact {codigo}: {mensaje}")
-            };
+            e.ultimo_error = permanente(*codigo, mensaje);
         }
         // An answer that cannot end an attempt (the attempt already consulted after a 23 and
         // sent after a 24): try again later, consulting first.
@@ -520,11 +532,7 @@ fn aplicar_baja(
         Resultado::Permanente { codigo, mensaje } => {
             b.estado = EstadoBaja::Error;
             e.programado = None;
-            e.ultimo_error = if *codigo == 0 {
-                format!("baja: {mensaje}")
-            } else {
-                format!("baja: Nubefact {codigo}: {mensaje}")
-            };
+            e.ultimo_error = format!("baja: {}", permanente(*codigo, mensaje));
         }
         Resultado::YaExiste(m) | Resultado::NoExiste(m) | Resultado::Transitorio(m) => {
             e.incierto = true;
@@ -532,6 +540,20 @@ fn aplicar_baja(
             reintentar(c, m, EstadoComprobante::Aceptado, politica, ahora);
         }
     }
+}
+
+/// What a person reads of a permanent error: Nubefact's code when it gave one.
+fn permanente(codigo: i64, mensaje: &str) -> String {
+    if codigo == 0 {
+        mensaje.to_string()
+    } else {
+        format!("Nubefact {codigo}: {mensaje}")
+    }
+}
+
+/// A refusal of a person's request in the comprobante's present state.
+fn rehusar(campo: Option<&str>, mensaje: String) -> Result<()> {
+    Err(Error::conflicto(Codigo::EstadoInvalido, campo, mensaje))
 }
 
 /// Whether SUNAT has the comprobante (accepted, with or without observations).
@@ -603,13 +625,7 @@ fn reintentar(
 /// Whether a person may resend the comprobante now: one that failed, or one waiting with no
 /// send due, and not being sent right now (a lease that ended does not count: its worker is gone).
 fn verificar_reenvio(c: &Comprobante, ahora: OffsetDateTime) -> Result<()> {
-    let no = |m: String| {
-        Err(Error::conflicto(
-            crate::error::Codigo::EstadoInvalido,
-            Some("estado"),
-            m,
-        ))
-    };
+    let no = |m: String| rehusar(Some("estado"), m);
     let n = c.numero_completo();
     if c.envio.reclamado_hasta.is_some_and(|h| h > ahora) {
         return no(format!(
@@ -679,8 +695,7 @@ pub fn solicitar_baja(
     ahora: OffsetDateTime,
     hoy: Date,
 ) -> Result<()> {
-    let no =
-        |campo: Option<&str>, m: String| Err(Error::conflicto(Codigo::EstadoInvalido, campo, m));
+    let no = rehusar;
     let n = c.numero_completo();
     if !envia(empresa) {
         return no(
@@ -730,8 +745,7 @@ pub fn solicitar_baja(
 /// factura or boleta SUNAT accepted, within [`PLAZO_BAJA_DIAS`] of its issue (`hoy` is the
 /// company's date), that no note modifies.
 pub fn admite_baja(c: &Comprobante, notas: &[Comprobante], hoy: Date) -> Result<()> {
-    let no =
-        |campo: Option<&str>, m: String| Err(Error::conflicto(Codigo::EstadoInvalido, campo, m));
+    let no = rehusar;
     let n = c.numero_completo();
     if !matches!(c.tipo, TipoComprobante::Factura | TipoComprobante::Boleta) {
         return no(

@@ -472,7 +472,8 @@ pub fn generar_comprobante(
         return Err(invalido(
             "cliente_numero_documento",
             format!(
-                "una boleta de más de S/ 700.00 (esta es de S/ {}) identifica al comprador con su DNI u otro documento",
+                "una boleta de más de S/ {} (esta es de S/ {}) identifica al comprador con su DNI u otro documento",
+                redondear(TOPE_BOLETA_ANONIMA_PEN),
                 redondear(en_soles)
             ),
         ));
@@ -674,7 +675,8 @@ fn detraccion(c: &Comprobante, en_soles: Decimal, d: Detraccion) -> Result<(Detr
         return Err(invalido(
             "detraccion",
             format!(
-                "la detracción aplica a operaciones de más de S/ 700.00; esta es de S/ {}",
+                "la detracción aplica a operaciones de más de S/ {}; esta es de S/ {}",
+                redondear(MINIMO_DETRACCION_PEN),
                 redondear(en_soles)
             ),
         ));
@@ -963,41 +965,36 @@ fn es_gratuito(l: &ItemNubefact) -> bool {
         || l.tipo_de_ivap.as_deref() == Some("101")
 }
 
-/// `consultar_comprobante`: what Nubefact and SUNAT know of a document already sent.
-pub fn consultar_comprobante(c: &Comprobante) -> SolicitudDocumento {
+/// An operation on a document Nubefact already has: its type, series and number.
+fn documento(operacion: &str, c: &Comprobante) -> SolicitudDocumento {
     SolicitudDocumento {
-        operacion: CONSULTAR_COMPROBANTE.into(),
+        operacion: operacion.into(),
         tipo_de_comprobante: tipo_de_comprobante(c.tipo),
         serie: c.serie.clone(),
         numero: c.numero,
         motivo: None,
         codigo_unico: None,
     }
+}
+
+/// `consultar_comprobante`: what Nubefact and SUNAT know of a document already sent.
+pub fn consultar_comprobante(c: &Comprobante) -> SolicitudDocumento {
+    documento(CONSULTAR_COMPROBANTE, c)
 }
 
 /// `generar_anulacion` (comunicación de baja) of an accepted comprobante, with the reason.
 pub fn generar_anulacion(c: &Comprobante, motivo: &str) -> Result<SolicitudDocumento> {
     let motivo = crate::empresa::texto_requerido("motivo", motivo, 100)?;
     Ok(SolicitudDocumento {
-        operacion: GENERAR_ANULACION.into(),
-        tipo_de_comprobante: tipo_de_comprobante(c.tipo),
-        serie: c.serie.clone(),
-        numero: c.numero,
         motivo: Some(motivo),
         codigo_unico: Some(c.numero_completo()),
+        ..documento(GENERAR_ANULACION, c)
     })
 }
 
 /// `consultar_anulacion`: the state of a comunicación de baja (SUNAT answers by ticket).
 pub fn consultar_anulacion(c: &Comprobante) -> SolicitudDocumento {
-    SolicitudDocumento {
-        operacion: CONSULTAR_ANULACION.into(),
-        tipo_de_comprobante: tipo_de_comprobante(c.tipo),
-        serie: c.serie.clone(),
-        numero: c.numero,
-        motivo: None,
-        codigo_unico: None,
-    }
+    documento(CONSULTAR_ANULACION, c)
 }
 
 /// Nubefact's answer to any of the four operations, as far as the engine reads it.

@@ -199,7 +199,6 @@ pub const IGV_MYPE_RESTAURANTES: &[TasaFechada] = &[
     TasaFechada::new(date!(2026 - 01 - 01), Some(date!(2026 - 12 - 31)), (105, 1)),
 ];
 
-/// Impuesto a la venta de arroz pilado, percent.
 /// A boleta above this amount (soles) must identify the buyer (Reglamento de Comprobantes de
 /// Pago; Nubefact labels `-` "VARIOS – ventas menores a S/ 700.00").
 pub const TOPE_BOLETA_ANONIMA_PEN: rust_decimal::Decimal =
@@ -208,6 +207,7 @@ pub const TOPE_BOLETA_ANONIMA_PEN: rust_decimal::Decimal =
 pub const MINIMO_DETRACCION_PEN: rust_decimal::Decimal =
     rust_decimal::Decimal::from_parts(700, 0, 0, false, 0);
 
+/// Impuesto a la venta de arroz pilado, percent.
 pub const IVAP: &[TasaFechada] = &[TasaFechada::new(date!(2011 - 03 - 01), None, (4, 0))];
 
 /// ICBPER, soles per plastic bag.

@@ -684,7 +684,8 @@ fn tipo_de_comprobante(
                         Codigo::ValorNoPermitido,
                         "cliente_id",
                         format!(
-                            "una boleta de más de S/ 700.00 (esta es de S/ {}) debe identificar al comprador: registre su DNI u otro documento",
+                            "una boleta de más de S/ {} (esta es de S/ {}) debe identificar al comprador: registre su DNI u otro documento",
+                            redondear(TOPE_BOLETA_ANONIMA_PEN),
                             redondear(en_soles)
                         ),
                     ));
@@ -1198,16 +1199,7 @@ pub async fn anular<U: Uow>(
             "el motivo 06 (devolución total) es para una venta sin devoluciones ni rebajas previas: use 01",
         ));
     }
-    let lineas: Vec<LineaDevolucion> = venta
-        .lineas
-        .iter()
-        .filter(|l| l.cantidad > l.cantidad_devuelta)
-        .map(|l| LineaDevolucion {
-            numero: l.numero,
-            cantidad: l.cantidad - l.cantidad_devuelta,
-            series: l.series.clone(),
-        })
-        .collect();
+    let lineas = pendientes(&venta);
     nota_de_credito(uow, ctx, venta, lineas, motivo, clave).await
 }
 
@@ -1647,6 +1639,21 @@ async fn nota_de_credito<U: Uow>(
     Ok(nota)
 }
 
+/// What of a sale has not come back yet, line by line, with the serials still out: what an
+/// annulment returns.
+fn pendientes(venta: &Venta) -> Vec<LineaDevolucion> {
+    venta
+        .lineas
+        .iter()
+        .filter(|l| l.cantidad > l.cantidad_devuelta)
+        .map(|l| LineaDevolucion {
+            numero: l.numero,
+            cantidad: l.cantidad - l.cantidad_devuelta,
+            series: l.series.clone(),
+        })
+        .collect()
+}
+
 /// Stock back for `lineas` of a sale, at the cost it left at, in product order (`productos` are
 /// the lines' products, in the same order); the ledger names `referencia` (the credit note, or
 /// the sale voided by a baja). The stock rows are locked before any lot, as a sale locks them.
@@ -1766,21 +1773,13 @@ pub(crate) async fn anular_por_baja<U: Uow>(
     if venta.estado == EstadoVenta::Anulada {
         return Ok(());
     }
-    let lineas: Vec<LineaDevolucion> = venta
+    let lineas = pendientes(&venta);
+    let mut productos = Vec::with_capacity(lineas.len());
+    for l in venta
         .lineas
         .iter()
         .filter(|l| l.cantidad > l.cantidad_devuelta)
-        .map(|l| LineaDevolucion {
-            numero: l.numero,
-            cantidad: l.cantidad - l.cantidad_devuelta,
-            series: l.series.clone(),
-        })
-        .collect();
-    let mut productos = Vec::with_capacity(lineas.len());
-    for d in &lineas {
-        let Some(l) = venta.lineas.iter().find(|l| l.numero == d.numero) else {
-            continue;
-        };
+    {
         productos.push(
             uow.producto(l.producto_id)
                 .await?

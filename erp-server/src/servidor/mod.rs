@@ -172,9 +172,11 @@ pub struct Configuracion {
     pub envios_cada: u64,
     /// Comprobantes sent at once.
     pub envios_concurrentes: usize,
-    /// Retries and leases of the outbox.
-    pub politica_envio: erp_core::facturacion::envio::PoliticaEnvio,
-    /// How long a request to Nubefact may take, in seconds.
+    /// Seconds between the attempts of a comprobante (at most a day).
+    pub envio_intervalo: u64,
+    /// Attempts before a comprobante is left `error_permanente`.
+    pub envio_intentos: i32,
+    /// How long a request to Nubefact may take, in seconds; the outbox's lease follows from it.
     pub nubefact_espera: u64,
 }
 
@@ -217,10 +219,16 @@ pub async fn servir(c: Configuracion) -> Result<(), String> {
     let despachador = if c.envios_cada > 0 {
         let emisor =
             nubefact::NubefactHttp::new(std::time::Duration::from_secs(c.nubefact_espera))?;
+        // The lease is derived from the sender's timeout here, where both are known.
+        let politica = erp_core::facturacion::envio::PoliticaEnvio::new(
+            time::Duration::seconds(c.envio_intervalo.min(86_400) as i64),
+            c.envio_intentos,
+            time::Duration::seconds(c.nubefact_espera as i64),
+        );
         Some(envios::Despachador::lanzar(
             estado.clone(),
             Arc::new(emisor),
-            c.politica_envio,
+            politica,
             std::time::Duration::from_secs(c.envios_cada),
             c.envios_concurrentes,
         ))

@@ -12,7 +12,7 @@ use erp_server::servidor::nubefact::NubefactHttp;
 use serde_json::{Value, json};
 
 use crate::nubefact_prueba::{Modo, NubefactPrueba, TOKEN};
-use crate::{Api, empresa, producto_con_stock};
+use crate::{Api, empresa, producto_con_stock, stock};
 
 /// The client's timeout in these tests: the stand-in's late answers come after it.
 const ESPERA: Duration = Duration::from_secs(2);
@@ -436,14 +436,6 @@ async fn factura(api: &Api, t: &str, codigo: &str) -> (String, String) {
         v["data"]["venta"]["id"].as_str().unwrap().to_string(),
         v["data"]["comprobante"]["id"].as_str().unwrap().to_string(),
     )
-}
-
-async fn stock(api: &Api, t: &str, producto: &str) -> String {
-    let (st, v) = api
-        .get(&format!("/inventario/productos/{producto}/stock/"), t)
-        .await;
-    assert_eq!(st, 200, "{v}");
-    v["data"][0]["cantidad"].as_str().unwrap().to_string()
 }
 
 async fn pedir_baja(api: &Api, t: &str, id: &str, cuerpo: Value) -> (u16, Value) {

@@ -3,7 +3,9 @@
 //! `procesos`: the flows of seed 000 processes 1 to 5 through the endpoints; `rutas`: every
 //! route against missing tokens, missing permissions, other companies' ids and bad bodies;
 //! `planes`: login by subdomain and the SaaS plan's limits; `documentacion`: the OpenAPI
-//! document, Swagger UI and ReDoc in headless Chromium.
+//! document, Swagger UI and ReDoc in headless Chromium; `facturacion`: the e-invoicing outbox
+//! and the baja end to end against `nubefact_prueba`, a Nubefact stand-in that checks every
+//! request.
 
 #![allow(clippy::unwrap_used)]
 

@@ -57,8 +57,8 @@ pub struct Registro {
     pub violaciones: Vec<String>,
     /// Added before every answer (a gateway's latency).
     pub demora: Duration,
-    /// The bajas asked for, by document: their reason and ticket.
-    pub bajas: BTreeMap<Clave, (String, String)>,
+    /// The bajas asked for, by document: their ticket.
+    pub bajas: BTreeMap<Clave, String>,
     /// `generar_anulacion` requests per number.
     pub anulaciones: BTreeMap<String, u32>,
     /// SUNAT refuses the bajas (their consult answers a rejection).
@@ -280,8 +280,7 @@ fn responder(
                 );
             }
             let ticket = format!("1570{:012}", reg.bajas.len() + 1);
-            reg.bajas
-                .insert(clave, (motivo.to_string(), ticket.clone()));
+            reg.bajas.insert(clave, ticket.clone());
             let r = json!({
                 "numero": numero,
                 "enlace": format!("https://www.nubefact.com/anulacion/{nombre}"),
@@ -295,7 +294,7 @@ fn responder(
             ((StatusCode::OK, r.to_string()), None)
         }
         "consultar_anulacion" => {
-            let Some((_, ticket)) = reg.bajas.get(&clave).cloned() else {
+            let Some(ticket) = reg.bajas.get(&clave).cloned() else {
                 return (
                     error(StatusCode::BAD_REQUEST, 24, "El documento no existe"),
                     None,

@@ -58,8 +58,13 @@ pub async fn sqlite_archivo() -> (AnyStore, tempdir::Dir) {
 /// The PostgreSQL of the test run (`ERP_PG_URL`). Without it the PostgreSQL half is skipped with
 /// a notice, unless `ERP_EXIGIR_PG` is set (as `scripts/test` does), which makes it fail.
 pub async fn postgres() -> Option<AnyStore> {
+    Some(AnyStore::abrir(&pg_url()?).await.unwrap())
+}
+
+/// `ERP_PG_URL`, or none (with the notice, or the failure under `ERP_EXIGIR_PG`).
+fn pg_url() -> Option<String> {
     match std::env::var("ERP_PG_URL") {
-        Ok(url) => Some(AnyStore::abrir(&url).await.unwrap()),
+        Ok(url) => Some(url),
         Err(_) if std::env::var("ERP_EXIGIR_PG").is_ok() => {
             panic!("ERP_EXIGIR_PG está definido pero falta ERP_PG_URL")
         }
@@ -76,8 +81,7 @@ pub async fn postgres() -> Option<AnyStore> {
 /// across companies (the outbox claims the due comprobantes of all of them).
 pub async fn postgres_propia() -> Option<AnyStore> {
     use sqlx::{Connection, Executor};
-    postgres().await?;
-    let url = std::env::var("ERP_PG_URL").ok()?;
+    let url = pg_url()?;
     let nombre = format!("erp_{}", Uuid::now_v7().simple());
     let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
     c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {nombre}")))
@@ -130,6 +134,11 @@ pub fn ruc_aleatorio() -> String {
 }
 
 pub async fn empresa_pe(m: &M) -> Empresa {
+    empresa_pe_con(m, AjustesEmpresa::default()).await
+}
+
+/// A Peruvian company with these settings (Nubefact's route and token, for instance).
+pub async fn empresa_pe_con(m: &M, ajustes: AjustesEmpresa) -> Empresa {
     m.crear_empresa(NuevaEmpresa {
         pais: Pais::Peru,
         tipo_identificacion: None,
@@ -139,7 +148,7 @@ pub async fn empresa_pe(m: &M) -> Empresa {
         direccion: "Av. Grau 123, Lima".into(),
         moneda: None,
         subdominio: None,
-        ajustes: AjustesEmpresa::default(),
+        ajustes,
         plan: Default::default(),
     })
     .await

@@ -15,7 +15,7 @@ Decimal('139.24')
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence, Union
 from uuid import UUID
 
 from . import _native
@@ -37,7 +37,8 @@ __all__ = [
 ]
 
 Id = Union[str, UUID]
-Datos = Mapping[str, Any]
+# A dict (or a subclass): what the binding reads as a JSON object.
+Datos = Dict[str, Any]
 
 
 class Motor:
@@ -180,7 +181,7 @@ class Motor:
         return self._m.ejecutar("nota_credito", datos)
 
     def nota_debito(self, venta_id: Id, datos: Datos) -> dict:
-        return self._m.ejecutar("nota_debito", {"venta_id": venta_id, "datos": dict(datos)})
+        return self._m.ejecutar("nota_debito", {"venta_id": venta_id, "datos": datos})
 
     def venta(self, id: Id) -> dict:
         return self._m.ejecutar("venta", {"id": id})

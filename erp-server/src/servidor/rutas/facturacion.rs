@@ -3,7 +3,9 @@
 //! (`servidor::envios`); these endpoints never wait for Nubefact.
 
 use axum::extract::State;
-use erp_core::comprobantes::{EstadoComprobante, FiltroComprobantes, NuevaSerie, TipoComprobante};
+use erp_core::comprobantes::{
+    self, EstadoComprobante, FiltroComprobantes, NuevaSerie, TipoComprobante,
+};
 use erp_core::ventas::servicio::NuevaNotaCredito;
 use serde::Deserialize;
 use serde_json::json;
@@ -53,7 +55,7 @@ pub async fn comprobantes(
             a.empresa,
             &FiltroComprobantes {
                 tipo: f.tipo,
-                serie: f.serie.map(|s| s.trim().to_ascii_uppercase()),
+                serie: f.serie.as_deref().map(comprobantes::normalizar_serie),
                 numero: f.numero,
                 cliente_id: f.cliente,
                 estado: f.estado,
@@ -109,10 +111,10 @@ pub async fn reenviar(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
     Ok(Exito::ok(c).con_mensaje("comprobante en cola de envío"))
 }
 
-/// A credit note on a factura or boleta: with `lineas`, a return (the units come back to
-/// stock); with `items`, a note of value (amounts off some lines); with neither, the annulment
-/// of the whole sale. The same notes as `/ventas/{id}/anular|devolucion|nota-credito/`, named by
-/// the comprobante.
+/// A credit note on a factura or boleta, of the `tipo` asked: `devolucion` with `lineas` (the
+/// units come back to stock), `valor` with `items` (amounts off some lines), `anulacion` of the
+/// whole sale. The same notes as `/ventas/{id}/devolucion|nota-credito|anular/`, named by the
+/// comprobante.
 #[utoipa::path(
     post,
     path = "/facturacion/notas-credito/",
