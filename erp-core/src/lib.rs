@@ -20,6 +20,7 @@ pub mod dinero;
 pub mod empresa;
 pub mod entrada;
 pub mod error;
+pub mod eventos;
 pub mod facturacion;
 pub mod identidad;
 pub mod impuestos;
@@ -39,6 +40,7 @@ pub use calculo::{
 };
 pub use dinero::Moneda;
 pub use error::{Codigo, Error, Result};
+pub use eventos::{Evento, Observador};
 pub use identidad::{DocumentoIdentidad, TipoDocumentoIdentidad, validar_identidad};
 pub use impuestos::ecuador::{ImpuestoRetenido, TarifaIva};
 pub use impuestos::peru::AfectacionIgv;

@@ -14,6 +14,7 @@ use crate::comprobantes::{
 use crate::empresa::{CambiosEmpresa, ConfiguracionEmpresa, Empresa, NuevaEmpresa};
 use crate::error::Result;
 use crate::error::{Codigo, Error};
+use crate::eventos::{Evento, Eventos, Observador};
 use crate::facturacion::envio::{self, Emisor, LogEnvio, PoliticaEnvio, Solicitud};
 use crate::facturacion::nubefact;
 use crate::inventario::servicio::{
@@ -48,6 +49,7 @@ pub struct Motor<S: Store> {
     store: S,
     reloj: Arc<dyn Reloj>,
     ids: Arc<dyn GeneradorIds>,
+    observador: Option<Arc<dyn Observador>>,
 }
 
 impl<S: Store + Clone> Clone for Motor<S> {
@@ -56,6 +58,7 @@ impl<S: Store + Clone> Clone for Motor<S> {
             store: self.store.clone(),
             reloj: self.reloj.clone(),
             ids: self.ids.clone(),
+            observador: self.observador.clone(),
         }
     }
 }
@@ -67,15 +70,19 @@ macro_rules! en_uow {
     ($self:ident, $empresa:expr, $autor:expr, |$uow:ident, $ctx:ident| $cuerpo:expr) => {
         async {
             let autor: Autor = $autor.into();
-            let mut $uow = $self.store.begin($empresa).await?;
+            let empresa_id: Uuid = $empresa;
+            let eventos = Eventos::default();
+            let mut $uow = $self.store.begin(empresa_id).await?;
             let $ctx = Contexto {
                 reloj: &*$self.reloj,
                 ids: &*$self.ids,
                 usuario_id: autor.usuario_id,
                 ip: &autor.ip,
+                eventos: &eventos,
             };
             let r = $cuerpo.await?;
             $uow.commit().await?;
+            $self.notificar(empresa_id, eventos.tomar());
             Ok(r)
         }
         .await
@@ -112,7 +119,24 @@ macro_rules! leer {
 
 impl<S: Store> Motor<S> {
     pub fn new(store: S, reloj: Arc<dyn Reloj>, ids: Arc<dyn GeneradorIds>) -> Self {
-        Self { store, reloj, ids }
+        Self {
+            store,
+            reloj,
+            ids,
+            observador: None,
+        }
+    }
+
+    /// The engine that tells `observador` what each unit of work did, once it has committed.
+    pub fn con_observador(mut self, observador: Arc<dyn Observador>) -> Self {
+        self.observador = Some(observador);
+        self
+    }
+
+    fn notificar(&self, empresa_id: Uuid, eventos: Vec<Evento>) {
+        if let (Some(o), false) = (&self.observador, eventos.is_empty()) {
+            o.notificar(empresa_id, &eventos);
+        }
     }
 
     pub fn store(&self) -> &S {
@@ -121,15 +145,6 @@ impl<S: Store> Motor<S> {
 
     pub fn ahora(&self) -> OffsetDateTime {
         self.reloj.ahora()
-    }
-
-    pub fn contexto(&self, usuario_id: Option<Uuid>) -> Contexto<'_> {
-        Contexto {
-            reloj: &*self.reloj,
-            ids: &*self.ids,
-            usuario_id,
-            ip: "",
-        }
     }
 
     // --- Companies ------------------------------------------------------------------------------
@@ -162,8 +177,10 @@ impl<S: Store> Motor<S> {
                 let e = c.aplicar(uow.empresa().await?)?;
                 uow.actualizar_empresa(&e).await?;
                 // Configured now: what was issued before waits no longer.
-                if envio::envia(&e) {
-                    uow.programar_envios(ctx.reloj.ahora()).await?;
+                if envio::envia(&e) && uow.programar_envios(ctx.reloj.ahora()).await? > 0 {
+                    ctx.eventos.emitir(Evento::EnvioProgramado {
+                        comprobante_id: None,
+                    });
                 }
                 Ok::<_, Error>(e)
             }
@@ -812,9 +829,20 @@ impl<S: Store> Motor<S> {
         emisor: &dyn Emisor,
         politica: &PoliticaEnvio,
     ) -> Result<Option<(Uuid, Comprobante)>> {
+        self.enviar_siguiente_de(None, emisor, politica).await
+    }
+
+    /// As [`Motor::enviar_siguiente`], for one company's comprobantes only (an embedded engine
+    /// bound to its company sends nobody else's).
+    pub async fn enviar_siguiente_de(
+        &self,
+        empresa: Option<Uuid>,
+        emisor: &dyn Emisor,
+        politica: &PoliticaEnvio,
+    ) -> Result<Option<(Uuid, Comprobante)>> {
         let Some((empresa_id, c)) = self
             .store
-            .reclamar_envio(self.reloj.ahora(), politica.plazo)
+            .reclamar_envio(self.reloj.ahora(), politica.plazo, empresa)
             .await?
         else {
             return Ok(None);
@@ -943,6 +971,12 @@ impl<S: Store> Motor<S> {
                 ventas::anular_por_baja(&mut uow, &ctx, &actual).await?;
             }
             uow.guardar_envio(&actual).await?;
+            if actual.estado != antes {
+                ctx.eventos.emitir(Evento::ComprobanteEstado {
+                    comprobante_id: actual.id,
+                    estado: actual.estado,
+                });
+            }
             Ok(Some(actual))
         })?;
         Ok(r.map(|c| (empresa_id, c)))
@@ -1050,6 +1084,9 @@ impl<S: Store> Motor<S> {
                 }
                 envio::reenviar(&e, &mut c, ahora)?;
                 uow.guardar_envio(&c).await?;
+                ctx.eventos.emitir(Evento::EnvioProgramado {
+                    comprobante_id: Some(c.id),
+                });
                 Ok::<_, Error>(c)
             }
         )
@@ -1087,6 +1124,9 @@ impl<S: Store> Motor<S> {
                 let ahora = ctx.reloj.ahora();
                 envio::solicitar_baja(&e, &mut c, &notas, motivo, ahora, e.fecha_en(ahora))?;
                 uow.guardar_envio(&c).await?;
+                ctx.eventos.emitir(Evento::EnvioProgramado {
+                    comprobante_id: Some(c.id),
+                });
                 Ok::<_, Error>(c)
             }
         )

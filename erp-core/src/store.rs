@@ -75,7 +75,7 @@ pub trait Store: Send + Sync + 'static {
         plazo: time::Duration,
     ) -> impl Future<Output = Result<Option<(Uuid, Trabajo)>>> + Send;
 
-    /// Claims the oldest comprobante of any active company whose send is due (`programado <=
+    /// Claims the oldest comprobante of any active company (or of `empresa` only) whose send is due (`programado <=
     /// ahora`, not claimed or its lease ended) until `ahora + plazo`, counting the attempt, in
     /// one statement outside any unit of work, and returns it as claimed. A claim that finds an earlier lease
     /// (its worker died or outlived it without recording an outcome) marks it `incierto`: the
@@ -85,6 +85,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         ahora: OffsetDateTime,
         plazo: time::Duration,
+        empresa: Option<Uuid>,
     ) -> impl Future<Output = Result<Option<(Uuid, Comprobante)>>> + Send;
 
     /// Opens a read-only unit of work: it does not block writers.

@@ -528,6 +528,7 @@ macro_rules! impl_uow {
             ejecutor: E,
             sql: &'static str,
             (ahora, plazo): (time::OffsetDateTime, time::Duration),
+            empresa: Option<Uuid>,
             fila: fn(&Fila) -> Result<T>,
         ) -> Result<Option<(Uuid, T)>>
         where
@@ -536,6 +537,7 @@ macro_rules! impl_uow {
             let r = $drv::query(sql)
                 .bind(a_microsegundos(ahora))
                 .bind(a_microsegundos(ahora + plazo))
+                .bind(empresa)
                 .fetch_optional(ejecutor)
                 .await
                 .map_err(error_sql)?;
@@ -561,18 +563,20 @@ macro_rules! impl_uow {
                  WHERE estado = 'pendiente' AND programado_us <= $1 \
                  AND (reclamado_hasta_us IS NULL OR reclamado_hasta_us <= $1) \
                  AND EXISTS (SELECT 1 FROM empresas e WHERE e.id = trabajos.empresa_id AND e.activa) \
+                 AND ($3 IS NULL OR trabajos.empresa_id = $3) \
                  ORDER BY programado_us LIMIT 1",
                 $saltar,
                 ") RETURNING empresa_id, ",
                 columnas_trabajos!()
             );
-            reclamar(ejecutor, SQL, (ahora, plazo), fila_trabajo).await
+            reclamar(ejecutor, SQL, (ahora, plazo), None, fila_trabajo).await
         }
 
         pub(crate) async fn reclamar_envio<'e, E>(
             ejecutor: E,
             ahora: time::OffsetDateTime,
             plazo: time::Duration,
+            empresa: Option<Uuid>,
         ) -> Result<Option<(Uuid, Comprobante)>>
         where
             E: $drv::Executor<'e, Database = Db>,
@@ -584,12 +588,13 @@ macro_rules! impl_uow {
                  WHERE envio_programado_us IS NOT NULL AND envio_programado_us <= $1 \
                  AND (envio_reclamado_hasta_us IS NULL OR envio_reclamado_hasta_us <= $1) \
                  AND EXISTS (SELECT 1 FROM empresas e WHERE e.id = comprobantes.empresa_id AND e.activa) \
+                 AND ($3 IS NULL OR comprobantes.empresa_id = $3) \
                  ORDER BY envio_programado_us LIMIT 1",
                 $saltar,
                 ") RETURNING empresa_id, ",
                 columnas_comprobantes!()
             );
-            reclamar(ejecutor, SQL, (ahora, plazo), fila_comprobante).await
+            reclamar(ejecutor, SQL, (ahora, plazo), empresa, fila_comprobante).await
         }
 
         pub(crate) async fn todas_las_empresas<'e, E>(ejecutor: E) -> Result<Vec<Empresa>>

@@ -108,10 +108,11 @@ impl Store for AnyStore {
         &self,
         ahora: time::OffsetDateTime,
         plazo: time::Duration,
+        empresa: Option<Uuid>,
     ) -> Result<Option<(Uuid, Comprobante)>> {
         match self {
-            Self::Sqlite(s) => s.reclamar_envio(ahora, plazo).await,
-            Self::Postgres(s) => s.reclamar_envio(ahora, plazo).await,
+            Self::Sqlite(s) => s.reclamar_envio(ahora, plazo, empresa).await,
+            Self::Postgres(s) => s.reclamar_envio(ahora, plazo, empresa).await,
         }
     }
 

@@ -239,8 +239,9 @@ impl erp_core::store::Store for PgStore {
         &self,
         ahora: time::OffsetDateTime,
         plazo: time::Duration,
+        empresa: Option<Uuid>,
     ) -> Result<Option<(Uuid, erp_core::comprobantes::Comprobante)>> {
-        reclamar_envio(&self.pool, ahora, plazo).await
+        reclamar_envio(&self.pool, ahora, plazo, empresa).await
     }
 
     async fn reclamar_trabajo(

@@ -8,8 +8,13 @@
 //! - [`Error`]: the engine's error as every binding raises it, with its stable `codigo`.
 //! - [`claves`]: which JSON fields carry money (a decimal) or a date, for the bindings that give
 //!   them their language's type.
+//! - Plug-ins of the host: every [`Engine::ejecutar`] answers the [`Evento`]s its unit of work
+//!   committed (the binding hands them to the application's hook), and
+//!   [`Engine::enviar_pendientes`] drives the e-invoicing outbox through an [`EmisorHost`]
+//!   written in the host's language, the port the server's Nubefact client implements.
 
 pub mod claves;
+mod emisor;
 mod operaciones;
 
 use std::future::Future;
@@ -20,7 +25,24 @@ use erp_store::{AnyStore, IdsV7, RelojSistema};
 use serde::Serialize;
 use uuid::Uuid;
 
+pub use emisor::EmisorHost;
+pub use erp_core::Evento;
 pub use operaciones::OPERACIONES;
+
+/// What an operation answers: its result as JSON, and the events its unit of work committed (in
+/// the order they happened; none when it wrote nothing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Salida {
+    pub resultado: String,
+    pub eventos: Vec<Evento>,
+}
+
+impl Salida {
+    /// The events as a JSON array, for a binding that hands them on as its language's values.
+    pub fn eventos_json(&self) -> Result<String> {
+        a_json(&self.eventos)
+    }
+}
 
 /// An engine error as the bindings raise it: the stable machine `codigo`, the message for a
 /// person, and the offending field's path when there is one.
@@ -34,6 +56,10 @@ pub struct Error {
 /// The code of a failure that is nobody's input (a value the engine wrote that could not be read
 /// back): the server answers it as a 500 with the same code.
 pub const ERROR_INTERNO: &str = "error_interno";
+
+/// The code of a failure inside a host plug-in (an event hook that raised). What the operation
+/// did has committed: it must not be repeated.
+pub const PLUGIN_FALLIDO: &str = "plugin_fallido";
 
 impl Error {
     pub fn new(codigo: Codigo, campo: Option<&str>, mensaje: impl Into<String>) -> Self {
@@ -109,10 +135,20 @@ pub(crate) fn a_json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::interno(e.to_string()))
 }
 
-/// The tokio runtime of the blocking bindings (Python, Kotlin): one per process, made anew in a
-/// child after `fork` (a runtime does not survive one). An [`Engine`] opened before the fork
-/// holds connections of the parent's: open it in the child.
-pub fn bloquear<F: Future>(f: F) -> F::Output {
+/// Runs an engine call to its end on the tokio runtime of the blocking bindings (Python,
+/// Kotlin): one per process, made anew in a child after `fork` (a runtime does not survive one).
+/// An [`Engine`] opened before the fork holds connections of the parent's: open it in the child.
+/// A call from inside another (an [`EmisorHost`] calling the engine back) is refused: it would
+/// wait for itself.
+pub fn bloquear<T>(f: impl Future<Output = Result<T>>) -> Result<T> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(Error::new(
+            Codigo::EstadoInvalido,
+            None,
+            "el motor no se puede llamar desde un emisor mientras envía: \
+             el emisor recibe en la solicitud todo lo que necesita",
+        ));
+    }
     static RT: OnceLock<std::sync::Mutex<(u32, Arc<tokio::runtime::Runtime>)>> = OnceLock::new();
     let pid = std::process::id();
     let rt = {
@@ -199,9 +235,50 @@ impl Engine {
         })
     }
 
-    /// Runs one operation of [`OPERACIONES`] with its arguments as a JSON object; answers JSON.
-    /// Nothing is written when it fails.
-    pub async fn ejecutar(&self, operacion: &str, argumentos: &str) -> Result<String> {
-        operaciones::ejecutar(self, operacion, argumentos).await
+    /// Runs one operation of [`OPERACIONES`] with its arguments as a JSON object; answers JSON,
+    /// and the events it committed. Nothing is written when it fails.
+    pub async fn ejecutar(&self, operacion: &str, argumentos: &str) -> Result<Salida> {
+        let buzon = Arc::new(Buzon::default());
+        let motor = self.motor.clone().con_observador(buzon.clone());
+        let resultado = operaciones::ejecutar(self, &motor, operacion, argumentos).await?;
+        Ok(Salida {
+            resultado,
+            eventos: buzon.tomar(),
+        })
+    }
+
+    /// Sends the company's due comprobantes (and bajas) through the host's `emisor`, up to
+    /// `limite` of them, with the outbox's rules (one request at a time per comprobante; a failed
+    /// attempt is retried later; a failure of the emisor is logged, and the comprobante waits
+    /// for its retry). Answers what became of each, as JSON, and the events committed.
+    pub async fn enviar_pendientes(&self, emisor: &dyn EmisorHost, limite: u32) -> Result<Salida> {
+        let empresa = self.empresa()?;
+        let buzon = Arc::new(Buzon::default());
+        let motor = self.motor.clone().con_observador(buzon.clone());
+        let enviados = emisor::enviar_pendientes(&motor, empresa, emisor, limite).await?;
+        Ok(Salida {
+            resultado: a_json(&enviados)?,
+            eventos: buzon.tomar(),
+        })
+    }
+}
+
+/// Collects the events of one call, for the binding to hand on after it returns (outside the
+/// runtime, so the host's hook may call the engine again).
+#[derive(Default)]
+struct Buzon(std::sync::Mutex<Vec<Evento>>);
+
+impl Buzon {
+    fn tomar(&self) -> Vec<Evento> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl erp_core::Observador for Buzon {
+    fn notificar(&self, _empresa: Uuid, eventos: &[Evento]) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(eventos);
     }
 }

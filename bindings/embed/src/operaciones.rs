@@ -9,6 +9,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use erp_core::Motor;
+use erp_store::AnyStore;
+
 use crate::{Engine, Error, Result, a_json};
 
 /// Every operation [`Engine::ejecutar`] knows, and what its arguments are.
@@ -44,6 +47,7 @@ pub const OPERACIONES: &[(&str, &str)] = &[
     ("comprobantes_de_venta", "{id}"),
     ("comprobante", "{id}"),
     ("solicitud_nubefact", "{id}"),
+    ("logs_envio", "{id}"),
 ];
 
 #[derive(Deserialize)]
@@ -98,8 +102,12 @@ fn leer<T: DeserializeOwned>(json: &str) -> Result<T> {
     Ok(desde_json(json)?)
 }
 
-pub(crate) async fn ejecutar(e: &Engine, operacion: &str, args: &str) -> Result<String> {
-    let m = &e.motor;
+pub(crate) async fn ejecutar(
+    e: &Engine,
+    m: &Motor<AnyStore>,
+    operacion: &str,
+    args: &str,
+) -> Result<String> {
     // The bindings act as the embedding application, not as a user of the server.
     let autor: Option<Uuid> = None;
     if operacion == "crear_empresa" {
@@ -197,6 +205,10 @@ pub(crate) async fn ejecutar(e: &Engine, operacion: &str, args: &str) -> Result<
             &m.solicitud_nubefact(empresa, leer::<PorId>(args)?.id)
                 .await?,
         ),
+        "logs_envio" => {
+            let id = leer::<PorId>(args)?.id;
+            a_json(&m.logs_envio(empresa, Some(id), 1, 100).await?.0)
+        }
         otra => Err(Error::new(
             Codigo::ValorNoPermitido,
             Some("operacion"),

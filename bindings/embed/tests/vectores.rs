@@ -63,11 +63,13 @@ fn cada_operacion_listada_existe() {
         )
         .await
         .unwrap();
-        let desconocida = |r: &erp_embed::Result<String>| matches!(r, Err(x) if x.campo.as_deref() == Some("operacion"));
+        let desconocida = |r: &erp_embed::Result<erp_embed::Salida>| matches!(r, Err(x) if x.campo.as_deref() == Some("operacion"));
         for (nombre, _) in erp_embed::OPERACIONES {
             let r = e.ejecutar(nombre, r#"{"x": 1}"#).await;
             assert!(!desconocida(&r), "{nombre}: {r:?}");
         }
         assert!(desconocida(&e.ejecutar("vender_todo", "{}").await));
-    });
+        Ok::<_, erp_embed::Error>(())
+    })
+    .unwrap();
 }

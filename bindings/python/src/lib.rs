@@ -327,29 +327,110 @@ impl Motor {
         self.engine.empresa_id().map(|u| u.to_string())
     }
 
-    /// Runs an operation (see `operaciones()`) with its arguments as a dict.
+    /// Runs an operation (see `operaciones()`) with its arguments as a dict: its result, and the
+    /// events it committed (a list of dicts, empty when it wrote nothing).
     #[pyo3(signature = (operacion, argumentos=None))]
     fn ejecutar<'py>(
         &self,
         py: Python<'py>,
         operacion: &str,
         argumentos: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
         let args = self::argumentos(py, argumentos)?;
-        let r = self.ejecutar_json(py, operacion, &args)?;
-        desde_texto(py, &r)
+        let s = py
+            .detach(|| erp_embed::bloquear(self.engine.ejecutar(operacion, &args)))
+            .map_err(|e| error(py, e))?;
+        salida(py, &s)
     }
 
-    /// The same with JSON text in and out.
-    fn ejecutar_json(&self, py: Python<'_>, operacion: &str, argumentos: &str) -> PyResult<String> {
-        py.detach(|| erp_embed::bloquear(self.engine.ejecutar(operacion, argumentos)))
-            .map_err(|e| error(py, e))
+    /// The same with JSON text in and out: the result and the events (a JSON array).
+    fn ejecutar_json(
+        &self,
+        py: Python<'_>,
+        operacion: &str,
+        argumentos: &str,
+    ) -> PyResult<(String, String)> {
+        let s = py
+            .detach(|| erp_embed::bloquear(self.engine.ejecutar(operacion, argumentos)))
+            .map_err(|e| error(py, e))?;
+        let eventos = s.eventos_json().map_err(|e| error(py, e))?;
+        Ok((s.resultado, eventos))
+    }
+
+    /// Sends the company's due comprobantes through `emisor`, a callable that takes the request
+    /// (a dict) and returns the gateway's answer in Nubefact's form (a dict); an exception it
+    /// raises is logged as a failed attempt. What became of each, and the events committed.
+    #[pyo3(signature = (emisor, limite=100))]
+    fn enviar_pendientes<'py>(
+        &self,
+        py: Python<'py>,
+        emisor: Bound<'py, PyAny>,
+        limite: u32,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        if !emisor.is_callable() {
+            return Err(error(
+                py,
+                erp_embed::Error::tipo(
+                    "emisor",
+                    "el emisor es una función (o un objeto invocable)",
+                ),
+            ));
+        }
+        let emisor = EmisorPy(emisor.unbind());
+        let s = py
+            .detach(|| erp_embed::bloquear(self.engine.enviar_pendientes(&emisor, limite)))
+            .map_err(|e| error(py, e))?;
+        salida(py, &s)
+    }
+}
+
+/// An operation's result and its events as Python values.
+fn salida<'py>(
+    py: Python<'py>,
+    s: &erp_embed::Salida,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let resultado = desde_texto(py, &s.resultado)?;
+    let eventos = if s.eventos.is_empty() {
+        PyList::empty(py).into_any()
+    } else {
+        desde_texto(py, &s.eventos_json().map_err(|e| error(py, e))?)?
+    };
+    Ok((resultado, eventos))
+}
+
+/// The application's sender, a Python callable, as the engine's port. It is called with the GIL
+/// taken back for it; its exception becomes the failed attempt's message.
+struct EmisorPy(Py<PyAny>);
+
+impl erp_embed::EmisorHost for EmisorPy {
+    fn enviar(&self, solicitud: &str) -> Result<String, String> {
+        Python::attach(|py| {
+            let pedido = desde_texto(py, solicitud).map_err(|e| e.to_string())?;
+            let r = self
+                .0
+                .bind(py)
+                .call1((pedido,))
+                .map_err(|e| e.to_string())?;
+            if r.cast::<PyDict>().is_err() {
+                return Err(format!(
+                    "el emisor devolvió {}: se esperaba un dict con la respuesta de Nubefact",
+                    r.get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|_| "?".into())
+                ));
+            }
+            a_json(py, &r, "respuesta")
+                .map(|v| v.to_string())
+                .map_err(|e| e.mensaje)
+        })
     }
 }
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ErpError", m.py().get_type::<ErpError>())?;
+    m.add("PLUGIN_FALLIDO", erp_embed::PLUGIN_FALLIDO)?;
     m.add_function(wrap_pyfunction!(calcular_documento, m)?)?;
     m.add_function(wrap_pyfunction!(calcular_documento_json, m)?)?;
     m.add_function(wrap_pyfunction!(validar_identidad, m)?)?;

@@ -24,6 +24,7 @@ use crate::dinero::{importe_maximo, redondear};
 use crate::empresa::{texto_opcional, texto_requerido};
 use crate::entrada;
 use crate::error::{Codigo, Error, Result};
+use crate::eventos::Evento;
 use crate::impuestos::ecuador::TarifaIva;
 use crate::impuestos::peru::AfectacionIgv;
 use crate::pais::Pais;
@@ -37,6 +38,8 @@ pub struct Contexto<'a> {
     pub usuario_id: Option<Uuid>,
     /// Where the act comes from (the client's address), for the audit log; empty when unknown.
     pub ip: &'a str,
+    /// What the unit of work did, for the host once it commits.
+    pub eventos: &'a crate::eventos::Eventos,
 }
 
 /// Decimals a quantity may have (grams of a kilogram, millilitres of a litre).
@@ -1195,6 +1198,7 @@ async fn aplicar_pierna<U: Uow>(
         creado_en: ctx.reloj.ahora(),
     };
     uow.insertar_movimiento(&fila).await?;
+    ctx.eventos.emitir(Evento::movimiento(&fila));
     if !atrasado {
         let mut s = stock;
         s.cantidad = efecto.saldo.cantidad;

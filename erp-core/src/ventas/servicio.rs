@@ -23,6 +23,7 @@ use crate::dinero::{Moneda, redondear};
 use crate::empresa::{Empresa, texto_opcional};
 use crate::entrada;
 use crate::error::{Codigo, Error, Result};
+use crate::eventos::Evento;
 use crate::inventario::servicio::{self as inventario, Contexto, NuevoMovimiento};
 use crate::inventario::{Almacen, Producto, ReferenciaMovimiento, TipoMovimiento};
 use crate::pais::Pais;
@@ -301,7 +302,9 @@ async fn vender_con<U: Uow>(
         &venta.observaciones,
     )?;
     uow.insertar_venta(&venta).await?;
+    ctx.eventos.emitir(Evento::venta(&venta));
     uow.insertar_comprobante(&comprobante).await?;
+    ctx.eventos.emitir(Evento::comprobante(&comprobante));
     Ok(VentaEmitida { venta, comprobante })
 }
 
@@ -1622,6 +1625,8 @@ async fn nota_de_credito<U: Uow>(
         .all(|l| l.cantidad_devuelta == l.cantidad)
     {
         venta.estado = EstadoVenta::Anulada;
+        ctx.eventos
+            .emitir(Evento::VentaAnulada { venta_id: venta.id });
     }
     let nota = emitir_nota(
         uow,
@@ -1636,6 +1641,7 @@ async fn nota_de_credito<U: Uow>(
     .await?;
     uow.actualizar_venta(&venta).await?;
     uow.insertar_comprobante(&nota).await?;
+    ctx.eventos.emitir(Evento::comprobante(&nota));
     Ok(nota)
 }
 
@@ -1792,7 +1798,10 @@ pub(crate) async fn anular_por_baja<U: Uow>(
         cuota.saldo = Decimal::ZERO;
     }
     venta.estado = EstadoVenta::Anulada;
-    uow.actualizar_venta(&venta).await
+    uow.actualizar_venta(&venta).await?;
+    ctx.eventos
+        .emitir(Evento::VentaAnulada { venta_id: venta.id });
+    Ok(())
 }
 
 /// Which credit note: the annulment of the whole sale, a return of some units, or a note of
@@ -2056,6 +2065,7 @@ pub async fn nota_credito_valor<U: Uow>(
     .await?;
     uow.actualizar_venta(&venta).await?;
     uow.insertar_comprobante(&nota).await?;
+    ctx.eventos.emitir(Evento::comprobante(&nota));
     Ok(nota)
 }
 
@@ -2220,5 +2230,6 @@ pub async fn nota_debito<U: Uow>(
     )
     .await?;
     uow.insertar_comprobante(&nota).await?;
+    ctx.eventos.emitir(Evento::comprobante(&nota));
     Ok(nota)
 }

@@ -30,30 +30,42 @@ use respuesta::ErrorApi;
 /// Largest request body: far above any real sale (1,000 lines), small enough to bound memory.
 pub const MAX_CUERPO: usize = 2 * 1024 * 1024;
 
+/// The server's observer of the engine: a comprobante queued (a sale, a note, a baja, a resend,
+/// a configuration that releases what waited) wakes a sender, which sends it without waiting for
+/// its round. The same port a binding's host hook implements.
+struct AvisoEnvios(Arc<tokio::sync::Notify>);
+
+impl erp_core::Observador for AvisoEnvios {
+    fn notificar(&self, _empresa: Uuid, eventos: &[erp_core::Evento]) {
+        if eventos.iter().any(erp_core::Evento::despierta_envios) {
+            self.0.notify_one();
+        }
+    }
+}
+
 /// What every handler reaches.
 pub struct Estado {
     pub motor: Motor<AnyStore>,
     pub claves: auth::Claves,
     /// An argon2 hash of nothing, checked when a login's email is unknown (see `auth::login`).
     pub senuelo: String,
-    /// Wakes the outbox's senders (`envios::Despachador`) when a comprobante was just queued.
-    pub envios: tokio::sync::Notify,
+    /// Wakes the outbox's senders (`envios::Despachador`) when a unit of work queued a send (the
+    /// engine's events, through [`AvisoEnvios`]).
+    pub envios: Arc<tokio::sync::Notify>,
 }
 
 impl Estado {
     pub async fn new(store: AnyStore, claves: auth::Claves) -> Result<Arc<Self>, ErrorApi> {
         let senuelo = auth::hashear(Uuid::now_v7().to_string()).await?;
+        let envios = Arc::new(tokio::sync::Notify::new());
+        let motor = Motor::new(store, Arc::new(RelojSistema), Arc::new(IdsV7))
+            .con_observador(Arc::new(AvisoEnvios(envios.clone())));
         Ok(Arc::new(Self {
-            motor: Motor::new(store, Arc::new(RelojSistema), Arc::new(IdsV7)),
+            motor,
             claves,
             senuelo,
-            envios: tokio::sync::Notify::new(),
+            envios,
         }))
-    }
-
-    /// Tells the outbox a comprobante is due now: a sender sends it without waiting for its round.
-    pub fn avisar_envios(&self) {
-        self.envios.notify_one();
     }
 
     /// The state of a command line tool on this database (migrations applied).

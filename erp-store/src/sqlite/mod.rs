@@ -348,9 +348,10 @@ impl erp_core::store::Store for SqliteStore {
         &self,
         ahora: time::OffsetDateTime,
         plazo: time::Duration,
+        empresa: Option<Uuid>,
     ) -> Result<Option<(Uuid, erp_core::comprobantes::Comprobante)>> {
         let _turno = self.escritor.lock().await;
-        reclamar_envio(&self.pool, ahora, plazo).await
+        reclamar_envio(&self.pool, ahora, plazo, empresa).await
     }
 
     async fn reclamar_trabajo(

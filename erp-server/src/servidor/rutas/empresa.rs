@@ -56,7 +56,6 @@ pub async fn actualizar_empresa(
     a.exigir("empresa.configurar")?;
     let x = e.motor.actualizar_empresa(a.empresa, a.autor(), c).await?;
     // Configuring Nubefact queues what was issued before.
-    e.avisar_envios();
     Ok(Exito::ok(empresa_visible(&x)).con_mensaje("configuración guardada"))
 }
 

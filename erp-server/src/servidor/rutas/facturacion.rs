@@ -107,7 +107,6 @@ pub async fn reenviar(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
         .motor
         .reenviar_comprobante(a.empresa, a.autor(), id)
         .await?;
-    e.avisar_envios();
     Ok(Exito::ok(c).con_mensaje("comprobante en cola de envío"))
 }
 
@@ -130,7 +129,6 @@ pub async fn crear_nota_credito(
 ) -> Resultado {
     a.exigir("facturacion.nota_credito")?;
     let nota = e.motor.nota_credito(a.empresa, a.autor(), n).await?;
-    e.avisar_envios();
     Ok(Exito::creado(nota, "nota de crédito emitida"))
 }
 
@@ -166,7 +164,6 @@ pub async fn anular_comprobante(
         .motor
         .anular_comprobante(a.empresa, a.autor(), id, &s.motivo)
         .await?;
-    e.avisar_envios();
     Ok(Exito::ok(c).con_mensaje("comunicación de baja en cola de envío"))
 }
 

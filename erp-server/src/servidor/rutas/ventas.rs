@@ -86,7 +86,6 @@ pub async fn vender(State(e): E, a: Acceso, Cuerpo(mut n): Cuerpo<NuevaVenta>) -
     a.exigir("ventas.crear")?;
     aprobaciones(&a, &mut n)?;
     let v = e.motor.vender(a.empresa, a.autor(), n).await?;
-    e.avisar_envios();
     Ok(Exito::creado(venta_visible(&a, &v), "venta registrada"))
 }
 
@@ -101,7 +100,6 @@ pub async fn vender(State(e): E, a: Acceso, Cuerpo(mut n): Cuerpo<NuevaVenta>) -
 pub async fn venta_pos(State(e): E, a: Acceso, Cuerpo(n): Cuerpo<VentaPos>) -> Resultado {
     a.exigir("ventas.pos")?;
     let v = e.motor.venta_pos(a.empresa, a.autor(), n).await?;
-    e.avisar_envios();
     Ok(Exito::creado(venta_visible(&a, &v), "venta registrada"))
 }
 
@@ -135,7 +133,6 @@ pub async fn venta(State(e): E, a: Acceso, Id(id): Id) -> Resultado {
 pub async fn anular(State(e): E, a: Acceso, Id(id): Id, Cuerpo(n): Cuerpo<Anulacion>) -> Resultado {
     a.exigir("ventas.anular")?;
     let nota = e.motor.anular_venta(a.empresa, a.autor(), id, n).await?;
-    e.avisar_envios();
     Ok(Exito::creado(
         nota,
         "venta anulada; nota de crédito emitida",
@@ -160,7 +157,6 @@ pub async fn devolucion(
 ) -> Resultado {
     a.exigir("ventas.anular")?;
     let nota = e.motor.devolver(a.empresa, a.autor(), id, n).await?;
-    e.avisar_envios();
     Ok(Exito::creado(
         nota,
         "devolución registrada; nota de crédito emitida",
@@ -188,7 +184,6 @@ pub async fn nota_credito(
         .motor
         .nota_credito_valor(a.empresa, a.autor(), id, n)
         .await?;
-    e.avisar_envios();
     Ok(Exito::creado(nota, "nota de crédito emitida"))
 }
 
@@ -210,7 +205,6 @@ pub async fn nota_debito(
 ) -> Resultado {
     a.exigir("ventas.anular")?;
     let nota = e.motor.nota_debito(a.empresa, a.autor(), id, n).await?;
-    e.avisar_envios();
     Ok(Exito::creado(nota, "nota de débito emitida"))
 }
 
@@ -460,7 +454,6 @@ pub async fn generar_venta(
     a.exigir("ventas.cotizaciones")?;
     a.exigir("ventas.crear")?;
     let v = e.motor.generar_venta(a.empresa, a.autor(), id, g).await?;
-    e.avisar_envios();
     Ok(Exito::creado(venta_visible(&a, &v), "venta registrada"))
 }
 

@@ -1,0 +1,106 @@
+//! The e-invoicing sender written in the host's language: the engine's outward port
+//! ([`erp_core::facturacion::envio::Emisor`], which the server's Nubefact HTTP client implements)
+//! with JSON on both sides, so a Python, JavaScript or Kotlin function can route comprobantes
+//! through another provider, or be a test double.
+
+use erp_core::Motor;
+use erp_core::facturacion::envio::{Destino, Emisor, Envio, PoliticaEnvio, Respuesta, Solicitud};
+use erp_core::facturacion::nubefact::{self, Resultado};
+use erp_store::AnyStore;
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::Result;
+
+/// The host's sender. It receives one request as JSON:
+///
+/// ```json
+/// {"operacion": "generar_comprobante", "comprobante_id": "…", "numero": "F001-00000012",
+///  "cuerpo": {…Nubefact's body…}, "destino": {"ruc": "…", "ruta": "…", "token": "…"}}
+/// ```
+///
+/// and answers the gateway's answer in Nubefact's JSON form (`{"aceptada_por_sunat": true, …}`,
+/// or `{"errors": "…", "codigo": 20}`), which the engine reads as it reads Nubefact's. An `Err` is
+/// a failure to deliver (the host's exception, with its message): the attempt is logged, the
+/// comprobante is left `error` and retried later (`error_permanente` when the attempts run out,
+/// for a person to resend); its sale stands. `operacion` is Nubefact's:
+/// `generar_comprobante`, `consultar_comprobante`, `generar_anulacion`, `consultar_anulacion`.
+pub trait EmisorHost: Send + Sync {
+    fn enviar(&self, solicitud: &str) -> std::result::Result<String, String>;
+}
+
+/// The host's sender as the engine's port.
+struct Puente<'a>(&'a dyn EmisorHost);
+
+impl Emisor for Puente<'_> {
+    fn enviar<'a>(&'a self, destino: &'a Destino, s: &'a Solicitud) -> Envio<'a> {
+        let pedido = json!({
+            "operacion": s.operacion,
+            "comprobante_id": s.comprobante_id,
+            "numero": s.numero,
+            "cuerpo": s.cuerpo,
+            "destino": {"ruc": destino.ruc, "ruta": destino.ruta, "token": destino.token},
+        })
+        .to_string();
+        // The host's function is called here, on the caller's thread: a blocking binding waits
+        // for it as it would for the HTTP request it replaces.
+        let respuesta = match self.0.enviar(&pedido) {
+            Ok(cuerpo) => Respuesta {
+                resultado: nubefact::interpretar(200, &cuerpo),
+                estado_http: Some(200),
+                cuerpo,
+            },
+            Err(mensaje) => Respuesta {
+                resultado: Resultado::Transitorio(format!(
+                    "el emisor de la aplicación falló: {mensaje}"
+                )),
+                estado_http: None,
+                cuerpo: mensaje,
+            },
+        };
+        Box::pin(async move { respuesta })
+    }
+}
+
+/// What became of one comprobante the outbox took.
+#[derive(Debug, Serialize)]
+pub(crate) struct Enviado {
+    comprobante_id: Uuid,
+    numero: String,
+    estado: erp_core::comprobantes::EstadoComprobante,
+    intentos: i32,
+    /// Why it is not accepted yet (the gateway's message, or the emisor's failure).
+    error: Option<String>,
+    /// When it is tried again, if it is.
+    #[serde(with = "time::serde::rfc3339::option")]
+    reintento: Option<time::OffsetDateTime>,
+}
+
+pub(crate) async fn enviar_pendientes(
+    motor: &Motor<AnyStore>,
+    empresa: Uuid,
+    emisor: &dyn EmisorHost,
+    limite: u32,
+) -> Result<Vec<Enviado>> {
+    let puente = Puente(emisor);
+    let politica = PoliticaEnvio::default();
+    let mut enviados = Vec::new();
+    for _ in 0..limite {
+        let Some((_, c)) = motor
+            .enviar_siguiente_de(Some(empresa), &puente, &politica)
+            .await?
+        else {
+            break;
+        };
+        enviados.push(Enviado {
+            comprobante_id: c.id,
+            numero: c.numero_completo(),
+            estado: c.estado,
+            intentos: c.envio.intentos,
+            error: Some(c.envio.ultimo_error.clone()).filter(|e| !e.is_empty()),
+            reintento: c.envio.programado,
+        });
+    }
+    Ok(enviados)
+}

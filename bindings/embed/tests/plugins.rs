@@ -1,0 +1,322 @@
+//! The host's plug-ins through `erp-embed`, as every binding uses them: the events a committed
+//! operation answers (none for one that failed), and a host sender that receives the payload of a
+//! sale, then one that fails (the sale stays, the comprobante waits for its retry, the failure is
+//! in the send log).
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Mutex;
+
+use erp_embed::{EmisorHost, Engine, Salida, bloquear};
+use serde_json::{Value, json};
+
+/// A temporary directory removed on drop: a real SQLite file per test.
+struct Dir(std::path::PathBuf);
+
+impl Dir {
+    fn new() -> Self {
+        let p = std::env::temp_dir().join(format!("erp-embed-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&p).unwrap();
+        Self(p)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn valor(s: &str) -> Value {
+    serde_json::from_str(s).unwrap()
+}
+
+fn eventos(s: &Salida) -> Vec<Value> {
+    valor(&s.eventos_json().unwrap())
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn nombres(s: &Salida) -> Vec<String> {
+    eventos(s)
+        .iter()
+        .map(|e| e["evento"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A shop in Peru with Nubefact configured, a product with 10 in stock.
+async fn tienda(e: &Engine) -> (Value, Value) {
+    let ej = |op: &'static str, a: Value| async move {
+        valor(&e.ejecutar(op, &a.to_string()).await.unwrap().resultado)
+    };
+    ej(
+        "crear_empresa",
+        json!({
+            "pais": "PE", "identificacion": "20600695771", "razon_social": "Ferretería S.A.C.",
+            "ajustes": {"nubefact_ruta": "https://api.nubefact.com/api/v1/abc", "nubefact_token": "t0k3n"}
+        }),
+    )
+    .await;
+    let almacen = ej(
+        "crear_almacen",
+        json!({"nombre": "Tienda", "es_principal": true}),
+    )
+    .await;
+    let producto = ej(
+        "crear_producto",
+        json!({"nombre": "Martillo", "precio_venta": "35.00", "precio_incluye_impuesto": true}),
+    )
+    .await;
+    let s = e
+        .ejecutar(
+            "registrar_movimiento",
+            &json!({"tipo": "entrada", "producto_id": producto["id"], "almacen_id": almacen["id"],
+                    "cantidad": "10", "costo_unitario": "20.00"})
+            .to_string(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(nombres(&s), ["movimiento_stock"]);
+    assert_eq!(eventos(&s)[0]["cantidad"], "10");
+    (almacen, producto)
+}
+
+async fn vender(e: &Engine, producto: &Value) -> (Salida, Value) {
+    let s = e
+        .ejecutar(
+            "venta_pos",
+            &json!({"items": [{"codigo": producto["codigo"], "cantidad": "2"}],
+                    "pagos": [{"metodo": "efectivo", "monto": "100.00"}]})
+            .to_string(),
+        )
+        .await
+        .unwrap();
+    let v = valor(&s.resultado);
+    (s, v)
+}
+
+/// Answers every request as Nubefact accepting it, and keeps what it received.
+#[derive(Default)]
+struct Acepta(Mutex<Vec<Value>>);
+
+impl EmisorHost for Acepta {
+    fn enviar(&self, solicitud: &str) -> Result<String, String> {
+        self.0.lock().unwrap().push(valor(solicitud));
+        Ok(
+            json!({"aceptada_por_sunat": true, "sunat_responsecode": "0",
+                  "sunat_description": "La Boleta ha sido aceptada", "codigo_hash": "abc="})
+            .to_string(),
+        )
+    }
+}
+
+struct Falla;
+
+impl EmisorHost for Falla {
+    fn enviar(&self, _: &str) -> Result<String, String> {
+        Err("ConnectionError: el proveedor no responde".into())
+    }
+}
+
+#[test]
+fn una_venta_emite_sus_eventos_y_un_error_ninguno() {
+    let dir = Dir::new();
+    let url = dir.0.join("erp.db");
+    bloquear(async {
+        let e = Engine::abrir(url.to_str().unwrap(), None).await?;
+        let (almacen, producto) = tienda(&e).await;
+        let (s, v) = vender(&e, &producto).await;
+        let ev = eventos(&s);
+        let mut n = nombres(&s);
+        n.sort();
+        assert_eq!(
+            n,
+            [
+                "comprobante_emitido",
+                "movimiento_stock",
+                "venta_registrada"
+            ]
+        );
+        let venta = ev
+            .iter()
+            .find(|x| x["evento"] == "venta_registrada")
+            .unwrap();
+        assert_eq!(venta["venta_id"], v["venta"]["id"]);
+        assert_eq!(venta["total"], "70.00");
+        let mov = ev
+            .iter()
+            .find(|x| x["evento"] == "movimiento_stock")
+            .unwrap();
+        assert_eq!(
+            (&mov["tipo"], &mov["cantidad"], &mov["almacen_id"]),
+            (&json!("salida"), &json!("2"), &almacen["id"])
+        );
+        let c = ev
+            .iter()
+            .find(|x| x["evento"] == "comprobante_emitido")
+            .unwrap();
+        assert_eq!(
+            (&c["serie"], &c["numero"], &c["por_enviar"]),
+            (&json!("B001"), &json!(1), &json!(true))
+        );
+        // A read writes nothing and tells nothing; a refused sale neither.
+        assert!(e.ejecutar("almacenes", "{}").await?.eventos.is_empty());
+        let err = e
+            .ejecutar(
+                "venta_pos",
+                &json!({"items": [{"codigo": producto["codigo"], "cantidad": "15"}],
+                        "pagos": [{"metodo": "efectivo", "monto": "600"}]})
+                .to_string(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.codigo, "stock_insuficiente", "{err}");
+        // The annulment: its note, the stock back, the sale annulled.
+        let s = e
+            .ejecutar(
+                "anular_venta",
+                &json!({"venta_id": v["venta"]["id"], "datos": {"motivo": "Error de caja"}})
+                    .to_string(),
+            )
+            .await?;
+        let mut n = nombres(&s);
+        n.sort();
+        assert_eq!(
+            n,
+            ["comprobante_emitido", "movimiento_stock", "venta_anulada"]
+        );
+        Ok::<_, erp_embed::Error>(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn el_emisor_de_la_aplicacion_recibe_la_carga_de_la_venta() {
+    let dir = Dir::new();
+    let url = dir.0.join("erp.db");
+    bloquear(async {
+        let e = Engine::abrir(url.to_str().unwrap(), None).await?;
+        let (_, producto) = tienda(&e).await;
+        let (_, v) = vender(&e, &producto).await;
+        let id = v["comprobante"]["id"].clone();
+        let carga = valor(
+            &e.ejecutar("solicitud_nubefact", &json!({"id": id}).to_string())
+                .await?
+                .resultado,
+        );
+        let emisor = Acepta::default();
+        let s = e.enviar_pendientes(&emisor, 100).await?;
+        let recibidas = emisor.0.lock().unwrap().clone();
+        assert_eq!(recibidas.len(), 1);
+        let r = &recibidas[0];
+        assert_eq!(r["operacion"], "generar_comprobante");
+        assert_eq!(r["comprobante_id"], id);
+        assert_eq!(r["numero"], "B001-00000001");
+        assert_eq!(r["cuerpo"], carga, "the payload solicitud_nubefact shows");
+        assert_eq!(r["cuerpo"]["total"], "70.00");
+        assert_eq!(
+            r["destino"],
+            json!({"ruc": "20600695771", "ruta": "https://api.nubefact.com/api/v1/abc", "token": "t0k3n"})
+        );
+        let informe = valor(&s.resultado);
+        assert_eq!(informe[0]["estado"], "aceptado");
+        assert_eq!(informe[0]["error"], Value::Null);
+        assert_eq!(
+            eventos(&s),
+            [json!({"evento": "comprobante_estado", "comprobante_id": id, "estado": "aceptado"})]
+        );
+        let c = valor(
+            &e.ejecutar("comprobante", &json!({"id": id}).to_string())
+                .await?
+                .resultado,
+        );
+        assert_eq!(c["estado"], "aceptado");
+        // Nothing more is due.
+        assert_eq!(e.enviar_pendientes(&emisor, 100).await?.resultado, "[]");
+        Ok::<_, erp_embed::Error>(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn un_emisor_que_falla_deja_la_venta_y_el_comprobante_pendiente() {
+    let dir = Dir::new();
+    let url = dir.0.join("erp.db");
+    bloquear(async {
+        let e = Engine::abrir(url.to_str().unwrap(), None).await?;
+        let (_, producto) = tienda(&e).await;
+        let (_, v) = vender(&e, &producto).await;
+        let id = v["comprobante"]["id"].clone();
+        let s = e.enviar_pendientes(&Falla, 100).await?;
+        let informe = valor(&s.resultado);
+        assert_eq!(
+            informe.as_array().unwrap().len(),
+            1,
+            "tried once, then later"
+        );
+        // The contract's `error`: failed, to be retried (`error_permanente` when attempts run out).
+        assert_eq!(informe[0]["estado"], "error");
+        assert_eq!(informe[0]["intentos"], 1);
+        let error = informe[0]["error"].as_str().unwrap();
+        assert!(error.contains("el proveedor no responde"), "{error}");
+        assert!(informe[0]["reintento"].is_string());
+        assert_eq!(
+            eventos(&s),
+            [json!({"evento": "comprobante_estado", "comprobante_id": id, "estado": "error"})]
+        );
+        let venta = valor(
+            &e.ejecutar("venta", &json!({"id": v["venta"]["id"]}).to_string())
+                .await?
+                .resultado,
+        );
+        assert_eq!(venta["estado"], "completada");
+        let logs = valor(
+            &e.ejecutar("logs_envio", &json!({"id": id}).to_string())
+                .await?
+                .resultado,
+        );
+        assert_eq!(logs.as_array().unwrap().len(), 1);
+        assert_eq!(logs[0]["resultado"], "error_transitorio");
+        let m = logs[0]["mensaje"].as_str().unwrap();
+        assert!(
+            m.contains("ConnectionError: el proveedor no responde"),
+            "{m}"
+        );
+        // Not due again until its retry: the next round sends nothing.
+        assert_eq!(e.enviar_pendientes(&Falla, 100).await?.resultado, "[]");
+        Ok::<_, erp_embed::Error>(())
+    })
+    .unwrap();
+}
+
+/// An emisor that calls the engine back gets a clear error, not a deadlock or a panic.
+#[test]
+fn un_emisor_no_puede_llamar_al_motor_mientras_envia() {
+    struct Vuelve(String);
+    impl EmisorHost for Vuelve {
+        fn enviar(&self, _: &str) -> Result<String, String> {
+            let r = bloquear(async {
+                let e = Engine::abrir(&self.0, None).await?;
+                e.ejecutar("empresa", "{}").await
+            });
+            Err(r.unwrap_err().mensaje)
+        }
+    }
+    let dir = Dir::new();
+    let url = dir.0.join("erp.db");
+    let url = url.to_str().unwrap().to_string();
+    let s = bloquear(async {
+        let e = Engine::abrir(&url, None).await?;
+        let (_, producto) = tienda(&e).await;
+        vender(&e, &producto).await;
+        e.enviar_pendientes(&Vuelve(url.clone()), 100).await
+    })
+    .unwrap();
+    let informe = valor(&s.resultado);
+    let error = informe[0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("no se puede llamar desde un emisor"),
+        "{error}"
+    );
+}
