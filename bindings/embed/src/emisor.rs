@@ -3,6 +3,9 @@
 //! with JSON on both sides, so a Python, JavaScript or Kotlin function can route comprobantes
 //! through another provider, or be a test double.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use erp_core::Motor;
 use erp_core::facturacion::envio::{Destino, Emisor, Envio, PoliticaEnvio, Respuesta, Solicitud};
 use erp_core::facturacion::nubefact::{self, Resultado};
@@ -26,9 +29,16 @@ use crate::Result;
 /// comprobante is left `error` and retried later (`error_permanente` when the attempts run out,
 /// for a person to resend); its sale stands. `operacion` is Nubefact's:
 /// `generar_comprobante`, `consultar_comprobante`, `generar_anulacion`, `consultar_anulacion`.
+///
+/// A future, so that an asynchronous host (a JavaScript function returning a Promise) is awaited
+/// without holding a thread; a blocking host answers a ready one.
 pub trait EmisorHost: Send + Sync {
-    fn enviar(&self, solicitud: &str) -> std::result::Result<String, String>;
+    fn enviar(&self, solicitud: String) -> EnvioHost<'_>;
 }
+
+/// What an [`EmisorHost`] returns.
+pub type EnvioHost<'a> =
+    Pin<Box<dyn Future<Output = std::result::Result<String, String>> + Send + 'a>>;
 
 /// The host's sender as the engine's port.
 struct Puente<'a>(&'a dyn EmisorHost);
@@ -43,23 +53,22 @@ impl Emisor for Puente<'_> {
             "destino": {"ruc": destino.ruc, "ruta": destino.ruta, "token": destino.token},
         })
         .to_string();
-        // The host's function is called here, on the caller's thread: a blocking binding waits
-        // for it as it would for the HTTP request it replaces.
-        let respuesta = match self.0.enviar(&pedido) {
-            Ok(cuerpo) => Respuesta {
-                resultado: nubefact::interpretar(200, &cuerpo),
-                estado_http: Some(200),
-                cuerpo,
-            },
-            Err(mensaje) => Respuesta {
-                resultado: Resultado::Transitorio(format!(
-                    "el emisor de la aplicación falló: {mensaje}"
-                )),
-                estado_http: None,
-                cuerpo: mensaje,
-            },
-        };
-        Box::pin(async move { respuesta })
+        Box::pin(async move {
+            match self.0.enviar(pedido).await {
+                Ok(cuerpo) => Respuesta {
+                    resultado: nubefact::interpretar(200, &cuerpo),
+                    estado_http: Some(200),
+                    cuerpo,
+                },
+                Err(mensaje) => Respuesta {
+                    resultado: Resultado::Transitorio(format!(
+                        "el emisor de la aplicación falló: {mensaje}"
+                    )),
+                    estado_http: None,
+                    cuerpo: mensaje,
+                },
+            }
+        })
     }
 }
 

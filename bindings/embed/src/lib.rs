@@ -25,7 +25,7 @@ use erp_store::{AnyStore, IdsV7, RelojSistema};
 use serde::Serialize;
 use uuid::Uuid;
 
-pub use emisor::EmisorHost;
+pub use emisor::{EmisorHost, EnvioHost};
 pub use erp_core::Evento;
 pub use operaciones::OPERACIONES;
 

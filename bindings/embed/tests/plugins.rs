@@ -7,7 +7,7 @@
 
 use std::sync::Mutex;
 
-use erp_embed::{EmisorHost, Engine, Salida, bloquear};
+use erp_embed::{EmisorHost, Engine, EnvioHost, Salida, bloquear};
 use serde_json::{Value, json};
 
 /// A temporary directory removed on drop: a real SQLite file per test.
@@ -101,21 +101,19 @@ async fn vender(e: &Engine, producto: &Value) -> (Salida, Value) {
 struct Acepta(Mutex<Vec<Value>>);
 
 impl EmisorHost for Acepta {
-    fn enviar(&self, solicitud: &str) -> Result<String, String> {
-        self.0.lock().unwrap().push(valor(solicitud));
-        Ok(
-            json!({"aceptada_por_sunat": true, "sunat_responsecode": "0",
-                  "sunat_description": "La Boleta ha sido aceptada", "codigo_hash": "abc="})
-            .to_string(),
-        )
+    fn enviar(&self, solicitud: String) -> EnvioHost<'_> {
+        self.0.lock().unwrap().push(valor(&solicitud));
+        let r = json!({"aceptada_por_sunat": true, "sunat_responsecode": "0",
+                       "sunat_description": "La Boleta ha sido aceptada", "codigo_hash": "abc="});
+        Box::pin(async move { Ok(r.to_string()) })
     }
 }
 
 struct Falla;
 
 impl EmisorHost for Falla {
-    fn enviar(&self, _: &str) -> Result<String, String> {
-        Err("ConnectionError: el proveedor no responde".into())
+    fn enviar(&self, _: String) -> EnvioHost<'_> {
+        Box::pin(async { Err("ConnectionError: el proveedor no responde".into()) })
     }
 }
 
@@ -295,12 +293,13 @@ fn un_emisor_que_falla_deja_la_venta_y_el_comprobante_pendiente() {
 fn un_emisor_no_puede_llamar_al_motor_mientras_envia() {
     struct Vuelve(String);
     impl EmisorHost for Vuelve {
-        fn enviar(&self, _: &str) -> Result<String, String> {
+        fn enviar(&self, _: String) -> EnvioHost<'_> {
+            // A blocking host's call, made where the engine calls the emisor.
             let r = bloquear(async {
                 let e = Engine::abrir(&self.0, None).await?;
                 e.ejecutar("empresa", "{}").await
             });
-            Err(r.unwrap_err().mensaje)
+            Box::pin(async move { Err(r.unwrap_err().mensaje) })
         }
     }
     let dir = Dir::new();

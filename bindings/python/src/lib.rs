@@ -403,7 +403,16 @@ fn salida<'py>(
 struct EmisorPy(Py<PyAny>);
 
 impl erp_embed::EmisorHost for EmisorPy {
-    fn enviar(&self, solicitud: &str) -> Result<String, String> {
+    fn enviar(&self, solicitud: String) -> erp_embed::EnvioHost<'_> {
+        // Called (not awaited) where the engine sends: the caller's thread waits for Python as it
+        // would for the HTTP request this replaces.
+        let r = self.llamar(&solicitud);
+        Box::pin(std::future::ready(r))
+    }
+}
+
+impl EmisorPy {
+    fn llamar(&self, solicitud: &str) -> Result<String, String> {
         Python::attach(|py| {
             let pedido = desde_texto(py, solicitud).map_err(|e| e.to_string())?;
             let r = self
