@@ -8,12 +8,22 @@ export type Datos = { [campo: string]: any };
 
 /** An engine error: `codigo` (stable, also `code`), `mensaje` for a person, `campo` or null. */
 export declare class ErpError extends Error {
+  constructor(codigo: string, mensaje: string, campo?: string | null);
   readonly codigo: string;
   readonly code: string;
   readonly mensaje: string;
   readonly campo: string | null;
-  /** For "plugin_fallido": the committed operation's result. */
-  resultado?: any;
+}
+
+/** The alEvento hook failed after its operation committed (not an ErpError: do not retry it). */
+export declare class PluginFallido extends Error {
+  constructor(mensaje: string, resultado: any, cause: unknown);
+  readonly codigo: 'plugin_fallido';
+  readonly code: 'plugin_fallido';
+  readonly mensaje: string;
+  readonly campo: null;
+  /** The committed operation's result. */
+  readonly resultado: any;
 }
 
 /** The codigo of a host plug-in that failed after its operation committed. */
@@ -67,7 +77,7 @@ export declare class Motor {
   static abrir(url: string, opciones?: OpcionesMotor): Promise<Motor>;
   readonly empresaId: string | null;
   ejecutar(operacion: string, argumentos?: Datos): Promise<any>;
-  enviarPendientes(opciones?: { emisor?: Emisor; limite?: number }): Promise<Enviado[]>;
+  enviarPendientes(opciones?: Emisor | { emisor?: Emisor; limite?: number }): Promise<Enviado[]>;
 
   crearEmpresa(datos: Datos): Promise<Datos>;
   empresa(): Promise<Datos>;
@@ -103,5 +113,7 @@ export declare class Motor {
   comprobante(id: string): Promise<Datos>;
 
   solicitudNubefact(comprobanteId: string): Promise<Datos>;
+  reenviarComprobante(comprobanteId: string): Promise<Datos>;
+  anularComprobante(comprobanteId: string, motivo: string): Promise<Datos>;
   logsEnvio(comprobanteId: string): Promise<Datos[]>;
 }

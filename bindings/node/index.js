@@ -23,6 +23,23 @@ class ErpError extends Error {
   }
 }
 
+/**
+ * A host plug-in (the alEvento hook) failed AFTER its operation committed. Deliberately not an
+ * ErpError: code that retries on ErpError must not repeat a sale that happened. `resultado` is the
+ * committed result; `cause` the hook's error.
+ */
+class PluginFallido extends Error {
+  constructor(mensaje, resultado, cause) {
+    super(`[${PLUGIN_FALLIDO}] ${mensaje}`, { cause });
+    this.name = 'PluginFallido';
+    this.codigo = PLUGIN_FALLIDO;
+    this.code = PLUGIN_FALLIDO;
+    this.mensaje = mensaje;
+    this.campo = null;
+    this.resultado = resultado;
+  }
+}
+
 /** The native error (its message is the engine's error as JSON) as an ErpError. */
 function deNativo(e) {
   if (!(e instanceof Error)) return e;
@@ -86,6 +103,10 @@ function aJson(v, ruta, profundidad = 0) {
     }
     return o;
   }
+  if (v instanceof Number || v instanceof String || v instanceof Boolean) {
+    // A boxed primitive: Number's toFixed() rounds to an integer ("13" for 12.5).
+    throw new ErpError('tipo_invalido', `${campo} es un ${tipoDe(v)} envuelto: pase el valor primitivo (el dinero como texto)`, campo);
+  }
   if (typeof v.toFixed === 'function') {
     // A decimal library's number: its own exact fixed-point text.
     const t = v.toFixed();
@@ -140,9 +161,10 @@ function operaciones() {
  * nothing. Open it with `await Motor.abrir(url, {empresa, emisor, alEvento})`.
  *
  * `alEvento(evento)` is called with each event an operation committed, after the commit and
- * before its Promise resolves (awaited if it returns a Promise). If it throws, the Promise
- * rejects with an ErpError of codigo "plugin_fallido" whose `resultado` is the operation's result
- * and whose `cause` is the hook's error: the operation has committed and must not be repeated.
+ * before its Promise resolves (awaited if it returns a Promise: keep it short, the operation's
+ * Promise waits for it). If it throws, the Promise rejects with a PluginFallido (not an
+ * ErpError) whose `resultado` is the operation's result and whose `cause` is the hook's error:
+ * the operation has committed and must not be repeated.
  *
  * `emisor(solicitud)` sends one request of the e-invoicing outbox (see enviarPendientes).
  */
@@ -209,13 +231,11 @@ class Motor {
     if (fallo) {
       const { evento, e } = fallo;
       const texto = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      const err = new ErpError(
-        PLUGIN_FALLIDO,
+      throw new PluginFallido(
         `${operacion} se registró, pero alEvento falló con el evento ${evento.evento}: ${texto}. No repita la operación.`,
+        resultado,
+        e,
       );
-      err.resultado = resultado;
-      err.cause = e;
-      throw err;
     }
     return resultado;
   }
@@ -228,7 +248,9 @@ class Motor {
    * or a rejection is a failed attempt: logged, retried later; the sale stands. Resolves to what
    * became of each comprobante: {comprobante_id, numero, estado, intentos, error, reintento}.
    */
-  async enviarPendientes({ emisor = this.#emisor, limite = 100 } = {}) {
+  async enviarPendientes(opciones = {}) {
+    // enviarPendientes(emisor) as well as enviarPendientes({emisor, limite}).
+    const { emisor = this.#emisor, limite = 100 } = typeof opciones === 'function' ? { emisor: opciones } : (opciones ?? {});
     if (emisor === null || emisor === undefined) {
       throw new ErpError('estado_invalido', 'no hay emisor: pase uno a enviarPendientes o al abrir el Motor', 'emisor');
     }
@@ -301,12 +323,17 @@ class Motor {
   // --- E-invoicing -----------------------------------------------------------------------------
   /** The generar_comprobante request Nubefact receives for this comprobante. */
   solicitudNubefact(comprobanteId) { return this.ejecutar('solicitud_nubefact', { id: comprobanteId }); }
+  /** A person's resend of a failed comprobante (or baja): due now, its attempts afresh. */
+  reenviarComprobante(comprobanteId) { return this.ejecutar('reenviar_comprobante', { id: comprobanteId }); }
+  /** A comunicación de baja of an accepted factura or boleta: queued for the outbox. */
+  anularComprobante(comprobanteId, motivo) { return this.ejecutar('anular_comprobante', { id: comprobanteId, motivo }); }
   /** The requests sent for a comprobante and what came back, newest first. */
   logsEnvio(comprobanteId) { return this.ejecutar('logs_envio', { id: comprobanteId }); }
 }
 
 module.exports = {
   ErpError,
+  PluginFallido,
   Motor,
   PLUGIN_FALLIDO,
   calcularDocumento,

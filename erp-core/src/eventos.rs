@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::comprobantes::{Comprobante, EstadoComprobante, TipoComprobante};
 use crate::dinero::Moneda;
+use crate::facturacion::envio::EstadoBaja;
 use crate::inventario::{MovimientoStock, TipoMovimiento};
 use crate::ventas::Venta;
 
@@ -46,6 +47,12 @@ pub enum Evento {
     ComprobanteEstado {
         comprobante_id: Uuid,
         estado: EstadoComprobante,
+    },
+    /// A comunicación de baja changed state: SUNAT accepted it (then the comprobante is
+    /// `anulado`), refused it, or it failed and waits for a person.
+    BajaEstado {
+        comprobante_id: Uuid,
+        estado: EstadoBaja,
     },
     /// Stock moved: one row of the ledger (a sale, a return, an adjustment, a transfer's leg).
     MovimientoStock {

@@ -963,6 +963,7 @@ impl<S: Store> Motor<S> {
                 return Ok(Some(actual));
             }
             let antes = actual.estado;
+            let baja_antes = actual.envio.baja.as_ref().map(|b| b.estado);
             desenlace(&mut actual);
             if anular_venta
                 && antes != EstadoComprobante::Anulado
@@ -975,6 +976,17 @@ impl<S: Store> Motor<S> {
                 ctx.eventos.emitir(Evento::ComprobanteEstado {
                     comprobante_id: actual.id,
                     estado: actual.estado,
+                });
+            }
+            if let Some(b) = actual
+                .envio
+                .baja
+                .as_ref()
+                .filter(|b| Some(b.estado) != baja_antes)
+            {
+                ctx.eventos.emitir(Evento::BajaEstado {
+                    comprobante_id: actual.id,
+                    estado: b.estado,
                 });
             }
             Ok(Some(actual))
@@ -1082,8 +1094,15 @@ impl<S: Store> Motor<S> {
                     let notas = uow.comprobantes_de_venta(c.venta_id).await?;
                     envio::admite_baja(&c, &notas, e.fecha_en(ahora))?;
                 }
+                let antes = c.estado;
                 envio::reenviar(&e, &mut c, ahora)?;
                 uow.guardar_envio(&c).await?;
+                if c.estado != antes {
+                    ctx.eventos.emitir(Evento::ComprobanteEstado {
+                        comprobante_id: c.id,
+                        estado: c.estado,
+                    });
+                }
                 ctx.eventos.emitir(Evento::EnvioProgramado {
                     comprobante_id: Some(c.id),
                 });

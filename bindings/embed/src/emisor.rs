@@ -34,6 +34,43 @@ use crate::Result;
 /// without holding a thread; a blocking host answers a ready one.
 pub trait EmisorHost: Send + Sync {
     fn enviar(&self, solicitud: String) -> EnvioHost<'_>;
+
+    /// Whether the host asked to stop (Ctrl-C in Python): no further comprobante is taken.
+    fn detenido(&self) -> bool {
+        false
+    }
+}
+
+/// How long an asynchronous host's answer is awaited: the HTTP client's own timeout, well within
+/// the lease of the claim ([`PoliticaEnvio::default`]), so no other worker takes the comprobante
+/// while this one waits. A blocking host (Python) answers before this can apply: it needs a
+/// timeout of its own.
+pub const ESPERA_EMISOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+thread_local! {
+    /// Set while a blocking host's sender runs on this thread, inside the engine's call.
+    static EN_EMISOR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside a host's sender (its engine call is still running).
+pub(crate) fn en_emisor() -> bool {
+    EN_EMISOR.with(|c| c.get())
+}
+
+/// The keys of an answer in Nubefact's form: one of them is always there (an accepted, rejected
+/// or pending document, a baja's ticket, an error with its code).
+fn reconocida(cuerpo: &str) -> bool {
+    let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(cuerpo) else {
+        return false;
+    };
+    [
+        "aceptada_por_sunat",
+        "sunat_responsecode",
+        "sunat_ticket_numero",
+    ]
+    .iter()
+    .any(|k| o.contains_key(*k))
+        || (o.contains_key("errors") && o.contains_key("codigo"))
 }
 
 /// What an [`EmisorHost`] returns.
@@ -54,21 +91,54 @@ impl Emisor for Puente<'_> {
         })
         .to_string();
         Box::pin(async move {
-            match self.0.enviar(pedido).await {
-                Ok(cuerpo) => Respuesta {
+            let envio = {
+                EN_EMISOR.with(|c| c.set(true));
+                let envio = self.0.enviar(pedido);
+                EN_EMISOR.with(|c| c.set(false));
+                envio
+            };
+            let fallo = |mensaje: String, cuerpo: String| Respuesta {
+                resultado: Resultado::Transitorio(mensaje),
+                estado_http: None,
+                cuerpo,
+            };
+            match tokio::time::timeout(ESPERA_EMISOR, envio).await {
+                // Anything else would be read as "received, SUNAT has not answered yet", and
+                // consulted instead of sent: an answer the engine cannot read is a failed attempt.
+                Ok(Ok(cuerpo)) if !reconocida(&cuerpo) => fallo(
+                    format!(
+                        "el emisor de la aplicación respondió algo que no es una respuesta de \
+                         Nubefact (se espera aceptada_por_sunat, sunat_responsecode, \
+                         sunat_ticket_numero o errors con codigo): {}",
+                        recortar(&cuerpo)
+                    ),
+                    cuerpo,
+                ),
+                Ok(Ok(cuerpo)) => Respuesta {
                     resultado: nubefact::interpretar(200, &cuerpo),
                     estado_http: Some(200),
                     cuerpo,
                 },
-                Err(mensaje) => Respuesta {
-                    resultado: Resultado::Transitorio(format!(
-                        "el emisor de la aplicación falló: {mensaje}"
-                    )),
-                    estado_http: None,
-                    cuerpo: mensaje,
-                },
+                Ok(Err(mensaje)) => fallo(
+                    format!("el emisor de la aplicación falló: {mensaje}"),
+                    mensaje,
+                ),
+                Err(_) => fallo(
+                    format!(
+                        "el emisor de la aplicación no respondió en {} s",
+                        ESPERA_EMISOR.as_secs()
+                    ),
+                    String::new(),
+                ),
             }
         })
+    }
+}
+
+fn recortar(s: &str) -> String {
+    match s.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
     }
 }
 
@@ -96,10 +166,20 @@ pub(crate) async fn enviar_pendientes(
     let politica = PoliticaEnvio::default();
     let mut enviados = Vec::new();
     for _ in 0..limite {
-        let Some((_, c)) = motor
+        if emisor.detenido() {
+            break;
+        }
+        let siguiente = match motor
             .enviar_siguiente_de(Some(empresa), &puente, &politica)
-            .await?
-        else {
+            .await
+        {
+            Ok(s) => s,
+            // What was sent before stays reported (its events too); the next round meets the
+            // failure again if it lasts.
+            Err(_) if !enviados.is_empty() => break,
+            Err(e) => return Err(e.into()),
+        };
+        let Some((_, c)) = siguiente else {
             break;
         };
         enviados.push(Enviado {

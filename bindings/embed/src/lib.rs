@@ -141,7 +141,7 @@ pub(crate) fn a_json<T: Serialize>(v: &T) -> Result<String> {
 /// A call from inside another (an [`EmisorHost`] calling the engine back) is refused: it would
 /// wait for itself.
 pub fn bloquear<T>(f: impl Future<Output = Result<T>>) -> Result<T> {
-    if tokio::runtime::Handle::try_current().is_ok() {
+    if emisor::en_emisor() {
         return Err(Error::new(
             Codigo::EstadoInvalido,
             None,

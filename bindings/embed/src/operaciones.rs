@@ -48,12 +48,21 @@ pub const OPERACIONES: &[(&str, &str)] = &[
     ("comprobante", "{id}"),
     ("solicitud_nubefact", "{id}"),
     ("logs_envio", "{id}"),
+    ("reenviar_comprobante", "{id}"),
+    ("anular_comprobante", "{id, motivo}"),
 ];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PorId {
     id: Uuid,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Baja {
+    id: Uuid,
+    motivo: String,
 }
 
 #[derive(Deserialize)]
@@ -205,6 +214,17 @@ pub(crate) async fn ejecutar(
             &m.solicitud_nubefact(empresa, leer::<PorId>(args)?.id)
                 .await?,
         ),
+        "reenviar_comprobante" => a_json(
+            &m.reenviar_comprobante(empresa, autor, leer::<PorId>(args)?.id)
+                .await?,
+        ),
+        "anular_comprobante" => {
+            let b: Baja = leer(args)?;
+            a_json(
+                &m.anular_comprobante(empresa, autor, b.id, &b.motivo)
+                    .await?,
+            )
+        }
         "logs_envio" => {
             let id = leer::<PorId>(args)?.id;
             a_json(&m.logs_envio(empresa, Some(id), 1, 100).await?.0)

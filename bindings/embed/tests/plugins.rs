@@ -319,3 +319,189 @@ fn un_emisor_no_puede_llamar_al_motor_mientras_envia() {
         "{error}"
     );
 }
+
+/// The engine's own hook (what a Rust host hands `Motor::con_observador`), recording.
+#[derive(Default)]
+struct Grabadora(Mutex<Vec<erp_core::Evento>>);
+
+impl erp_core::Observador for Grabadora {
+    fn notificar(&self, _: uuid::Uuid, eventos: &[erp_core::Evento]) {
+        self.0.lock().unwrap().extend_from_slice(eventos);
+    }
+}
+
+fn j<T: serde::de::DeserializeOwned>(v: Value) -> T {
+    erp_core::entrada::desde_json(&v.to_string()).unwrap()
+}
+
+type MotorAny = erp_core::Motor<erp_store::AnyStore>;
+
+async fn motor(url: &str) -> MotorAny {
+    let store = erp_store::AnyStore::abrir(url).await.unwrap();
+    erp_core::Motor::new(
+        store,
+        std::sync::Arc::new(erp_store::RelojSistema),
+        std::sync::Arc::new(erp_store::IdsV7),
+    )
+}
+
+/// A Peruvian company sending through Nubefact, with a warehouse and `productos` products at
+/// 35.00 with IGV, each with `stock` units.
+async fn empresa(m: &MotorAny, ruc: &str, stock: &[&str]) -> (uuid::Uuid, Vec<String>) {
+    let e = m
+        .crear_empresa(j(json!({
+            "pais": "PE", "identificacion": ruc, "razon_social": format!("Empresa {ruc}"),
+            "ajustes": {"nubefact_ruta": "https://api.nubefact.com/api/v1/abc", "nubefact_token": ruc}
+        })))
+        .await
+        .unwrap()
+        .id;
+    let a = m
+        .crear_almacen(
+            e,
+            None,
+            j(json!({"nombre": "Tienda", "es_principal": true})),
+        )
+        .await
+        .unwrap()
+        .id;
+    let mut codigos = Vec::new();
+    for (i, cantidad) in stock.iter().enumerate() {
+        let p = m
+            .crear_producto(
+                e,
+                None,
+                j(
+                    json!({"nombre": format!("Producto {i}"), "precio_venta": "35.00",
+                         "precio_incluye_impuesto": true}),
+                ),
+            )
+            .await
+            .unwrap();
+        if *cantidad != "0" {
+            m.registrar_movimiento(
+                e,
+                None,
+                j(
+                    json!({"tipo": "entrada", "producto_id": p.id, "almacen_id": a,
+                         "cantidad": cantidad, "costo_unitario": "20"}),
+                ),
+            )
+            .await
+            .unwrap();
+        }
+        codigos.push(p.codigo);
+    }
+    (e, codigos)
+}
+
+/// A sale whose first line takes its stock (its ledger row written, its event collected) and
+/// whose second line has none: rolled back, so the hook hears nothing of it.
+#[test]
+fn una_venta_que_falla_despues_de_mover_stock_no_se_avisa() {
+    let dir = Dir::new();
+    let url = dir.0.join("erp.db");
+    bloquear(async {
+        let grabadora = std::sync::Arc::new(Grabadora::default());
+        let m = motor(url.to_str().unwrap())
+            .await
+            .con_observador(grabadora.clone());
+        let (e, codigos) = empresa(&m, "20600695771", &["10", "0"]).await;
+        assert_eq!(grabadora.0.lock().unwrap().len(), 1, "the stock entry");
+        grabadora.0.lock().unwrap().clear();
+        let err = m
+            .venta_pos(
+                e,
+                None,
+                j(json!({"items": [{"codigo": codigos[0], "cantidad": "1"},
+                                   {"codigo": codigos[1], "cantidad": "1"}]})),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.codigo(), "stock_insuficiente");
+        assert!(grabadora.0.lock().unwrap().is_empty());
+        m.venta_pos(
+            e,
+            None,
+            j(json!({"items": [{"codigo": codigos[0], "cantidad": "1"}]})),
+        )
+        .await
+        .unwrap();
+        assert_eq!(grabadora.0.lock().unwrap().len(), 3);
+        Ok::<_, erp_embed::Error>(())
+    })
+    .unwrap();
+}
+
+/// An engine bound to its company sends its own comprobantes, never another company's of the
+/// same database (whose Nubefact token the host would otherwise receive).
+#[test]
+fn el_emisor_solo_recibe_los_comprobantes_de_su_empresa() {
+    let dir = Dir::new();
+    let url = dir.0.join("erp.db");
+    let url = url.to_str().unwrap();
+    bloquear(async {
+        let m = motor(url).await;
+        let (a, codigos_a) = empresa(&m, "20600695771", &["10"]).await;
+        let (b, codigos_b) = empresa(&m, "20100070970", &["10"]).await;
+        for (e, c) in [(b, &codigos_b), (a, &codigos_a)] {
+            m.venta_pos(
+                e,
+                None,
+                j(json!({"items": [{"codigo": c[0], "cantidad": "1"}]})),
+            )
+            .await
+            .unwrap();
+        }
+        let engine = Engine::abrir(url, Some(&a.to_string())).await?;
+        let emisor = Acepta::default();
+        let informe = valor(&engine.enviar_pendientes(&emisor, 100).await?.resultado);
+        assert_eq!(informe.as_array().unwrap().len(), 1);
+        let recibidas = emisor.0.lock().unwrap().clone();
+        assert_eq!(recibidas.len(), 1);
+        assert_eq!(recibidas[0]["destino"]["ruc"], "20600695771");
+        // B's is still due, for B's engine.
+        let engine_b = Engine::abrir(url, Some(&b.to_string())).await?;
+        let informe = valor(&engine_b.enviar_pendientes(&emisor, 100).await?.resultado);
+        assert_eq!(informe[0]["estado"], "aceptado");
+        assert_eq!(emisor.0.lock().unwrap()[1]["destino"]["ruc"], "20100070970");
+        Ok::<_, erp_embed::Error>(())
+    })
+    .unwrap();
+}
+
+/// An answer that is not Nubefact's is a failed attempt, not "received, in process".
+#[test]
+fn una_respuesta_que_no_es_de_nubefact_es_un_intento_fallido() {
+    struct Responde(&'static str);
+    impl EmisorHost for Responde {
+        fn enviar(&self, _: String) -> EnvioHost<'_> {
+            Box::pin(async { Ok(self.0.to_string()) })
+        }
+    }
+    for respuesta in [
+        r#"{}"#,
+        r#"{"ok": true}"#,
+        r#"{"errors": "x"}"#,
+        "[1]",
+        "no json",
+    ] {
+        let dir = Dir::new();
+        let url = dir.0.join("erp.db");
+        bloquear(async {
+            let e = Engine::abrir(url.to_str().unwrap(), None).await?;
+            let (_, producto) = tienda(&e).await;
+            vender(&e, &producto).await;
+            let informe = valor(
+                &e.enviar_pendientes(&Responde(respuesta), 100)
+                    .await?
+                    .resultado,
+            );
+            assert_eq!(informe[0]["estado"], "error", "{respuesta}");
+            let error = informe[0]["error"].as_str().unwrap();
+            assert!(error.contains("no es una respuesta de Nubefact"), "{error}");
+            Ok::<_, erp_embed::Error>(())
+        })
+        .unwrap();
+    }
+}

@@ -92,6 +92,8 @@ for (const [nombre, linea, codigo, campo] of [
   ['a function', { precio: () => 1 }, 'tipo_invalido', 'lineas[0].precio'],
   ['an unsafe integer', { precio: 2 ** 60 }, 'tipo_invalido', 'lineas[0].precio'],
   ['a Date', { precio: new Date() }, 'tipo_invalido', 'lineas[0].precio'],
+  // Number's toFixed() would round 12.5 to "13".
+  ['a boxed Number', { precio: new Number(12.5) }, 'tipo_invalido', 'lineas[0].precio'],
   ['an unknown enum', { afectacion_igv: '99' }, null, 'lineas[0].afectacion_igv'],
 ]) {
   test(`bad input: ${nombre}`, () => {

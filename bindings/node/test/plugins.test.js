@@ -55,7 +55,8 @@ test('a hook that throws does not undo the sale', async (t) => {
   });
   llamadas.length = 0;
   const err = await ventaPos(m, producto).then(() => null, (e) => e);
-  assert.ok(err instanceof erp.ErpError);
+  assert.ok(err instanceof erp.PluginFallido);
+  assert.ok(!(err instanceof erp.ErpError), 'code retrying on ErpError must not sell twice');
   assert.equal(err.codigo, erp.PLUGIN_FALLIDO);
   assert.equal(err.codigo, 'plugin_fallido');
   assert.match(err.mensaje, /la impresora no responde/);
@@ -116,10 +117,12 @@ test('a sender whose Promise rejects, or that answers garbage', async (t) => {
     [() => null, /null/],
     [() => [1], /array/],
     [() => ({ total: 1.5 }), /number con decimales/],
+    [() => ({}), /no es una respuesta de Nubefact/],
+    [() => new Number(1), /Number envuelto|no es una respuesta/],
   ]) {
     const { m, producto } = await tienda(t, {}, NUBEFACT);
     await ventaPos(m, producto);
-    const [i] = await m.enviarPendientes({ emisor });
+    const [i] = await m.enviarPendientes(emisor);
     assert.equal(i.estado, 'error');
     assert.match(i.error, dice);
   }

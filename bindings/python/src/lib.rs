@@ -376,10 +376,17 @@ impl Motor {
                 ),
             ));
         }
-        let emisor = EmisorPy(emisor.unbind());
+        let emisor = EmisorPy {
+            funcion: emisor.unbind(),
+            interrupcion: std::sync::Mutex::new(None),
+        };
         let s = py
             .detach(|| erp_embed::bloquear(self.engine.enviar_pendientes(&emisor, limite)))
             .map_err(|e| error(py, e))?;
+        // Ctrl-C in the sender: what was recorded stays recorded; the interruption goes on.
+        if let Some(e) = emisor.interrupcion.lock().ok().and_then(|mut g| g.take()) {
+            return Err(e);
+        }
         salida(py, &s)
     }
 }
@@ -399,8 +406,12 @@ fn salida<'py>(
 }
 
 /// The application's sender, a Python callable, as the engine's port. It is called with the GIL
-/// taken back for it; its exception becomes the failed attempt's message.
-struct EmisorPy(Py<PyAny>);
+/// taken back for it; its exception becomes the failed attempt's message. A `KeyboardInterrupt`
+/// or `SystemExit` (not an `Exception`) also stops the round and is raised again afterwards.
+struct EmisorPy {
+    funcion: Py<PyAny>,
+    interrupcion: std::sync::Mutex<Option<PyErr>>,
+}
 
 impl erp_embed::EmisorHost for EmisorPy {
     fn enviar(&self, solicitud: String) -> erp_embed::EnvioHost<'_> {
@@ -409,17 +420,28 @@ impl erp_embed::EmisorHost for EmisorPy {
         let r = self.llamar(&solicitud);
         Box::pin(std::future::ready(r))
     }
+
+    fn detenido(&self) -> bool {
+        self.interrupcion
+            .lock()
+            .map(|g| g.is_some())
+            .unwrap_or(true)
+    }
 }
 
 impl EmisorPy {
     fn llamar(&self, solicitud: &str) -> Result<String, String> {
         Python::attach(|py| {
             let pedido = desde_texto(py, solicitud).map_err(|e| e.to_string())?;
-            let r = self
-                .0
-                .bind(py)
-                .call1((pedido,))
-                .map_err(|e| e.to_string())?;
+            let r = self.funcion.bind(py).call1((pedido,)).map_err(|e| {
+                let mensaje = e.to_string();
+                if !e.is_instance_of::<PyException>(py)
+                    && let Ok(mut g) = self.interrupcion.lock()
+                {
+                    g.get_or_insert(e);
+                }
+                mensaje
+            })?;
             if r.cast::<PyDict>().is_err() {
                 return Err(format!(
                     "el emisor devolvió {}: se esperaba un dict con la respuesta de Nubefact",

@@ -101,8 +101,9 @@ def test_al_evento_que_falla_no_deshace_la_venta(tmp_path):
 
     m, producto = abrir(tmp_path, al_evento=hook)
     llamadas.clear()
-    with pytest.raises(erp.ErpError) as e:
+    with pytest.raises(erp.PluginFallido) as e:
         vender(m, producto)
+    assert not isinstance(e.value, erp.ErpError), "code retrying on ErpError must not sell twice"
     assert e.value.codigo == erp.PLUGIN_FALLIDO == "plugin_fallido"
     assert "la impresora no responde" in e.value.mensaje
     assert "No repita" in e.value.mensaje
@@ -165,7 +166,13 @@ def test_un_emisor_que_falla_deja_la_venta_en_pie(tmp_path):
 
 @pytest.mark.parametrize(
     "respuesta, dice",
-    [(None, "NoneType"), ([1], "list"), ({"total": 1.5}, "float")],
+    [
+        (None, "NoneType"),
+        ([1], "list"),
+        ({"total": 1.5}, "float"),
+        ({}, "no es una respuesta de Nubefact"),
+        ({"errors": "x"}, "no es una respuesta de Nubefact"),
+    ],
 )
 def test_un_emisor_que_responde_mal(tmp_path, respuesta, dice):
     m, producto = abrir(tmp_path)
@@ -173,6 +180,25 @@ def test_un_emisor_que_responde_mal(tmp_path, respuesta, dice):
     [i] = m.enviar_pendientes(lambda s: respuesta)
     assert i["estado"] == "error"
     assert dice in i["error"]
+
+
+def test_ctrl_c_en_el_emisor_detiene_la_ronda(tmp_path):
+    llamadas = []
+
+    def emisor(solicitud):
+        llamadas.append(solicitud["numero"])
+        raise KeyboardInterrupt
+
+    m, producto = abrir(tmp_path)
+    primero = vender(m, producto)["comprobante"]["id"]
+    segundo = vender(m, producto)["comprobante"]["id"]
+    with pytest.raises(KeyboardInterrupt):
+        m.enviar_pendientes(emisor)
+    assert llamadas == ["B001-00000001"], "the round stopped"
+    # The interrupted attempt is recorded (it may have reached the provider); the other waits.
+    assert m.comprobante(primero)["estado"] == "error"
+    assert m.comprobante(segundo)["estado"] == "pendiente"
+    assert len(m.logs_envio(primero)) == 1
 
 
 def test_sin_emisor_o_con_uno_que_no_es_funcion(tmp_path):

@@ -37,6 +37,7 @@ from ._native import (
 __all__ = [
     "PLUGIN_FALLIDO",
     "ErpError",
+    "PluginFallido",
     "Motor",
     "calcular_documento",
     "calcular_documento_json",
@@ -53,6 +54,20 @@ Emisor = Callable[[Dict[str, Any]], Dict[str, Any]]
 AlEvento = Callable[[Dict[str, Any]], None]
 
 
+class PluginFallido(Exception):
+    """The ``al_evento`` hook failed AFTER its operation committed. Deliberately not an
+    :class:`ErpError`: code that retries on ``ErpError`` must not repeat a sale that happened.
+    ``resultado`` is the committed result; ``__cause__`` the hook's exception."""
+
+    codigo = PLUGIN_FALLIDO
+    campo = None
+
+    def __init__(self, mensaje: str, resultado: Any) -> None:
+        super().__init__(f"[{PLUGIN_FALLIDO}] {mensaje}")
+        self.mensaje = mensaje
+        self.resultado = resultado
+
+
 def _error(codigo: str, mensaje: str, campo: Optional[str] = None) -> ErpError:
     e = ErpError(f"[{codigo}] {mensaje}")
     e.codigo, e.mensaje, e.campo = codigo, mensaje, campo
@@ -65,11 +80,13 @@ class Motor:
     several, or the one :meth:`crear_empresa` creates. Each method is one unit of work: it
     commits whole or changes nothing.
 
-    ``emisor``: the application's e-invoicing sender, used by :meth:`enviar_pendientes`.
-    ``al_evento``: called with each event of an operation once it has committed, before the
-    method returns. If it raises, the method raises :class:`ErpError` with ``codigo``
-    ``"plugin_fallido"`` (the hook's exception as its ``__cause__``, the operation's result as
-    its ``resultado``): the operation has committed and must not be repeated."""
+    ``emisor``: the application's e-invoicing sender, used by :meth:`enviar_pendientes` (nothing
+    is sent until the application calls it). ``al_evento``: called with each event of an
+    operation once it has committed, before the method returns (keep it short: the caller waits).
+    If it raises, the method raises :class:`PluginFallido` (not an ``ErpError``; the hook's
+    exception as its ``__cause__``, the operation's result as its ``resultado``): the operation
+    has committed and must not be repeated. A ``KeyboardInterrupt`` or ``SystemExit`` in the hook
+    propagates as itself, with the result as its ``resultado``."""
 
     def __init__(
         self,
@@ -107,15 +124,16 @@ class Motor:
             except Exception as exc:  # the host's code: any exception is its failure
                 if fallo is None:
                     fallo = (evento, exc)
+            except BaseException as exc:  # Ctrl-C, exit: stop, but say what committed
+                exc.resultado = resultado  # type: ignore[attr-defined]
+                raise
         if fallo is not None:
             evento, exc = fallo
-            e = _error(
-                PLUGIN_FALLIDO,
+            raise PluginFallido(
                 f"{operacion} se registró, pero al_evento falló con el evento "
                 f"{evento.get('evento')}: {type(exc).__name__}: {exc}. No repita la operación.",
-            )
-            e.resultado = resultado
-            raise e from exc
+                resultado,
+            ) from exc
 
     def enviar_pendientes(self, emisor: Optional[Emisor] = None, limite: int = 100) -> list:
         """Sends the company's due comprobantes (and bajas) through ``emisor`` (or the one the
@@ -136,6 +154,15 @@ class Motor:
         resultado, eventos = self._m.enviar_pendientes(emisor, limite)
         self._avisar("enviar_pendientes", resultado, eventos)
         return resultado
+
+    def reenviar_comprobante(self, comprobante_id: Id) -> dict:
+        """A person's resend of a failed comprobante (or baja): due now, its attempts afresh."""
+        return self._llamar("reenviar_comprobante", {"id": comprobante_id})
+
+    def anular_comprobante(self, comprobante_id: Id, motivo: str) -> dict:
+        """A comunicación de baja of an accepted factura or boleta (within 7 days, no notes on
+        it): queued for the outbox; SUNAT's acceptance annuls the sale, stock back."""
+        return self._llamar("anular_comprobante", {"id": comprobante_id, "motivo": motivo})
 
     def logs_envio(self, comprobante_id: Id) -> list:
         """The requests sent for a comprobante and what came back, newest first."""
