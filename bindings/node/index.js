@@ -129,6 +129,13 @@ function nativo(f) {
   }
 }
 
+/** A native Promise whose rejection is an ErpError. */
+function nativoAsync(promesa) {
+  return promesa.catch((e) => {
+    throw deNativo(e);
+  });
+}
+
 /** The engine's totals of a document: an object in (money as strings), an object out. */
 function calcularDocumento(documento) {
   return JSON.parse(calcularDocumentoJson(argumentos(documento)));
@@ -188,13 +195,7 @@ class Motor {
     if (empresa !== null && typeof empresa !== 'string') {
       throw new ErpError('tipo_invalido', 'empresa es el id de la empresa, como texto', 'empresa');
     }
-    let m;
-    try {
-      m = await native.Motor.abrir(url, empresa);
-    } catch (e) {
-      throw deNativo(e);
-    }
-    return new Motor(m, emisor, alEvento);
+    return new Motor(await nativoAsync(native.Motor.abrir(url, empresa)), emisor, alEvento);
   }
 
   /** The company's id, or null before crearEmpresa. */
@@ -205,13 +206,7 @@ class Motor {
   /** Any operation of operaciones() with its arguments. */
   async ejecutar(operacion, args) {
     if (typeof operacion !== 'string') throw new ErpError('tipo_invalido', 'la operación es texto', 'operacion');
-    const json = argumentos(args);
-    let s;
-    try {
-      s = await this.#m.ejecutar(operacion, json);
-    } catch (e) {
-      throw deNativo(e);
-    }
+    const s = await nativoAsync(this.#m.ejecutar(operacion, argumentos(args)));
     return this.#avisar(operacion, s);
   }
 
@@ -265,12 +260,7 @@ class Motor {
       }
       return JSON.stringify(aJson(r, 'respuesta'));
     };
-    let s;
-    try {
-      s = await this.#m.enviarPendientes(puente, limite);
-    } catch (e) {
-      throw deNativo(e);
-    }
+    const s = await nativoAsync(this.#m.enviarPendientes(puente, limite));
     return this.#avisar('enviarPendientes', s);
   }
 

@@ -75,11 +75,11 @@ pub trait Store: Send + Sync + 'static {
         plazo: time::Duration,
     ) -> impl Future<Output = Result<Option<(Uuid, Trabajo)>>> + Send;
 
-    /// Claims the oldest comprobante of any active company (or of `empresa` only) whose send is due (`programado <=
-    /// ahora`, not claimed or its lease ended) until `ahora + plazo`, counting the attempt, in
-    /// one statement outside any unit of work, and returns it as claimed. A claim that finds an earlier lease
-    /// (its worker died or outlived it without recording an outcome) marks it `incierto`: the
-    /// earlier request may have arrived. Concurrent workers never claim the same comprobante
+    /// Claims the oldest comprobante of any active company (or of `empresa` only) whose send is
+    /// due (`programado <= ahora`, not claimed or its lease ended) until `ahora + plazo`, counting
+    /// the attempt, in one statement outside any unit of work, and returns it as claimed. A claim
+    /// that finds an earlier lease (its worker died or outlived it without recording an outcome)
+    /// marks it `incierto`: the earlier request may have arrived. Concurrent workers never claim the same comprobante
     /// (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
     fn reclamar_envio(
         &self,

@@ -768,6 +768,16 @@ fn respuestas_de_nubefact() {
         nubefact::interpretar(200, "no es json"),
         Resultado::Transitorio(_)
     ));
+    // JSON without any of Nubefact's keys is not "SUNAT has not answered yet".
+    for cuerpo in ["{}", r#"{"ok": true}"#, r#"{"errors": "x"}"#] {
+        assert!(
+            matches!(
+                nubefact::interpretar(200, cuerpo),
+                Resultado::Transitorio(_)
+            ),
+            "{cuerpo}"
+        );
+    }
 }
 
 // --- SUNAT's arithmetic on random documents --------------------------------------------------

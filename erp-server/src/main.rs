@@ -59,7 +59,8 @@ enum Comando {
               value_parser = clap::value_parser!(i32).range(1..=100))]
         envio_intentos: i32,
         /// Segundos que puede tardar una solicitud a Nubefact.
-        #[arg(long, env = "ERP_NUBEFACT_ESPERA", default_value_t = 30,
+        #[arg(long, env = "ERP_NUBEFACT_ESPERA",
+              default_value_t = erp_core::facturacion::envio::ESPERA_POR_DEFECTO.whole_seconds().unsigned_abs(),
               value_parser = clap::value_parser!(u64).range(1..=600))]
         nubefact_espera: u64,
     },

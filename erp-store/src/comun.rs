@@ -569,6 +569,7 @@ macro_rules! impl_uow {
                 ") RETURNING empresa_id, ",
                 columnas_trabajos!()
             );
+            // Jobs are claimed for every company: `$3` is there because the claim binds it.
             reclamar(ejecutor, SQL, (ahora, plazo), None, fila_trabajo).await
         }
 
@@ -672,12 +673,13 @@ macro_rules! impl_uow {
         }
 
         /// `FROM tabla WHERE empresa_id = … [AND cliente_id = …]`.
-        fn filtro_cliente(qb: &mut $drv::QueryBuilder<Db>, tabla: &str, empresa: Uuid, cliente: Option<Uuid>) {
+        /// ` FROM tabla WHERE empresa_id = …`, and `AND columna = …` when `valor` is given.
+        fn filtro_empresa(qb: &mut $drv::QueryBuilder<Db>, tabla: &str, empresa: Uuid, columna: &str, valor: Option<Uuid>) {
             qb.push(format_args!(" FROM {tabla} WHERE empresa_id = "));
             qb.push_bind(empresa);
-            if let Some(c) = cliente {
-                qb.push(" AND cliente_id = ");
-                qb.push_bind(c);
+            if let Some(v) = valor {
+                qb.push(format_args!(" AND {columna} = "));
+                qb.push_bind(v);
             }
         }
 
@@ -1121,12 +1123,7 @@ macro_rules! impl_uow {
             async fn listar_ventas(&mut self, f: &FiltroVentas) -> Result<(Vec<Venta>, u64)> {
                 let empresa = self.empresa;
                 let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
-                    qb.push(" FROM ventas WHERE empresa_id = ");
-                    qb.push_bind(empresa);
-                    if let Some(c) = f.cliente_id {
-                        qb.push(" AND cliente_id = ");
-                        qb.push_bind(c);
-                    }
+                    filtro_empresa(qb, "ventas", empresa, "cliente_id", f.cliente_id);
                     if let Some(d) = f.desde {
                         qb.push(" AND fecha >= ");
                         qb.push_bind(d);
@@ -1219,7 +1216,7 @@ macro_rules! impl_uow {
             ) -> Result<(Vec<Comprobante>, u64)> {
                 let empresa = self.empresa;
                 let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
-                    filtro_cliente(qb, "comprobantes", empresa, f.cliente_id);
+                    filtro_empresa(qb, "comprobantes", empresa, "cliente_id", f.cliente_id);
                     if let Some(t) = f.tipo {
                         qb.push(" AND tipo = ");
                         qb.push_bind(t.codigo());
@@ -1323,12 +1320,7 @@ macro_rules! impl_uow {
             ) -> Result<(Vec<erp_core::facturacion::envio::LogEnvio>, u64)> {
                 let empresa = self.empresa;
                 let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
-                    qb.push(" FROM logs_envio WHERE empresa_id = ");
-                    qb.push_bind(empresa);
-                    if let Some(c) = comprobante {
-                        qb.push(" AND comprobante_id = ");
-                        qb.push_bind(c);
-                    }
+                    filtro_empresa(qb, "logs_envio", empresa, "comprobante_id", comprobante)
                 };
                 paginar(
                     &mut *self.tx,
@@ -1392,7 +1384,7 @@ macro_rules! impl_uow {
                 paginar(
                     &mut *self.tx,
                     columnas_cotizaciones!(),
-                    |qb: &mut $drv::QueryBuilder<Db>| filtro_cliente(qb, "cotizaciones", empresa, cliente),
+                    |qb: &mut $drv::QueryBuilder<Db>| filtro_empresa(qb, "cotizaciones", empresa, "cliente_id", cliente),
                     " ORDER BY creado_en_us DESC, id",
                     (pagina, tamanio),
                     fila_cotizacion,
@@ -1460,7 +1452,7 @@ macro_rules! impl_uow {
                 paginar(
                     &mut *self.tx,
                     columnas_ordenes_venta!(),
-                    |qb: &mut $drv::QueryBuilder<Db>| filtro_cliente(qb, "ordenes_venta", empresa, cliente),
+                    |qb: &mut $drv::QueryBuilder<Db>| filtro_empresa(qb, "ordenes_venta", empresa, "cliente_id", cliente),
                     " ORDER BY creado_en_us DESC, id",
                     (pagina, tamanio),
                     fila_orden,
@@ -1869,12 +1861,7 @@ macro_rules! impl_uow {
             async fn eventos(&mut self, f: &erp_core::seguridad::FiltroAuditoria) -> Result<(Vec<erp_core::seguridad::EventoAuditoria>, u64)> {
                 let empresa = self.empresa;
                 let filtros = |qb: &mut $drv::QueryBuilder<Db>| {
-                    qb.push(" FROM auditoria WHERE empresa_id = ");
-                    qb.push_bind(empresa);
-                    if let Some(u) = f.usuario_id {
-                        qb.push(" AND usuario_id = ");
-                        qb.push_bind(u);
-                    }
+                    filtro_empresa(qb, "auditoria", empresa, "usuario_id", f.usuario_id);
                     if let Some(a) = &f.accion {
                         qb.push(" AND accion = ");
                         qb.push_bind(a.clone());

@@ -24,7 +24,7 @@ use erp_core::facturacion::envio::{
     Destino, Emisor, Envio, EstadoBaja, PoliticaEnvio, Respuesta, Solicitud,
 };
 use erp_core::facturacion::nubefact::{RespuestaNubefact, Resultado};
-use erp_core::inventario::servicio::{CambiosProducto, NuevoAlmacen};
+use erp_core::inventario::servicio::CambiosProducto;
 use erp_core::inventario::{EstadoSerie, FiltroMovimientos, TipoMovimiento};
 use erp_core::ventas::servicio::{Anulacion, VentaPos};
 use erp_core::ventas::{CondicionPago, EstadoVenta, NuevaVenta};
@@ -138,19 +138,7 @@ async fn bajas(store: AnyStore) {
     .await
     .id;
     *g.empresa.lock().unwrap() = Some(e);
-    let almacen = m
-        .crear_almacen(
-            e,
-            None,
-            NuevoAlmacen {
-                nombre: "Tienda".into(),
-                es_principal: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let almacen = almacen_principal(&m, e, "Tienda").await.id;
     let mut n = nuevo_producto("Pintura látex 1 gl", "45.00", "30");
     n.requiere_lote = true;
     let pintura = m.crear_producto(e, None, n).await.unwrap();

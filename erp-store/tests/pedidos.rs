@@ -9,7 +9,6 @@ use std::sync::Arc;
 use comun::*;
 use erp_core::Motor;
 use erp_core::inventario::EstadoSerie;
-use erp_core::inventario::servicio::NuevoAlmacen;
 use erp_core::store::Reloj;
 use erp_core::ventas::pedidos::{
     DespachoLinea, EstadoCotizacion, EstadoOrden, GenerarVenta, LineaPedidoNueva, NuevaCotizacion,
@@ -41,18 +40,7 @@ async fn preparar(
 ) -> (M, uuid::Uuid, uuid::Uuid, uuid::Uuid) {
     let m = Motor::new(store, reloj, Arc::new(IdsV7));
     let e = empresa_pe(&m).await.id;
-    let a = m
-        .crear_almacen(
-            e,
-            None,
-            NuevoAlmacen {
-                nombre: "Central".into(),
-                es_principal: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let a = almacen_principal(&m, e, "Central").await;
     let p = producto(&m, e, "Taladro").await;
     m.registrar_movimiento(e, None, entrada(p.id, a.id, "5", "10"))
         .await

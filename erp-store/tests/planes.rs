@@ -138,18 +138,7 @@ async fn limite_de_comprobantes_por_mes(store: AnyStore) {
     let reloj = RelojMovil::en(datetime!(2026-11-30 23:00 -5));
     let m = erp_core::motor::Motor::new(store, reloj.clone(), Arc::new(erp_store::IdsV7));
     let e = empresa_pe(&m).await.id;
-    let a = m
-        .crear_almacen(
-            e,
-            None,
-            erp_core::inventario::servicio::NuevoAlmacen {
-                nombre: "Tienda".into(),
-                es_principal: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let a = almacen_principal(&m, e, "Tienda").await;
     let p = producto(&m, e, "Chompa").await;
     m.registrar_movimiento(e, None, entrada(p.id, a.id, "50", "10"))
         .await

@@ -16,18 +16,7 @@ use erp_store::AnyStore;
 async fn preparar(store: AnyStore, stock: &str) -> (Arc<M>, uuid::Uuid, String) {
     let m = Arc::new(motor(store));
     let e = empresa_pe(&m).await.id;
-    let a = m
-        .crear_almacen(
-            e,
-            None,
-            erp_core::inventario::servicio::NuevoAlmacen {
-                nombre: "Tienda".into(),
-                es_principal: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let a = almacen_principal(&m, e, "Tienda").await;
     let p = producto(&m, e, "Gaseosa").await;
     m.registrar_movimiento(e, None, entrada(p.id, a.id, stock, "1.50"))
         .await
@@ -298,18 +287,7 @@ en_archivo_y_postgres!(
 async fn primeras_ventas_simultaneas(store: AnyStore) {
     let m = Arc::new(motor(store));
     let e = empresa_pe(&m).await.id;
-    let a = m
-        .crear_almacen(
-            e,
-            None,
-            erp_core::inventario::servicio::NuevoAlmacen {
-                nombre: "Tienda".into(),
-                es_principal: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let a = almacen_principal(&m, e, "Tienda").await;
     let mut codigos = Vec::new();
     for i in 0..12 {
         let p = producto(&m, e, &format!("Producto {i}")).await;

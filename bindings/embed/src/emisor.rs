@@ -7,7 +7,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use erp_core::Motor;
-use erp_core::facturacion::envio::{Destino, Emisor, Envio, PoliticaEnvio, Respuesta, Solicitud};
+use erp_core::facturacion::envio::{
+    self, Destino, Emisor, Envio, PoliticaEnvio, Respuesta, Solicitud,
+};
 use erp_core::facturacion::nubefact::{self, Resultado};
 use erp_store::AnyStore;
 use serde::Serialize;
@@ -41,11 +43,11 @@ pub trait EmisorHost: Send + Sync {
     }
 }
 
-/// How long an asynchronous host's answer is awaited: the HTTP client's own timeout, well within
-/// the lease of the claim ([`PoliticaEnvio::default`]), so no other worker takes the comprobante
-/// while this one waits. A blocking host (Python) answers before this can apply: it needs a
-/// timeout of its own.
-pub const ESPERA_EMISOR: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long an asynchronous host's answer is awaited: the wait [`PoliticaEnvio::default`]'s lease
+/// is derived from, so no other worker takes the comprobante while this one waits. A blocking
+/// host (Python) answers before this can apply: it needs a timeout of its own.
+pub const ESPERA_EMISOR: std::time::Duration =
+    std::time::Duration::from_secs(envio::ESPERA_POR_DEFECTO.whole_seconds().unsigned_abs());
 
 thread_local! {
     /// Set while a blocking host's sender runs on this thread, inside the engine's call.
@@ -55,22 +57,6 @@ thread_local! {
 /// Whether this thread is inside a host's sender (its engine call is still running).
 pub(crate) fn en_emisor() -> bool {
     EN_EMISOR.with(|c| c.get())
-}
-
-/// The keys of an answer in Nubefact's form: one of them is always there (an accepted, rejected
-/// or pending document, a baja's ticket, an error with its code).
-fn reconocida(cuerpo: &str) -> bool {
-    let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(cuerpo) else {
-        return false;
-    };
-    [
-        "aceptada_por_sunat",
-        "sunat_responsecode",
-        "sunat_ticket_numero",
-    ]
-    .iter()
-    .any(|k| o.contains_key(*k))
-        || (o.contains_key("errors") && o.contains_key("codigo"))
 }
 
 /// What an [`EmisorHost`] returns.
@@ -103,17 +89,6 @@ impl Emisor for Puente<'_> {
                 cuerpo,
             };
             match tokio::time::timeout(ESPERA_EMISOR, envio).await {
-                // Anything else would be read as "received, SUNAT has not answered yet", and
-                // consulted instead of sent: an answer the engine cannot read is a failed attempt.
-                Ok(Ok(cuerpo)) if !reconocida(&cuerpo) => fallo(
-                    format!(
-                        "el emisor de la aplicación respondió algo que no es una respuesta de \
-                         Nubefact (se espera aceptada_por_sunat, sunat_responsecode, \
-                         sunat_ticket_numero o errors con codigo): {}",
-                        recortar(&cuerpo)
-                    ),
-                    cuerpo,
-                ),
                 Ok(Ok(cuerpo)) => Respuesta {
                     resultado: nubefact::interpretar(200, &cuerpo),
                     estado_http: Some(200),
@@ -132,13 +107,6 @@ impl Emisor for Puente<'_> {
                 ),
             }
         })
-    }
-}
-
-fn recortar(s: &str) -> String {
-    match s.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
     }
 }
 

@@ -59,10 +59,14 @@ impl PoliticaEnvio {
     }
 }
 
+/// How long a sender waits for the gateway's answer unless told otherwise (the server's
+/// `--nubefact-espera` default; a host's asynchronous sender in the bindings).
+pub const ESPERA_POR_DEFECTO: Duration = Duration::seconds(30);
+
 impl Default for PoliticaEnvio {
-    /// The contract's 5 minutes × 5 attempts, for a sender that waits 30 s.
+    /// The contract's 5 minutes × 5 attempts, for a sender that waits [`ESPERA_POR_DEFECTO`].
     fn default() -> Self {
-        Self::new(Duration::minutes(5), 5, Duration::seconds(30))
+        Self::new(Duration::minutes(5), 5, ESPERA_POR_DEFECTO)
     }
 }
 

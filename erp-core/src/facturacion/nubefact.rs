@@ -1059,7 +1059,7 @@ pub fn interpretar(estado_http: u16, cuerpo: &str) -> Resultado {
         }
         Err(e) => {
             return Resultado::Transitorio(format!(
-                "respuesta de Nubefact ilegible (HTTP {estado_http}): {e}"
+                "la respuesta no es una respuesta de Nubefact legible (HTTP {estado_http}): {e}"
             ));
         }
     };
@@ -1093,6 +1093,19 @@ pub fn interpretar(estado_http: u16, cuerpo: &str) -> Resultado {
     // SUNAT's codes: 0 accepted, 100–999 its service failed (send again), 1000–1999 the
     // document cannot be processed as sent (1032, 1033: already reported), 2000–3999 rejected,
     // 4000 and up accepted with observations.
+    // Every answer of Nubefact's carries one of these; without them (`{}`, a proxy's JSON, an
+    // error without its code) "SUNAT has not answered yet" would be a guess, and the document
+    // would be consulted instead of sent.
+    if r.aceptada_por_sunat.is_none()
+        && r.sunat_responsecode.is_none()
+        && r.sunat_ticket_numero.is_none()
+    {
+        return Resultado::Transitorio(
+            "la respuesta no es una respuesta de Nubefact: no trae aceptada_por_sunat, \
+             sunat_responsecode ni sunat_ticket_numero"
+                .into(),
+        );
+    }
     match (r.aceptada_por_sunat, codigo_sunat) {
         (Some(true), _) => Resultado::Aceptado(r),
         (_, Some(1000..=3999)) => Resultado::Rechazado(r),

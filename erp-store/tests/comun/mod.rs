@@ -221,22 +221,25 @@ pub struct Tienda {
 }
 
 /// A Peruvian shop with a warehouse and a sweater at 24.99 with IGV, 20 in stock at 10.00.
+/// The company's main warehouse (what a sale takes when none is named).
+pub async fn almacen_principal(m: &M, e: Uuid, nombre: &str) -> Almacen {
+    m.crear_almacen(
+        e,
+        None,
+        NuevoAlmacen {
+            nombre: nombre.into(),
+            es_principal: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 pub async fn tienda(store: AnyStore) -> Tienda {
     let m = motor(store);
     let e = empresa_pe(&m).await.id;
-    let almacen = m
-        .crear_almacen(
-            e,
-            None,
-            NuevoAlmacen {
-                nombre: "Tienda".into(),
-                es_principal: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let almacen = almacen_principal(&m, e, "Tienda").await.id;
     let mut n = nuevo_producto("Chompa de alpaca", "24.99", "10");
     n.precio_incluye_impuesto = true;
     n.codigo_barras = "7750000000017".into();

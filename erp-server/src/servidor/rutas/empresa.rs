@@ -54,8 +54,8 @@ pub async fn actualizar_empresa(
     Cuerpo(c): Cuerpo<CambiosEmpresa>,
 ) -> Resultado {
     a.exigir("empresa.configurar")?;
+    // Configuring Nubefact queues what was issued before (the engine's event wakes the outbox).
     let x = e.motor.actualizar_empresa(a.empresa, a.autor(), c).await?;
-    // Configuring Nubefact queues what was issued before.
     Ok(Exito::ok(empresa_visible(&x)).con_mensaje("configuración guardada"))
 }
 

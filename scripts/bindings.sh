@@ -1,0 +1,28 @@
+# The bindings built from this checkout, for scripts/test, scripts/ejemplo and scripts/bench.
+# Source it from the workspace root.
+
+# The Python wheel into the virtualenv target/venv-py (PyPI's maturin, pinned); `--release` for
+# an optimized build. Extra pip packages (pytest) may follow as arguments after the profile.
+construir_python() {
+  local perfil=${1:-debug}
+  shift || true
+  local salida=target/wheels-py-$perfil
+  local opciones=(--locked -m bindings/python/Cargo.toml --out "$salida")
+  [ "$perfil" = release ] && opciones+=(--release)
+  python3 -m venv target/venv-py
+  target/venv-py/bin/pip install -q "maturin==1.16.0" "$@"
+  rm -rf "$salida"
+  target/venv-py/bin/maturin build "${opciones[@]}" >&2
+  target/venv-py/bin/pip install -q --force-reinstall "$salida"/erp_engine-*.whl
+}
+
+# The Node addon, bindings/node/erp.node (the cdylib renamed); `release` for an optimized build.
+construir_node() {
+  local perfil=${1:-debug}
+  if [ "$perfil" = release ]; then
+    cargo build --release --locked -p erp-node
+  else
+    cargo build --locked -p erp-node
+  fi
+  cp "target/$perfil/liberp_node.so" bindings/node/erp.node
+}
