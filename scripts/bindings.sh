@@ -26,3 +26,20 @@ construir_node() {
   fi
   cp "target/$perfil/liberp_node.so" bindings/node/erp.node
 }
+
+# Java and Maven from Debian's packages when the machine has none; the Kotlin build's own
+# dependencies (kotlin-maven-plugin, JNA, JUnit) come from Maven Central.
+instalar_maven() {
+  if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
+    echo "Java o Maven no están instalados: instalando los paquetes de Debian" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless maven >/dev/null
+  fi
+}
+
+# Maven on the Kotlin binding (bindings/kotlin/pom.xml), which builds the native library with
+# cargo first (bindings/kotlin/generar.sh). Arguments go to mvn.
+maven_kotlin() {
+  instalar_maven
+  mvn -B -Dstyle.color=never -f bindings/kotlin/pom.xml "$@"
+}
