@@ -178,6 +178,8 @@ fn runtime() -> tokio::runtime::Runtime {
 pub struct Engine {
     motor: Motor<AnyStore>,
     empresa: std::sync::RwLock<Option<Uuid>>,
+    /// Held while `crear_empresa` checks and creates.
+    creando_empresa: tokio::sync::Mutex<()>,
 }
 
 impl Engine {
@@ -217,6 +219,7 @@ impl Engine {
         Ok(Self {
             motor,
             empresa: std::sync::RwLock::new(elegida),
+            creando_empresa: tokio::sync::Mutex::new(()),
         })
     }
 

@@ -120,6 +120,8 @@ pub(crate) async fn ejecutar(
     // The bindings act as the embedding application, not as a user of the server.
     let autor: Option<Uuid> = None;
     if operacion == "crear_empresa" {
+        // One at a time on this engine: two threads of one POS must not make two companies.
+        let _turno = e.creando_empresa.lock().await;
         if let Some(id) = e.empresa_id() {
             return Err(Error::new(
                 Codigo::EstadoInvalido,
@@ -127,7 +129,21 @@ pub(crate) async fn ejecutar(
                 format!("la base ya tiene su empresa ({id})"),
             ));
         }
-        let creada = m.crear_empresa(leer(args)?).await?;
+        let nueva = leer(args)?;
+        // Another engine on the same database (another process) may have made it since this one
+        // opened: the database's company is then that one, not a second.
+        if let Some(otra) = erp_core::Store::listar_empresas(m.store()).await?.first() {
+            return Err(Error::new(
+                Codigo::EstadoInvalido,
+                None,
+                format!(
+                    "la base ya tiene una empresa ({}, {}), creada por otra conexión: \
+                     ábrala de nuevo para trabajar con ella",
+                    otra.id, otra.razon_social
+                ),
+            ));
+        }
+        let creada = m.crear_empresa(nueva).await?;
         *e.empresa.write().unwrap_or_else(|p| p.into_inner()) = Some(creada.id);
         return a_json(&creada);
     }
