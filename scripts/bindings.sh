@@ -43,3 +43,14 @@ maven_kotlin() {
   instalar_maven
   mvn -B -Dstyle.color=never -f bindings/kotlin/pom.xml "$@"
 }
+
+# Runs examples/kotlin/NOMBRE.kt (compiled as a test source: never in the jar); further
+# arguments go to the example. Its class is the file's @file:JvmName.
+ejemplo_kotlin() {
+  local archivo="examples/kotlin/$1.kt"
+  shift
+  local clase
+  clase=$(sed -n 's/^@file:JvmName("\(.*\)")/\1/p' "$archivo")
+  maven_kotlin -q -P ejemplos test-compile exec:java -Dexec.classpathScope=test \
+    -Dexec.mainClass="ejemplos.$clase" -Dexec.args="$*"
+}

@@ -105,6 +105,24 @@ fn serpiente(clave: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(s)
 }
 
+/// `base_imponible` → `baseImponible`: the camelCase key [`es_decimal`] and [`es_fecha`] read as
+/// the snake_case one, for a binding that looks keys up in a set.
+pub fn camello(clave: &str) -> String {
+    let mut s = String::with_capacity(clave.len());
+    let mut mayuscula = false;
+    for c in clave.chars() {
+        if c == '_' {
+            mayuscula = true;
+        } else if mayuscula {
+            s.push(c.to_ascii_uppercase());
+            mayuscula = false;
+        } else {
+            s.push(c);
+        }
+    }
+    s
+}
+
 /// Whether the field `clave` carries a decimal.
 pub fn es_decimal(clave: &str) -> bool {
     DECIMALES.binary_search(&serpiente(clave).as_ref()).is_ok()
@@ -196,5 +214,11 @@ mod tests {
         assert!(!es_decimal("numero"));
         assert!(es_fecha("fechaEmision"));
         assert!(!es_fecha("creado_en"));
+        // camello is serpiente's inverse on every listed field.
+        for c in DECIMALES.iter().chain(FECHAS) {
+            assert_eq!(serpiente(&camello(c)), *c);
+            assert!(es_decimal(&camello(c)) || es_fecha(&camello(c)));
+        }
+        assert_eq!(camello("porcentaje_de_igv"), "porcentajeDeIgv");
     }
 }

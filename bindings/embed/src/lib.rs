@@ -79,6 +79,15 @@ impl Error {
         }
     }
 
+    /// The error as JSON, `{codigo, mensaje, campo}`: how it crosses where a binding carries only
+    /// text (a Node error's message, the Kotlin direct call's answer).
+    pub fn json(&self) -> String {
+        // Three strings always serialize; the fallback only keeps the signature total.
+        serde_json::to_string(self).unwrap_or_else(|_| {
+            r#"{"codigo":"error_interno","mensaje":"error sin forma JSON","campo":null}"#.into()
+        })
+    }
+
     /// A value of the host language that has no JSON form the engine reads (a float where money
     /// goes, an object of an unknown class).
     pub fn tipo(campo: &str, mensaje: impl Into<String>) -> Self {

@@ -3,24 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod comun;
+
 use std::sync::Arc;
 
+use comun::Dir;
 use erp_embed::{Engine, bloquear};
 use serde_json::json;
-
-struct Dir(std::path::PathBuf);
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn dir() -> Dir {
-    let p = std::env::temp_dir().join(format!("erp-embed-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&p).unwrap();
-    Dir(p)
-}
 
 fn datos(ruc: &str) -> String {
     json!({"pais": "PE", "identificacion": ruc, "razon_social": format!("Empresa {ruc}")})
@@ -37,7 +26,7 @@ fn hilos_de_un_motor_hacen_una_sola_empresa() {
 }
 
 fn una_ronda() {
-    let d = dir();
+    let d = Dir::new();
     let url = d.0.join("erp.db");
     let e = Arc::new(bloquear(Engine::abrir(url.to_str().unwrap(), None)).unwrap());
     let salida = Arc::new(std::sync::Barrier::new(8));
@@ -64,7 +53,7 @@ fn una_ronda() {
 
 #[test]
 fn un_motor_abierto_antes_no_hace_una_segunda_empresa() {
-    let d = dir();
+    let d = Dir::new();
     let url = d.0.join("erp.db");
     let url = url.to_str().unwrap();
     let a = bloquear(Engine::abrir(url, None)).unwrap();

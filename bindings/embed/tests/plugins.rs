@@ -5,27 +5,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod comun;
+
 use std::sync::Mutex;
 
+use comun::Dir;
 use erp_embed::{EmisorHost, Engine, EnvioHost, Salida, bloquear};
 use serde_json::{Value, json};
-
-/// A temporary directory removed on drop: a real SQLite file per test.
-struct Dir(std::path::PathBuf);
-
-impl Dir {
-    fn new() -> Self {
-        let p = std::env::temp_dir().join(format!("erp-embed-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn valor(s: &str) -> Value {
     serde_json::from_str(s).unwrap()

@@ -1,8 +1,9 @@
 //! One C entry point written by hand, for the hot pure call: `calcular_documento` on a POS screen
 //! runs at every keystroke. Through uniffi's JNA layer a string crosses in three native calls
-//! (allocate, call, free), each about 15 µs on the project's machine, which is three times the
-//! engine's own 24 µs. Here the JSON crosses as two byte arrays in one JNA direct-mapped call
-//! (`pe.erp.Directo`). It is the same engine function, not another computation.
+//! (allocate, call, free), about 20 µs each on the project's machine: 38 µs added to the
+//! engine's own 24 µs (BENCHMARKS.md). Here the JSON crosses as two byte arrays in one JNA
+//! direct-mapped call (`pe.erp.Directo`), 7.6 µs added. It is the same engine function, not
+//! another computation.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -44,9 +45,7 @@ pub unsafe extern "C" fn erp_calcular_documento_json(
     let (respuesta, estado) = match catch_unwind(AssertUnwindSafe(|| calcular(entrada))) {
         Ok(r) => r,
         Err(_) => (
-            error(&erp_embed::Error::interno(
-                "falla interna del motor al calcular el documento",
-            )),
+            erp_embed::Error::interno("falla interna del motor al calcular el documento").json(),
             RESULTADO_ERROR,
         ),
     };
@@ -64,19 +63,13 @@ fn calcular(entrada: &[u8]) -> (String, i64) {
         Ok(t) => t,
         Err(_) => {
             let e = erp_embed::Error::tipo("documento", "el documento no es texto UTF-8");
-            return (error(&e), RESULTADO_ERROR);
+            return (e.json(), RESULTADO_ERROR);
         }
     };
     match erp_embed::calcular_documento(texto) {
         Ok(r) => (r, RESULTADO_OK),
-        Err(e) => (error(&e), RESULTADO_ERROR),
+        Err(e) => (e.json(), RESULTADO_ERROR),
     }
-}
-
-fn error(e: &erp_embed::Error) -> String {
-    serde_json::to_string(e).unwrap_or_else(|_| {
-        r#"{"codigo":"error_interno","mensaje":"error sin forma JSON","campo":null}"#.into()
-    })
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! `liberp_uniffi.so`: the engine for Kotlin through uniffi, under the package `pe.erp` (written
 //! by hand in `src/main/kotlin`, which users import). Values cross as JSON text: the engine writes
 //! money as decimal strings and dates as `AAAA-MM-DD`, which `pe.erp` turns into `BigDecimal` and
-//! `LocalDate`, so the JVM never holds a double of it. Calls block the calling thread (on Android,
-//! a worker's: `Dispatchers.IO`) on the one runtime of `erp_embed::bloquear`. An error is a
-//! `FalloException.Motor` with the engine's `codigo`, `mensaje` and `campo`, which `pe.erp` raises
-//! as its `ErpException`.
+//! `LocalDate`, so the JVM never holds a double of it. Calls block the calling thread (in a UI
+//! application, a worker's: `Dispatchers.IO`) on the one runtime of `erp_embed::bloquear`. An
+//! error is a `Fallo.Motor` with the engine's `codigo`, `mensaje` and `campo`, which `pe.erp`
+//! raises as its `ErpException`. `calcular_documento` has a faster entry point too ([`directo`]).
 
 use std::sync::Arc;
 
@@ -64,8 +64,9 @@ pub fn operaciones() -> Vec<Operacion> {
         .collect()
 }
 
-/// The fields that carry a decimal and those that carry a date (`erp_embed::claves`), for
-/// `pe.erp` to give them their Kotlin type.
+/// The fields that carry a decimal and those that carry a date (`erp_embed::claves`), each in
+/// snake_case and in camelCase (Ecuador's documents), for `pe.erp` to give them their Kotlin type
+/// by looking the key up: the rule of which key is which stays in erp-embed.
 #[derive(uniffi::Record)]
 pub struct Claves {
     pub decimales: Vec<String>,
@@ -74,7 +75,11 @@ pub struct Claves {
 
 #[uniffi::export]
 pub fn claves() -> Claves {
-    let lista = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+    let lista = |l: &[&str]| {
+        l.iter()
+            .flat_map(|s| [s.to_string(), erp_embed::claves::camello(s)])
+            .collect()
+    };
     Claves {
         decimales: lista(erp_embed::claves::DECIMALES),
         fechas: lista(erp_embed::claves::FECHAS),

@@ -14,8 +14,7 @@ use napi_derive::napi;
 /// The engine's error as napi carries it: the JSON of `{codigo, mensaje, campo}` for a message
 /// (an async function's error can carry no code of its own), which `index.js` reads back.
 fn error(e: erp_embed::Error) -> Error {
-    let cuerpo = serde_json::to_string(&e).unwrap_or_else(|_| e.to_string());
-    Error::new(Status::GenericFailure, cuerpo)
+    Error::new(Status::GenericFailure, e.json())
 }
 
 /// The engine's totals of a document (JSON text in and out): byte for byte what every binding and

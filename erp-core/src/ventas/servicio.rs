@@ -310,11 +310,15 @@ async fn vender_con<U: Uow>(
 
 /// A stored sale with its comprobante (what a retry gets back).
 pub(crate) async fn emitida<U: Uow>(uow: &mut U, venta: Venta) -> Result<VentaEmitida> {
-    let comprobante = uow
-        .comprobante(venta.comprobante_id)
-        .await?
-        .ok_or_else(|| Error::no_existe("comprobante", venta.comprobante_id))?;
+    let comprobante = comprobante_de(uow, &venta).await?;
     Ok(VentaEmitida { venta, comprobante })
+}
+
+/// The comprobante a sale was issued with (the one its notes refer to).
+async fn comprobante_de<U: Uow>(uow: &mut U, venta: &Venta) -> Result<Comprobante> {
+    uow.comprobante(venta.comprobante_id)
+        .await?
+        .ok_or_else(|| Error::no_existe("comprobante", venta.comprobante_id))
 }
 
 /// A client's idempotency key, trimmed: 1 to 100 characters.
@@ -1546,10 +1550,7 @@ async fn nota_de_credito<U: Uow>(
     clave: Option<String>,
 ) -> Result<Comprobante> {
     let empresa = uow.empresa().await?;
-    let original = uow
-        .comprobante(venta.comprobante_id)
-        .await?
-        .ok_or_else(|| Error::no_existe("comprobante", venta.comprobante_id))?;
+    let original = comprobante_de(uow, &venta).await?;
     let completa = lineas.iter().all(|d| {
         venta
             .lineas
@@ -2048,10 +2049,7 @@ pub async fn nota_credito_valor<U: Uow>(
         }
     }
     rebajar_cuotas(&mut venta, calculado.total());
-    let original = uow
-        .comprobante(venta.comprobante_id)
-        .await?
-        .ok_or_else(|| Error::no_existe("comprobante", venta.comprobante_id))?;
+    let original = comprobante_de(uow, &venta).await?;
     let nota = emitir_nota(
         uow,
         ctx,
@@ -2153,10 +2151,7 @@ pub async fn nota_debito<U: Uow>(
             "la nota de débito no tiene cargos",
         ));
     }
-    let original = uow
-        .comprobante(venta.comprobante_id)
-        .await?
-        .ok_or_else(|| Error::no_existe("comprobante", venta.comprobante_id))?;
+    let original = comprobante_de(uow, &venta).await?;
     let mut tributos = Vec::with_capacity(venta.lineas.len());
     for l in &venta.lineas {
         tributos.push(match &l.tributo {

@@ -208,27 +208,8 @@ async fn venta_pos_aceptada(api: Api) {
 async fn factura_y_nota_en_orden(api: Api) {
     let nf = NubefactPrueba::nuevo().await;
     let (t, codigo, _) = tienda(&api, &nf.ruta).await;
-    let (st, v) = api
-        .post(
-            "/clientes/",
-            &t,
-            json!({"numero_documento": "20100070970", "razon_social": "Gloria S.A.", "direccion": "Av. República de Panamá 2461, Lima"}),
-        )
-        .await;
-    assert_eq!(st, 201, "{v}");
-    let cliente = v["data"]["id"].as_str().unwrap().to_string();
     // Issued before the worker runs, so both are due together.
-    let (st, v) = api
-        .post(
-            "/ventas/pos/",
-            &t,
-            json!({"cliente_id": cliente, "items": [{"codigo": codigo, "cantidad": "1"}]}),
-        )
-        .await;
-    assert_eq!(st, 201, "{v}");
-    let factura = v["data"]["comprobante"]["id"].as_str().unwrap().to_string();
-    assert_eq!(v["data"]["comprobante"]["tipo"], "factura");
-    let venta = v["data"]["venta"]["id"].as_str().unwrap().to_string();
+    let (venta, factura) = factura(&api, &t, &codigo, "1").await;
     let (st, v) = api
         .post(
             &format!("/ventas/{venta}/anular/"),
@@ -412,9 +393,9 @@ async fn fallas_hasta_error_permanente_y_reenvio(api: Api) {
     assert!(v.to_string().contains("reenviar"), "{v}");
 }
 
-/// A customer with a RUC and an address (what a factura needs), and a POS factura of 2 units
-/// to it: (sale id, comprobante id).
-async fn factura(api: &Api, t: &str, codigo: &str) -> (String, String) {
+/// A customer with a RUC and an address (what a factura needs), and a POS factura of
+/// `cantidad` units to it: (sale id, comprobante id).
+async fn factura(api: &Api, t: &str, codigo: &str, cantidad: &str) -> (String, String) {
     let (st, v) = api
         .post(
             "/clientes/",
@@ -427,7 +408,7 @@ async fn factura(api: &Api, t: &str, codigo: &str) -> (String, String) {
         .post(
             "/ventas/pos/",
             t,
-            json!({"cliente_id": v["data"]["id"], "items": [{"codigo": codigo, "cantidad": "2"}]}),
+            json!({"cliente_id": v["data"]["id"], "items": [{"codigo": codigo, "cantidad": cantidad}]}),
         )
         .await;
     assert_eq!(st, 201, "{v}");
@@ -454,7 +435,7 @@ async fn pedir_baja(api: &Api, t: &str, id: &str, cuerpo: Value) -> (u16, Value)
 async fn baja_de_factura_anula_la_venta(api: Api) {
     let nf = NubefactPrueba::nuevo().await;
     let (t, codigo, producto) = tienda(&api, &nf.ruta).await;
-    let (venta, id) = factura(&api, &t, &codigo).await;
+    let (venta, id) = factura(&api, &t, &codigo, "2").await;
     assert_eq!(stock(&api, &t, &producto).await, "98");
     // Not sent yet (no worker runs): nothing to void at SUNAT.
     let (st, v) = pedir_baja(&api, &t, &id, json!({"motivo": "error en el RUC"})).await;
@@ -597,7 +578,7 @@ async fn baja_rechazada_deja_la_factura(api: Api) {
     let nf = NubefactPrueba::nuevo().await;
     nf.rechazar_bajas();
     let (t, codigo, producto) = tienda(&api, &nf.ruta).await;
-    let (venta, id) = factura(&api, &t, &codigo).await;
+    let (venta, id) = factura(&api, &t, &codigo, "2").await;
     let d = despachar(&api, politica(5));
     esperar(&api, &t, &id, |d| estado(d) == "aceptado").await;
     let (st, v) = pedir_baja(&api, &t, &id, json!({"motivo": "venta duplicada"})).await;

@@ -220,7 +220,6 @@ pub struct Tienda {
     pub chompa: Producto,
 }
 
-/// A Peruvian shop with a warehouse and a sweater at 24.99 with IGV, 20 in stock at 10.00.
 /// The company's main warehouse (what a sale takes when none is named).
 pub async fn almacen_principal(m: &M, e: Uuid, nombre: &str) -> Almacen {
     m.crear_almacen(
@@ -236,6 +235,7 @@ pub async fn almacen_principal(m: &M, e: Uuid, nombre: &str) -> Almacen {
     .unwrap()
 }
 
+/// A Peruvian shop with a warehouse and a sweater at 24.99 with IGV, 20 in stock at 10.00.
 pub async fn tienda(store: AnyStore) -> Tienda {
     let m = motor(store);
     let e = empresa_pe(&m).await.id;

@@ -25,19 +25,10 @@ internal object Json {
     private val fechas: Set<String> by lazy { claves.fechas.toHashSet() }
     private val NUMERO = Regex("-?\\d+(\\.\\d+)?")
 
-    /** `baseImponible` → `base_imponible` (Ecuador's documents are in camelCase). */
-    private fun serpiente(clave: String): String {
-        if (clave.none { it in 'A'..'Z' }) return clave
-        val s = StringBuilder(clave.length + 4)
-        for (c in clave) {
-            if (c in 'A'..'Z') s.append('_').append(c.lowercaseChar()) else s.append(c)
-        }
-        return s.toString()
-    }
+    // The engine lists each key in snake_case and in camelCase (Ecuador's documents).
+    private fun esDecimal(clave: String) = clave in decimales
 
-    private fun esDecimal(clave: String) = serpiente(clave) in decimales
-
-    private fun esFecha(clave: String) = serpiente(clave) in fechas
+    private fun esFecha(clave: String) = clave in fechas
 
     // --- Kotlin → JSON ---------------------------------------------------------------------------
 

@@ -4,7 +4,12 @@ import java.math.BigDecimal
 import java.nio.file.Path
 
 /** What the suites share: a hardware shop in Peru on a fresh SQLite file. */
-class Tienda(val m: Motor, val almacen: Map<String, Any?>, val producto: Map<String, Any?>) {
+class Tienda(
+    val m: Motor,
+    val empresa: Map<String, Any?>,
+    val almacen: Map<String, Any?>,
+    val producto: Map<String, Any?>,
+) {
     val productoId get() = producto["id"] as String
 
     /** The hammers in stock. */
@@ -22,15 +27,23 @@ class Tienda(val m: Motor, val almacen: Map<String, Any?>, val producto: Map<Str
     companion object {
         val NUBEFACT = mapOf("nubefact_ruta" to "https://api.nubefact.com/api/v1/abc", "nubefact_token" to "t0k3n")
 
-        /** A shop with a warehouse and a hammer at 35.00 with IGV, 10 in stock at 20.00. */
+        /** A shop on a new SQLite file in [dir]. */
         fun abrir(
             dir: Path,
             emisor: Emisor? = null,
             alEvento: AlEvento? = null,
             ajustes: Map<String, Any?>? = null,
+        ): Tienda = abrir(dir.resolve("erp.db").toString(), emisor, alEvento, ajustes)
+
+        /** A shop with a warehouse and a hammer at 35.00 with IGV, 10 in stock at 20.00. */
+        fun abrir(
+            url: String,
+            emisor: Emisor? = null,
+            alEvento: AlEvento? = null,
+            ajustes: Map<String, Any?>? = null,
         ): Tienda {
-            val m = Motor.abrir(dir.resolve("erp.db").toString(), emisor = emisor, alEvento = alEvento)
-            m.crearEmpresa(
+            val m = Motor.abrir(url, emisor = emisor, alEvento = alEvento)
+            val empresa = m.crearEmpresa(
                 mapOf(
                     "pais" to "PE",
                     "identificacion" to "20600695771",
@@ -56,7 +69,7 @@ class Tienda(val m: Motor, val almacen: Map<String, Any?>, val producto: Map<Str
                     "costo_unitario" to BigDecimal("20.00"),
                 ),
             )
-            return Tienda(m, almacen, producto)
+            return Tienda(m, empresa, almacen, producto)
         }
     }
 }

@@ -152,24 +152,10 @@ class MotorTest {
             assertNull(System.getenv("ERP_EXIGIR_PG"), "ERP_EXIGIR_PG is set but ERP_KOTLIN_PG_URL is not")
             assumeTrue(false, "ERP_KOTLIN_PG_URL no está definida")
         }
-        Motor.abrir(url!!).use { m ->
-            val empresa = m.crearEmpresa(
-                mapOf(
-                    "pais" to "PE",
-                    "identificacion" to "20600695771",
-                    "razon_social" to "Ferretería El Martillo S.A.C.",
-                    "direccion" to "Av. Arequipa 100, Lima",
-                ),
-            )
-            assertEquals(empresa["id"], m.empresaId)
-            val almacen = m.crearAlmacen(mapOf("nombre" to "Tienda", "es_principal" to true))
-            val producto = m.crearProducto(
-                mapOf("nombre" to "Martillo", "precio_venta" to BigDecimal("35.00"), "precio_incluye_impuesto" to true),
-            )
-            m.registrarMovimiento(
-                mapOf("tipo" to "entrada", "producto_id" to producto["id"], "almacen_id" to almacen["id"], "cantidad" to 10, "costo_unitario" to "20"),
-            )
-            val t = Tienda(m, almacen, producto)
+        val t = Tienda.abrir(url!!)
+        t.m.use { m ->
+            assertEquals(t.empresa["id"], m.empresaId)
+            assertEquals(BigDecimal("10"), t.cantidad())
             val c = t.ventaPos()["comprobante"].obj()
             assertEquals(BigDecimal("70.00"), c["total"])
             assertEquals(BigDecimal("10.68"), m.solicitudNubefact(c["id"] as String)["total_igv"])
