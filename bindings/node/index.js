@@ -90,18 +90,39 @@ function aJson(v, ruta, profundidad = 0) {
       throw new ErpError('tipo_invalido', `${campo} es un ${typeof v}: no es un dato`, campo);
   }
   if (v === null) return null;
-  if (Array.isArray(v)) return v.map((x, i) => aJson(x, `${campo}[${i}]`, profundidad + 1));
+  // A container whose values need no change is returned as it is (JSON.stringify writes it), not
+  // copied; text and booleans, most of a document, are taken without building their path.
+  if (Array.isArray(v)) {
+    let copia = null;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      const t = typeof x;
+      const y = t === 'string' || t === 'boolean' ? x : aJson(x, `${campo}[${i}]`, profundidad + 1);
+      if (copia === null && y !== x) copia = v.slice(0, i);
+      if (copia !== null) copia.push(y);
+    }
+    return copia ?? v;
+  }
   if (v instanceof Date) {
     throw new ErpError('tipo_invalido', `${campo} es un Date: pase la fecha como texto "AAAA-MM-DD" (un Date es un instante, no un día)`, campo);
   }
   const proto = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) {
-    const o = {};
-    for (const [k, x] of Object.entries(v)) {
-      if (x === undefined) continue;
-      o[k] = aJson(x, ruta ? `${ruta}.${k}` : k, profundidad + 1);
+    let copia = null;
+    const claves = Object.keys(v);
+    for (let i = 0; i < claves.length; i++) {
+      const k = claves[i];
+      const x = v[k];
+      const t = typeof x;
+      // An undefined property is left out, as JSON.stringify leaves it out.
+      const y = t === 'string' || t === 'boolean' || t === 'undefined' ? x : aJson(x, ruta ? `${ruta}.${k}` : k, profundidad + 1);
+      if (copia === null && y !== x) {
+        copia = {};
+        for (let j = 0; j < i; j++) if (v[claves[j]] !== undefined) copia[claves[j]] = v[claves[j]];
+      }
+      if (copia !== null && y !== undefined) copia[k] = y;
     }
-    return o;
+    return copia ?? v;
   }
   if (v instanceof Number || v instanceof String || v instanceof Boolean) {
     // A boxed primitive: Number's toFixed() rounds to an integer ("13" for 12.5).

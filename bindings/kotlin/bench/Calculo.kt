@@ -26,6 +26,10 @@ fun main(args: Array<String>) {
     val doc = Json.leer(texto) as Map<String, Any?>
     medir("calcularDocumentoJson (texto)") { Erp.calcularDocumentoJson(texto) }
     medir("calcularDocumento (Map, BigDecimal)") { Erp.calcularDocumento(doc) }
+    // Where the typed path's time goes: the Map written as text, the answer read as a Map.
+    val respuesta = Erp.calcularDocumentoJson(texto)
+    medir("  de ello, Map → texto") { Json.escribir(doc, "") }
+    medir("  de ello, texto → Map") { Json.leer(respuesta) }
     // uniffi's own cost per call (JNA, a Structure per status and per string), for comparison.
     medir("uniffi: calcularDocumento (texto)") { pe.erp.nativo.calcularDocumento(texto) }
     medir("uniffi: codigoPluginFallido (sin argumentos)") { pe.erp.nativo.codigoPluginFallido() }

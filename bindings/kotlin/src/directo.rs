@@ -1,8 +1,8 @@
 //! One C entry point written by hand, for the hot pure call: `calcular_documento` on a POS screen
 //! runs at every keystroke. Through uniffi's JNA layer a string crosses in three native calls
-//! (allocate, call, free), about 20 µs each on the project's machine: 38 µs added to the
+//! (allocate, call, free), 13 to 27 µs each on the project's machine: 34 to 38 µs added to the
 //! engine's own 24 µs (BENCHMARKS.md). Here the JSON crosses as two byte arrays in one JNA
-//! direct-mapped call (`pe.erp.Directo`), 7.6 µs added. It is the same engine function, not
+//! direct-mapped call (`pe.erp.Directo`), 6 to 8 µs added. It is the same engine function, not
 //! another computation.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -61,6 +61,30 @@ test('a decimal library object is exact', () => {
   assert.equal(r.total, '11.80');
 });
 
+test('values that need converting, after ones that do not, and the caller\'s object untouched', () => {
+  // The input is copied only where a value changes (a BigInt, a decimal object, an undefined
+  // line): what comes before it in the same object or array must be kept, in order.
+  const entrada = {
+    pais: 'PE',
+    fecha: '2026-11-21',
+    observaciones: undefined,
+    lineas: [
+      { descripcion: 'a', cantidad: '1', precio: '10', notas: undefined },
+      { descripcion: 'b', cantidad: 2n, precio: new (class { toFixed() { return '5.00'; } })() },
+    ],
+  };
+  const r = erp.calcularDocumento(entrada);
+  assert.equal(r.total, '23.60');
+  assert.deepEqual(r.lineas.map((l) => [l.descripcion, l.cantidad]), [['a', '1'], ['b', '2']]);
+  assert.equal(typeof entrada.lineas[1].cantidad, 'bigint');
+  assert.deepEqual(Object.keys(entrada.lineas[0]), ['descripcion', 'cantidad', 'precio', 'notas']);
+  // A float after text in the same line is still refused, with its path.
+  assert.throws(
+    () => erp.calcularDocumento({ pais: 'PE', fecha: '2026-11-21', lineas: [{ descripcion: 'a', cantidad: '1', precio: 0.1 }] }),
+    (e) => e.codigo === 'tipo_invalido' && e.campo === 'lineas[0].precio',
+  );
+});
+
 test('identity documents', () => {
   assert.equal(erp.validarIdentidad('PE', 'ruc', '20100070970').numero, '20100070970');
   assert.throws(() => erp.validarIdentidad('PE', 'ruc', '20100070971'), { codigo: 'ruc_invalido', code: 'ruc_invalido' });

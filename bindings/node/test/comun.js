@@ -11,9 +11,12 @@ function archivo(t) {
   return path.join(dir, 'erp.db');
 }
 
-/** A shop with a warehouse and a hammer at 35.00 with IGV, 10 in stock at 20.00. */
-async function tienda(t, opciones = {}, ajustes = undefined) {
-  const m = await erp.Motor.abrir(archivo(t), opciones);
+/**
+ * A shop with a warehouse and a hammer at 35.00 with IGV, 10 in stock at 20.00: on a fresh SQLite
+ * file, or on the empty database at `url`.
+ */
+async function tienda(t, opciones = {}, ajustes = undefined, url = undefined) {
+  const m = await erp.Motor.abrir(url ?? archivo(t), opciones);
   await m.crearEmpresa({
     pais: 'PE',
     identificacion: '20600695771',

@@ -89,3 +89,24 @@ test('concurrent sales keep stock and numbers exact', async (t) => {
   await assert.rejects(Promise.all(Array.from({ length: 3 }, () => ventaPos(m, producto, 1))), { codigo: 'stock_insuficiente' });
   assert.equal(await cantidad(m, producto), '0');
 });
+
+test('the same sale on PostgreSQL', async (t) => {
+  // scripts/test makes an empty database for this suite; run by hand, the test is skipped unless
+  // ERP_NODE_PG_URL is set (and fails instead when ERP_EXIGIR_PG is).
+  const url = process.env.ERP_NODE_PG_URL;
+  if (!url) {
+    assert.ok(!process.env.ERP_EXIGIR_PG, 'ERP_EXIGIR_PG is set but ERP_NODE_PG_URL is not');
+    t.skip('ERP_NODE_PG_URL no está definida');
+    return;
+  }
+  const { m, producto } = await tienda(t, {}, undefined, url);
+  const { comprobante: c } = await ventaPos(m, producto);
+  assert.deepEqual([c.serie, c.numero, c.total], ['B001', 1, '70.00']);
+  assert.equal((await m.solicitudNubefact(c.id)).total_igv, '10.68');
+  // Four sales at once on PostgreSQL's own connections: each once, numbers 2 to 5.
+  const ventas = await Promise.all([1, 2, 3, 4].map(() => ventaPos(m, producto, 1)));
+  assert.deepEqual(ventas.map((v) => v.comprobante.numero).sort(), [2, 3, 4, 5]);
+  assert.equal(await cantidad(m, producto), '4');
+  await assert.rejects(ventaPos(m, producto, 5), { codigo: 'stock_insuficiente' });
+  assert.equal(await cantidad(m, producto), '4');
+});

@@ -3,12 +3,11 @@
 //! `datetime.date`, ids as text. Every engine call releases the GIL. Errors are `ErpError` with
 //! the engine's `codigo`, `mensaje` and `campo`.
 
-use erp_embed::claves;
+mod valores;
+
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
-use serde_json::{Map, Value};
+use pyo3::types::{PyDict, PyList};
 
 pyo3::create_exception!(
     _native,
@@ -27,239 +26,15 @@ fn error(py: Python<'_>, e: erp_embed::Error) -> PyErr {
     err
 }
 
-/// The classes a value is checked against, imported once.
-struct Tipos {
-    decimal: Py<PyType>,
-    date: Py<PyType>,
-    datetime: Py<PyType>,
-    uuid: Py<PyType>,
-}
-
-fn tipos(py: Python<'_>) -> PyResult<&Tipos> {
-    static TIPOS: PyOnceLock<Tipos> = PyOnceLock::new();
-    TIPOS.get_or_try_init(py, || {
-        let clase = |m: &str, c: &str| -> PyResult<Py<PyType>> {
-            Ok(py.import(m)?.getattr(c)?.cast_into::<PyType>()?.unbind())
-        };
-        Ok(Tipos {
-            decimal: clase("decimal", "Decimal")?,
-            date: clase("datetime", "date")?,
-            datetime: clase("datetime", "datetime")?,
-            uuid: clase("uuid", "UUID")?,
-        })
-    })
-}
-
-/// Deeper than this is refused, not recursed into (a list that contains itself would overflow
-/// the stack): serde_json's own limit, so no document the engine reads is lost.
-const PROFUNDIDAD_MAXIMA: u32 = 128;
-
-/// A Python value as the engine's JSON. `ruta` names the field for the error.
-fn a_json(py: Python<'_>, v: &Bound<'_, PyAny>, ruta: &str) -> Result<Value, erp_embed::Error> {
-    a_json_en(py, v, ruta, 0)
-}
-
-fn a_json_en(
-    py: Python<'_>,
-    v: &Bound<'_, PyAny>,
-    ruta: &str,
-    profundidad: u32,
-) -> Result<Value, erp_embed::Error> {
-    let t = tipos(py).map_err(|e| erp_embed::Error::tipo(ruta, e.to_string()))?;
-    let nombre = || {
-        v.get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_else(|_| "?".into())
-    };
-    let campo = if ruta.is_empty() { "valor" } else { ruta };
-    if profundidad > PROFUNDIDAD_MAXIMA {
-        return Err(erp_embed::Error::tipo(
-            campo,
-            format!("{campo} anida más de {PROFUNDIDAD_MAXIMA} niveles de listas o diccionarios"),
-        ));
-    }
-    if v.is_none() {
-        return Ok(Value::Null);
-    }
-    if let Ok(b) = v.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
-    }
-    if v.cast::<PyInt>().is_ok() {
-        return match v.extract::<i64>() {
-            Ok(n) => Ok(Value::from(n)),
-            Err(_) => Err(erp_embed::Error::tipo(
-                campo,
-                "el entero no cabe en 64 bits: páselo como Decimal o texto",
-            )),
-        };
-    }
-    if v.cast::<PyFloat>().is_ok() {
-        return Err(erp_embed::Error::tipo(
-            campo,
-            format!(
-                "{campo} es un float ({}): use decimal.Decimal o texto, un float no es exacto",
-                v.str().map(|s| s.to_string()).unwrap_or_default()
-            ),
-        ));
-    }
-    if let Ok(s) = v.cast::<PyString>() {
-        return Ok(Value::String(s.to_string()));
-    }
-    let es = |c: &Py<PyType>| v.is_instance(c.bind(py)).unwrap_or(false);
-    if es(&t.decimal) {
-        let finito = v
-            .call_method0("is_finite")
-            .and_then(|x| x.extract::<bool>())
-            .unwrap_or(false);
-        if !finito {
-            return Err(erp_embed::Error::tipo(
-                campo,
-                format!("{campo} no es un número finito"),
-            ));
-        }
-        // Fixed-point: str() would write Decimal('1E-7') as "1E-7", which the engine refuses.
-        let texto: String = v
-            .call_method1("__format__", ("f",))
-            .and_then(|x| x.extract())
-            .map_err(|e| erp_embed::Error::tipo(campo, e.to_string()))?;
-        return Ok(Value::String(texto));
-    }
-    // datetime is a date: ask for it first.
-    if es(&t.datetime) {
-        let tz = v.getattr("tzinfo").ok().filter(|x| !x.is_none());
-        if tz.is_none() {
-            return Err(erp_embed::Error::tipo(
-                campo,
-                format!("{campo}: un datetime sin zona horaria es ambiguo; use uno con tzinfo"),
-            ));
-        }
-        let iso: String = v
-            .call_method0("isoformat")
-            .and_then(|x| x.extract())
-            .map_err(|e| erp_embed::Error::tipo(campo, e.to_string()))?;
-        return Ok(Value::String(iso));
-    }
-    if es(&t.date) || es(&t.uuid) {
-        let texto: String = v
-            .str()
-            .map(|s| s.to_string())
-            .map_err(|e| erp_embed::Error::tipo(campo, e.to_string()))?;
-        return Ok(Value::String(texto));
-    }
-    if let Ok(d) = v.cast::<PyDict>() {
-        let mut m = Map::new();
-        for (k, x) in d.iter() {
-            let Ok(k) = k.cast::<PyString>().map(|s| s.to_string()) else {
-                return Err(erp_embed::Error::tipo(
-                    campo,
-                    "las claves de un diccionario son textos",
-                ));
-            };
-            let sub = if ruta.is_empty() {
-                k.clone()
-            } else {
-                format!("{ruta}.{k}")
-            };
-            m.insert(k, a_json_en(py, &x, &sub, profundidad + 1)?);
-        }
-        return Ok(Value::Object(m));
-    }
-    if v.cast::<PyList>().is_ok() || v.cast::<PyTuple>().is_ok() {
-        let mut out = Vec::new();
-        for (i, x) in v
-            .try_iter()
-            .map_err(|e| erp_embed::Error::tipo(campo, e.to_string()))?
-            .enumerate()
-        {
-            let x = x.map_err(|e| erp_embed::Error::tipo(campo, e.to_string()))?;
-            out.push(a_json_en(
-                py,
-                &x,
-                &format!("{campo}[{i}]"),
-                profundidad + 1,
-            )?);
-        }
-        return Ok(Value::Array(out));
-    }
-    Err(erp_embed::Error::tipo(
-        campo,
-        format!(
-            "{campo} es un {}: se esperaba dict, list, str, int, Decimal, date, UUID o None",
-            nombre()
-        ),
-    ))
-}
-
-/// The engine's JSON as Python values: decimals as `Decimal` and dates as `date` where the field
-/// carries one ([`claves`]).
-fn a_python<'py>(py: Python<'py>, v: &Value, clave: &str) -> PyResult<Bound<'py, PyAny>> {
-    let t = tipos(py)?;
-    Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
-            } else {
-                // Never written by the engine; exact if it were.
-                t.decimal.bind(py).call1((n.to_string(),))?
-            }
-        }
-        Value::String(s) => {
-            if claves::es_decimal(clave) && es_numero(s) {
-                t.decimal.bind(py).call1((s.as_str(),))?
-            } else if claves::es_fecha(clave) && s.len() == 10 {
-                match t.date.bind(py).call_method1("fromisoformat", (s.as_str(),)) {
-                    Ok(d) => d,
-                    Err(_) => PyString::new(py, s).into_any(),
-                }
-            } else {
-                PyString::new(py, s).into_any()
-            }
-        }
-        Value::Array(a) => {
-            let l = PyList::empty(py);
-            for x in a {
-                l.append(a_python(py, x, clave)?)?;
-            }
-            l.into_any()
-        }
-        Value::Object(m) => {
-            let d = PyDict::new(py);
-            for (k, x) in m {
-                d.set_item(k, a_python(py, x, k)?)?;
-            }
-            d.into_any()
-        }
-    })
-}
-
-fn es_numero(s: &str) -> bool {
-    let s = s.strip_prefix('-').unwrap_or(s);
-    let mut partes = s.splitn(2, '.');
-    let entera = partes.next().unwrap_or("");
-    !entera.is_empty()
-        && entera.bytes().all(|b| b.is_ascii_digit())
-        && partes
-            .next()
-            .is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
-}
-
 fn desde_texto<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
-    let v: Value = serde_json::from_str(json)
-        .map_err(|e| error(py, erp_embed::Error::interno(e.to_string())))?;
-    a_python(py, &v, "")
+    valores::a_python(py, json)
 }
 
 fn argumentos(py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
-    let valor = match v {
-        Some(v) => a_json(py, v, "").map_err(|e| error(py, e))?,
-        None => Value::Object(Map::new()),
-    };
-    Ok(valor.to_string())
+    match v {
+        Some(v) => valores::a_json(py, v, "").map_err(|e| error(py, e)),
+        None => Ok("{}".into()),
+    }
 }
 
 /// The engine's totals of a document: a dict in (money as Decimal or text), a dict out.
@@ -451,9 +226,7 @@ impl EmisorPy {
                         .unwrap_or_else(|_| "?".into())
                 ));
             }
-            a_json(py, &r, "respuesta")
-                .map(|v| v.to_string())
-                .map_err(|e| e.mensaje)
+            valores::a_json(py, &r, "respuesta").map_err(|e| e.mensaje)
         })
     }
 }

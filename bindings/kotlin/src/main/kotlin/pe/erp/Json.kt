@@ -3,7 +3,7 @@ package pe.erp
 import java.math.BigDecimal
 import java.math.BigInteger
 import java.time.LocalDate
-import java.time.format.DateTimeParseException
+import java.time.DateTimeException
 import java.time.temporal.Temporal
 import java.util.UUID
 
@@ -23,7 +23,6 @@ internal object Json {
     private val claves by lazy { pe.erp.nativo.claves() }
     private val decimales: Set<String> by lazy { claves.decimales.toHashSet() }
     private val fechas: Set<String> by lazy { claves.fechas.toHashSet() }
-    private val NUMERO = Regex("-?\\d+(\\.\\d+)?")
 
     // The engine lists each key in snake_case and in camelCase (Ecuador's documents).
     private fun esDecimal(clave: String) = clave in decimales
@@ -79,7 +78,10 @@ internal object Json {
                     primero = false
                     texto(sb, k, campo)
                     sb.append(':')
-                    escribir(sb, x, if (ruta.isEmpty()) k else "$ruta.$k", profundidad + 1)
+                    // Text, most of a document, without building its path unless it is refused.
+                    if (x !is String || !textoSinSustitutos(sb, x)) {
+                        escribir(sb, x, if (ruta.isEmpty()) k else "$ruta.$k", profundidad + 1)
+                    }
                 }
                 sb.append('}')
             }
@@ -104,7 +106,8 @@ internal object Json {
         var i = 0
         while (it.hasNext()) {
             if (i > 0) sb.append(',')
-            escribir(sb, it.next(), "$campo[$i]", profundidad + 1)
+            val x = it.next()
+            if (x !is String || !textoSinSustitutos(sb, x)) escribir(sb, x, "$campo[$i]", profundidad + 1)
             i++
         }
         sb.append(']')
@@ -113,6 +116,14 @@ internal object Json {
     private fun nombre(v: Any?) = if (v == null) "null" else v.javaClass.simpleName.ifEmpty { v.javaClass.name }
 
     private fun texto(sb: StringBuilder, s: String, campo: String) {
+        if (!textoSinSustitutos(sb, s)) {
+            throw tipoInvalido(campo, "$campo tiene un carácter incompleto (un sustituto UTF-16 suelto)")
+        }
+    }
+
+    /** Writes [s] as a JSON string; false, with nothing written, when it has a lone surrogate. */
+    private fun textoSinSustitutos(sb: StringBuilder, s: String): Boolean {
+        val largo = sb.length
         sb.append('"')
         var i = 0
         while (i < s.length) {
@@ -128,13 +139,16 @@ internal object Json {
                     sb.append(c).append(s[i + 1])
                     i++
                 }
-                c.isSurrogate() ->
-                    throw tipoInvalido(campo, "$campo tiene un carácter incompleto (un sustituto UTF-16 suelto)")
+                c.isSurrogate() -> {
+                    sb.setLength(largo)
+                    return false
+                }
                 else -> sb.append(c)
             }
             i++
         }
         sb.append('"')
+        return true
     }
 
     // --- JSON → Kotlin ---------------------------------------------------------------------------
@@ -227,7 +241,11 @@ internal object Json {
 
         private fun cadena(): String {
             i++
-            val sb = StringBuilder()
+            // Most texts have no escape: taken as one piece.
+            val inicio = i
+            while (i < s.length && s[i] != '"' && s[i] != '\\') i++
+            if (i < s.length && s[i] == '"') return s.substring(inicio, i++)
+            val sb = StringBuilder().append(s, inicio, i)
             while (true) {
                 if (i >= s.length) fallo("texto sin cerrar")
                 val c = s[i++]
@@ -272,14 +290,54 @@ internal object Json {
 
         private fun tipar(clave: String?, v: String): Any {
             if (clave == null) return v
-            if (esDecimal(clave) && NUMERO.matches(v)) return BigDecimal(v)
-            if (esFecha(clave) && v.length == 10) {
-                try {
-                    return LocalDate.parse(v)
-                } catch (_: DateTimeParseException) {
-                }
-            }
+            if (esDecimal(clave)) decimal(v)?.let { return it }
+            if (esFecha(clave)) fecha(v)?.let { return it }
             return v
+        }
+
+        /**
+         * Plain decimal text (`-12.50`), what a decimal field holds, as a [BigDecimal]; null when
+         * the text is not one. Up to 18 digits it is built from a Long, without BigDecimal's parser.
+         */
+        private fun decimal(v: String): BigDecimal? {
+            val negativo = v.startsWith('-')
+            var j = if (negativo) 1 else 0
+            val enteros = j
+            var n = 0L
+            while (j < v.length && v[j] in '0'..'9') n = n * 10 + (v[j++] - '0')
+            if (j == enteros) return null
+            var escala = 0
+            if (j < v.length) {
+                if (v[j] != '.') return null
+                val decimales = ++j
+                while (j < v.length && v[j] in '0'..'9') n = n * 10 + (v[j++] - '0')
+                if (j != v.length || j == decimales) return null
+                escala = j - decimales
+            }
+            // More than 18 digits may overflow the Long: the parser reads those.
+            if (v.length - enteros - (if (escala > 0) 1 else 0) > 18) return BigDecimal(v)
+            return BigDecimal.valueOf(if (negativo) -n else n, escala)
+        }
+
+        /** `AAAA-MM-DD` as a [LocalDate], or null when the text is not one. */
+        private fun fecha(v: String): LocalDate? {
+            if (v.length != 10 || v[4] != '-' || v[7] != '-') return null
+            fun cifras(desde: Int, hasta: Int): Int? {
+                var n = 0
+                for (j in desde until hasta) {
+                    if (v[j] !in '0'..'9') return null
+                    n = n * 10 + (v[j] - '0')
+                }
+                return n
+            }
+            val anio = cifras(0, 4) ?: return null
+            val mes = cifras(5, 7) ?: return null
+            val dia = cifras(8, 10) ?: return null
+            return try {
+                LocalDate.of(anio, mes, dia)
+            } catch (_: DateTimeException) {
+                null
+            }
         }
     }
 }

@@ -64,10 +64,31 @@ class CalculoTest {
         for (f in entradas) {
             val esperado = File(vectores, "salidas/${f.name}").readText()
             assertEquals(esperado, Erp.calcularDocumentoJson(f.readText()), f.name)
-            // Through Kotlin values and back: the same totals.
+            // Through Kotlin values: each BigDecimal and LocalDate, written back, gives the engine's
+            // bytes again (the value, its scale and the order of the fields are kept).
             val tipado = Erp.calcularDocumento(Json.leer(f.readText()).obj())
-            assertEquals(Json.leer(esperado), tipado, f.name)
+            assertEquals(esperado, Json.escribir(tipado, ""), f.name)
+            assertTrue(tipado["fecha"] is LocalDate, f.name)
         }
+    }
+
+    @Test
+    fun `the reader types what the engine's fields hold, and nothing else`() {
+        val r = Json.leer(
+            """{"total":"-0.50","precio":"12345678901234567890.125","subtotal":"1.","igv":"1e3",""" +
+                """"fecha":"2026-02-30","fecha_emision":"2026-02-28","descripcion":"11.80",""" +
+                """"codigo":"a\"b\u00e9\\","cantidad":7}""",
+        ).obj()
+        assertEquals(BigDecimal("-0.50"), r["total"])
+        assertEquals(BigDecimal("12345678901234567890.125"), r["precio"])
+        // Not plain decimal text, not a real day, not a money field: left as text.
+        assertEquals("1.", r["subtotal"])
+        assertEquals("1e3", r["igv"])
+        assertEquals("2026-02-30", r["fecha"])
+        assertEquals(LocalDate.of(2026, 2, 28), r["fecha_emision"])
+        assertEquals("11.80", r["descripcion"])
+        assertEquals("a\"bé\\", r["codigo"])
+        assertEquals(BigDecimal("7"), r["cantidad"])
     }
 
     @Test
