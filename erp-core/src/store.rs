@@ -393,6 +393,13 @@ pub trait Uow: Send {
         pagina: u32,
         tamanio: u32,
     ) -> impl Future<Output = Result<(Vec<Cotizacion>, u64)>> + Send;
+    /// The current quotations valid until a day from `desde` to `hasta` (both included), the
+    /// soonest to expire first.
+    fn cotizaciones_por_vencer(
+        &mut self,
+        desde: time::Date,
+        hasta: time::Date,
+    ) -> impl Future<Output = Result<Vec<Cotizacion>>> + Send;
     /// Marks `vencida` the current quotations valid until before `hoy`; returns how many.
     fn vencer_cotizaciones(&mut self, hoy: time::Date) -> impl Future<Output = Result<u64>> + Send;
     fn guardar_orden(&mut self, o: &OrdenVenta) -> impl Future<Output = Result<()>> + Send;
@@ -471,11 +478,13 @@ pub trait Uow: Send {
         &mut self,
         n: &Notificacion,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// The unread notifications of this kind, as (user, record) pairs: one read for a job that
-    /// notifies many users about many records.
-    fn notificaciones_sin_leer(
+    /// Who was notified of what with this kind of notification, as (user, record) pairs (only
+    /// the unread ones with `solo_sin_leer`): one read for a job that notifies many users about
+    /// many records.
+    fn notificados(
         &mut self,
         tipo: &str,
+        solo_sin_leer: bool,
     ) -> impl Future<Output = Result<std::collections::HashSet<(Uuid, Uuid)>>> + Send;
     /// A user's notifications, newest first (only the read or unread ones with `leida`), a page
     /// and the total.

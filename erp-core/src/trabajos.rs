@@ -30,15 +30,23 @@ pub enum TipoTrabajo {
     /// Products under their minimum stock are notified to who manages inventory (contract:
     /// daily at 07:30).
     StockMinimo,
+    /// Current quotations about to expire are notified to who made them (contract: daily at
+    /// 08:00, notification `cotizacion_vencer`).
+    AvisarCotizaciones,
 }
 
 impl TipoTrabajo {
-    pub const TODOS: [TipoTrabajo; 2] = [Self::VencerCotizaciones, Self::StockMinimo];
+    pub const TODOS: [TipoTrabajo; 3] = [
+        Self::VencerCotizaciones,
+        Self::StockMinimo,
+        Self::AvisarCotizaciones,
+    ];
 
     pub fn codigo(self) -> &'static str {
         match self {
             Self::VencerCotizaciones => "vencer_cotizaciones",
             Self::StockMinimo => "stock_minimo",
+            Self::AvisarCotizaciones => "avisar_cotizaciones",
         }
     }
 
@@ -51,6 +59,7 @@ impl TipoTrabajo {
         match self {
             Self::VencerCotizaciones => time::macros::time!(23:00),
             Self::StockMinimo => time::macros::time!(07:30),
+            Self::AvisarCotizaciones => time::macros::time!(08:00),
         }
     }
 
@@ -201,6 +210,7 @@ pub async fn ejecutar<U: Uow>(
             format!("{n} cotizaciones vencidas")
         }
         TipoTrabajo::StockMinimo => avisar_stock_minimo(uow, ctx).await?,
+        TipoTrabajo::AvisarCotizaciones => avisar_cotizaciones(uow, ctx).await?,
     };
     terminar(uow, ctx, &mut t, EstadoTrabajo::Hecho).await?;
     Ok(Some(t))
@@ -258,25 +268,9 @@ async fn avisar_stock_minimo<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<
     if alertas.is_empty() {
         return Ok("ningún producto bajo su stock mínimo".into());
     }
-    let roles = uow.roles().await?;
-    let mut destinatarios = Vec::new();
-    let mut pagina = 1;
-    loop {
-        let (usuarios, total) = uow.listar_usuarios(None, pagina, 100).await?;
-        let vistos = u64::from(pagina) * 100;
-        destinatarios.extend(usuarios.into_iter().filter(|u| {
-            u.activo
-                && roles
-                    .iter()
-                    .any(|r| r.id == u.rol_id && r.permite("inventario.ver"))
-        }));
-        if vistos >= total {
-            break;
-        }
-        pagina += 1;
-    }
+    let destinatarios = usuarios_con_permiso(uow, "inventario.ver").await?;
     // Not repeated while unread: read once, not per product and user.
-    let sin_leer = uow.notificaciones_sin_leer("stock_bajo").await?;
+    let sin_leer = uow.notificados("stock_bajo", true).await?;
     let mut avisos = 0;
     for a in &alertas {
         for u in &destinatarios {
@@ -307,6 +301,104 @@ async fn avisar_stock_minimo<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<
     ))
 }
 
+/// The active users whose role grants `permiso`.
+async fn usuarios_con_permiso<U: Uow>(
+    uow: &mut U,
+    permiso: &str,
+) -> Result<Vec<crate::seguridad::Usuario>> {
+    let roles = uow.roles().await?;
+    let mut destinatarios = Vec::new();
+    let mut pagina = 1;
+    loop {
+        let (usuarios, total) = uow.listar_usuarios(None, pagina, 100).await?;
+        let vistos = u64::from(pagina) * 100;
+        destinatarios.extend(
+            usuarios.into_iter().filter(|u| {
+                u.activo && roles.iter().any(|r| r.id == u.rol_id && r.permite(permiso))
+            }),
+        );
+        if vistos >= total {
+            break;
+        }
+        pagina += 1;
+    }
+    Ok(destinatarios)
+}
+
+/// How many days before its validity ends a current quotation is warned about: a seller has
+/// time to call the customer before it expires at the end of its last day.
+pub const DIAS_AVISO_COTIZACION: i64 = 3;
+
+/// The quotations-about-to-expire warning: each current quotation valid until today or within
+/// [`DIAS_AVISO_COTIZACION`] days is notified once (read or not, it is not repeated) to the user
+/// who made it, or, when that user no longer works with quotations, to everyone who does.
+async fn avisar_cotizaciones<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<String> {
+    const PERMISO: &str = "ventas.cotizaciones";
+    let empresa = uow.empresa().await?;
+    if !empresa.plan.habilita(PERMISO) {
+        return Ok("el plan de la empresa no incluye ventas".into());
+    }
+    let hoy = empresa.fecha_en(ctx.reloj.ahora());
+    let hasta = hoy.saturating_add(Duration::days(DIAS_AVISO_COTIZACION));
+    let por_vencer = uow.cotizaciones_por_vencer(hoy, hasta).await?;
+    if por_vencer.is_empty() {
+        return Ok("ninguna cotización por vencer".into());
+    }
+    let vendedores = usuarios_con_permiso(uow, PERMISO).await?;
+    let avisados = uow.notificados("cotizacion_vencer", false).await?;
+    let mut avisos = 0;
+    for c in &por_vencer {
+        let autor: Vec<_> = vendedores
+            .iter()
+            .filter(|u| Some(u.id) == c.usuario_id)
+            .collect();
+        let destinatarios = if autor.is_empty() {
+            vendedores.iter().collect()
+        } else {
+            autor
+        };
+        let cliente = uow
+            .cliente(c.cliente_id)
+            .await?
+            .map(|x| x.razon_social)
+            .unwrap_or_default();
+        let cuando = match (c.fecha_validez - hoy).whole_days() {
+            0 => "hoy".to_string(),
+            1 => "mañana".to_string(),
+            n => format!("en {n} días"),
+        };
+        for u in destinatarios {
+            if avisados.contains(&(u.id, c.id)) {
+                continue;
+            }
+            uow.insertar_notificacion(&Notificacion {
+                id: ctx.ids.nuevo(),
+                usuario_id: u.id,
+                tipo: "cotizacion_vencer".into(),
+                titulo: format!("Cotización {} por vencer", c.numero),
+                mensaje: format!(
+                    "La cotización {} a {cliente} por {} {} vence {cuando} ({}): confírmela con el \
+                     cliente o duplíquela con una nueva fecha",
+                    c.numero,
+                    c.moneda.codigo(),
+                    c.total,
+                    c.fecha_validez
+                ),
+                leida: false,
+                referencia_tipo: "cotizacion".into(),
+                referencia_id: Some(c.id),
+                creado_en: ctx.reloj.ahora(),
+            })
+            .await?;
+            avisos += 1;
+        }
+    }
+    Ok(format!(
+        "{} cotizaciones por vencer, {avisos} avisos nuevos",
+        por_vencer.len()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,6 +418,8 @@ mod tests {
         assert_eq!(t, datetime!(2026-11-21 23:00 -5));
         let t = TipoTrabajo::StockMinimo.proxima(datetime!(2026-11-21 08:00 -5), lima);
         assert_eq!(t, datetime!(2026-11-22 07:30 -5));
+        let t = TipoTrabajo::AvisarCotizaciones.proxima(datetime!(2026-11-21 07:59 -5), lima);
+        assert_eq!(t, datetime!(2026-11-21 08:00 -5));
     }
 
     #[test]

@@ -1392,6 +1392,22 @@ macro_rules! impl_uow {
                 .await
             }
 
+            async fn cotizaciones_por_vencer(&mut self, desde: time::Date, hasta: time::Date) -> Result<Vec<Cotizacion>> {
+                let sql = concat!(
+                    "SELECT ", columnas_cotizaciones!(), " FROM cotizaciones WHERE empresa_id = $1 \
+                     AND estado = 'vigente' AND fecha_validez >= $2 AND fecha_validez <= $3 \
+                     ORDER BY fecha_validez, numero"
+                );
+                let filas = $drv::query(sql)
+                    .bind(self.empresa)
+                    .bind(desde)
+                    .bind(hasta)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(error_sql)?;
+                filas.iter().map(fila_cotizacion).collect()
+            }
+
             async fn vencer_cotizaciones(&mut self, hoy: time::Date) -> Result<u64> {
                 let r = $drv::query(
                     "UPDATE cotizaciones SET estado = 'vencida' WHERE empresa_id = $1 AND estado = 'vigente' \
@@ -1646,11 +1662,15 @@ macro_rules! impl_uow {
                 Ok(())
             }
 
-            async fn notificaciones_sin_leer(&mut self, tipo: &str) -> Result<std::collections::HashSet<(Uuid, Uuid)>> {
-                let filas = $drv::query(
+            async fn notificados(&mut self, tipo: &str, solo_sin_leer: bool) -> Result<std::collections::HashSet<(Uuid, Uuid)>> {
+                let sql = if solo_sin_leer {
                     "SELECT usuario_id, referencia_id FROM notificaciones WHERE empresa_id = $1 AND tipo = $2 \
-                     AND NOT leida AND referencia_id IS NOT NULL",
-                )
+                     AND NOT leida AND referencia_id IS NOT NULL"
+                } else {
+                    "SELECT usuario_id, referencia_id FROM notificaciones WHERE empresa_id = $1 AND tipo = $2 \
+                     AND referencia_id IS NOT NULL"
+                };
+                let filas = $drv::query(sql)
                 .bind(self.empresa)
                 .bind(tipo)
                 .fetch_all(&mut *self.tx)

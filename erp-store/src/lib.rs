@@ -504,6 +504,14 @@ impl Uow for AnyUow {
         delegar!(self, listar_cotizaciones(cliente, pagina, tamanio))
     }
 
+    async fn cotizaciones_por_vencer(
+        &mut self,
+        desde: time::Date,
+        hasta: time::Date,
+    ) -> Result<Vec<Cotizacion>> {
+        delegar!(self, cotizaciones_por_vencer(desde, hasta))
+    }
+
     async fn vencer_cotizaciones(&mut self, hoy: time::Date) -> Result<u64> {
         delegar!(self, vencer_cotizaciones(hoy))
     }
@@ -601,11 +609,12 @@ impl Uow for AnyUow {
         delegar!(self, insertar_notificacion(n))
     }
 
-    async fn notificaciones_sin_leer(
+    async fn notificados(
         &mut self,
         tipo: &str,
+        solo_sin_leer: bool,
     ) -> Result<std::collections::HashSet<(Uuid, Uuid)>> {
-        delegar!(self, notificaciones_sin_leer(tipo))
+        delegar!(self, notificados(tipo, solo_sin_leer))
     }
 
     async fn notificaciones(

@@ -50,9 +50,9 @@ async fn cotizaciones_vencidas_a_las_23(store: AnyStore) {
     let _turno = TURNO.lock().await;
     let (m, reloj) = motor_en(store, datetime!(2026-11-19 10:00 -5));
     let e = empresa_pe(&m).await.id;
-    // The company's runs exist from its creation, at Lima's 23:00 and 07:30.
+    // The company's runs exist from its creation, at Lima's 23:00, 07:30 and 08:00.
     let t = m.trabajos(e, 10).await.unwrap();
-    assert_eq!(t.len(), 2, "{t:?}");
+    assert_eq!(t.len(), 3, "{t:?}");
     let vencer = t
         .iter()
         .find(|t| t.tipo == TipoTrabajo::VencerCotizaciones)
@@ -87,7 +87,7 @@ async fn cotizaciones_vencidas_a_las_23(store: AnyStore) {
     // it expires. The run of the 19th found nothing to do.
     reloj.poner(datetime!(2026-11-20 23:00 -5));
     let hechos = ejecutar_todo(&m, e).await;
-    assert_eq!(hechos.len(), 2, "{hechos:?}"); // the 19th's 23:00 and the 20th's 07:30
+    assert_eq!(hechos.len(), 3, "{hechos:?}"); // the 19th's 23:00, the 20th's 07:30 and 08:00
     assert!(hechos.contains(&(
         TipoTrabajo::VencerCotizaciones,
         "0 cotizaciones vencidas".into()
@@ -110,7 +110,7 @@ async fn cotizaciones_vencidas_a_las_23(store: AnyStore) {
         .iter()
         .filter(|t| t.estado == EstadoTrabajo::Pendiente)
         .collect();
-    assert_eq!(pendientes.len(), 2, "{t:?}");
+    assert_eq!(pendientes.len(), 3, "{t:?}");
     assert!(
         pendientes
             .iter()
@@ -123,6 +123,153 @@ async fn cotizaciones_vencidas_a_las_23(store: AnyStore) {
     );
     // Scheduling again adds nothing.
     assert_eq!(m.programar_trabajos(e).await.unwrap(), 0);
+}
+
+/// The 08:00 warning: a current quotation valid until today or within 3 days is notified once to
+/// the user who made it (to every seller when its author no longer works with quotations); one
+/// valid longer, or no longer current, is not.
+async fn avisos_de_cotizaciones_por_vencer(store: AnyStore) {
+    let _turno = TURNO.lock().await;
+    let (m, reloj) = motor_en(store, datetime!(2026-11-21 06:00 -5));
+    let e = empresa_pe(&m).await.id;
+    m.seed_permisos(e).await.unwrap();
+    let nuevo = |email: &str, rol: &str| NuevoUsuario {
+        email: email.into(),
+        nombre: "X".into(),
+        apellido: String::new(),
+        rol: rol.into(),
+        clave_hash: "x".into(),
+    };
+    let ana = m
+        .crear_usuario(e, None, nuevo("ana@t.pe", "vendedor"))
+        .await
+        .unwrap();
+    let beto = m
+        .crear_usuario(e, None, nuevo("beto@t.pe", "vendedor"))
+        .await
+        .unwrap();
+    let almacenero = m
+        .crear_usuario(e, None, nuevo("alm@t.pe", "almacenero"))
+        .await
+        .unwrap();
+    let p = producto(&m, e, "Taladro").await;
+    let c = m.crear_cliente(e, None, comun::sunat(None)).await.unwrap();
+    let cotizar = |autor: Option<uuid::Uuid>, dias: u32| {
+        m.crear_cotizacion(
+            e,
+            autor,
+            NuevaCotizacion {
+                cliente_id: c.id,
+                lineas: vec![LineaPedidoNueva {
+                    producto_id: p.id,
+                    cantidad: d("2"),
+                    precio: None,
+                    descuento: None,
+                    descuento_porcentaje: None,
+                }],
+                dias_validez: Some(dias),
+                ..Default::default()
+            },
+        )
+    };
+    // Valid to the 23rd (2 days), the 24th (3 days), the 26th (5 days); one by nobody in
+    // particular (made by the system) valid to the 22nd; one of Ana's rejected.
+    let de_ana = cotizar(Some(ana.id), 2).await.unwrap();
+    let de_beto = cotizar(Some(beto.id), 3).await.unwrap();
+    let lejana = cotizar(Some(ana.id), 5).await.unwrap();
+    let sin_autor = cotizar(None, 1).await.unwrap();
+    let rechazada = cotizar(Some(ana.id), 1).await.unwrap();
+    m.rechazar_cotizacion(e, None, rechazada.id, "no le interesa")
+        .await
+        .unwrap();
+    reloj.poner(datetime!(2026-11-21 08:00 -5));
+    let hechos = ejecutar_todo(&m, e).await;
+    assert!(
+        hechos.contains(&(
+            TipoTrabajo::AvisarCotizaciones,
+            "3 cotizaciones por vencer, 4 avisos nuevos".into()
+        )),
+        "{hechos:?}"
+    );
+    let avisos = |u: uuid::Uuid| {
+        let m = &m;
+        async move {
+            let (n, _) = m.notificaciones(e, u, None, 1, 20).await.unwrap();
+            let mut r: Vec<_> = n
+                .into_iter()
+                .map(|n| (n.referencia_id.unwrap(), n.tipo, n.mensaje))
+                .collect();
+            r.sort();
+            r
+        }
+    };
+    let de_ana_avisos = avisos(ana.id).await;
+    let mut esperado = vec![de_ana.id, sin_autor.id];
+    esperado.sort();
+    assert_eq!(
+        de_ana_avisos.iter().map(|a| a.0).collect::<Vec<_>>(),
+        esperado
+    );
+    assert!(de_ana_avisos.iter().all(|a| a.1 == "cotizacion_vencer"));
+    let mensaje = &de_ana_avisos.iter().find(|a| a.0 == de_ana.id).unwrap().2;
+    assert!(
+        mensaje.contains(&de_ana.numero)
+            && mensaje.contains("SUNAT")
+            && mensaje.contains(&format!("PEN {}", de_ana.total))
+            && mensaje.contains("en 2 días (2026-11-23)"),
+        "{mensaje}"
+    );
+    let mut esperado = vec![de_beto.id, sin_autor.id];
+    esperado.sort();
+    assert_eq!(
+        avisos(beto.id)
+            .await
+            .iter()
+            .map(|a| a.0)
+            .collect::<Vec<_>>(),
+        esperado
+    );
+    // Who does not work with quotations is not told; the one valid 5 days is not yet due.
+    assert!(avisos(almacenero.id).await.is_empty());
+    assert!(!avisos(ana.id).await.iter().any(|a| a.0 == lejana.id));
+    // The next mornings: read or not, nothing is repeated; the far one's turn comes on the 23rd,
+    // and Beto, no longer a seller, is replaced by everyone who is.
+    m.leer_notificaciones(e, ana.id, None).await.unwrap();
+    reloj.poner(datetime!(2026-11-22 08:00 -5));
+    let hechos = ejecutar_todo(&m, e).await;
+    assert!(
+        hechos.contains(&(
+            TipoTrabajo::AvisarCotizaciones,
+            "3 cotizaciones por vencer, 0 avisos nuevos".into()
+        )),
+        "{hechos:?}"
+    );
+    m.actualizar_usuario(
+        e,
+        None,
+        ana.id,
+        erp_core::seguridad::servicio::CambiosUsuario {
+            rol: Some("almacenero".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    reloj.poner(datetime!(2026-11-23 08:00 -5));
+    let hechos = ejecutar_todo(&m, e).await;
+    assert!(
+        hechos.contains(&(
+            TipoTrabajo::AvisarCotizaciones,
+            "3 cotizaciones por vencer, 2 avisos nuevos".into()
+        )),
+        "{hechos:?}"
+    );
+    let de_beto_avisos = avisos(beto.id).await;
+    assert_eq!(de_beto_avisos.len(), 4, "{de_beto_avisos:?}");
+    assert!(de_beto_avisos.iter().any(|a| a.0 == de_ana.id));
+    let lejano = de_beto_avisos.iter().find(|a| a.0 == lejana.id).unwrap();
+    assert!(lejano.2.contains("en 3 días"), "{}", lejano.2);
+    assert_eq!(avisos(ana.id).await.len(), 2);
 }
 
 /// A quotation's state as the store holds it.
@@ -352,7 +499,10 @@ async fn un_trabajo_que_nunca_termina(store: AnyStore) {
     reloj.poner(t);
     let mut visto = false;
     while let Some((empresa, r)) = m.ejecutar_trabajo(LEASE).await.unwrap() {
-        if empresa == e {
+        // Past 08:00 by now: the quotations warning, never claimed before, runs as usual.
+        if empresa == e && r.tipo == TipoTrabajo::AvisarCotizaciones {
+            assert_eq!(r.estado, EstadoTrabajo::Hecho, "{r:?}");
+        } else if empresa == e {
             visto = true;
             assert_eq!(Some(r.id), id);
             assert_eq!(r.estado, EstadoTrabajo::Fallido, "{r:?}");
@@ -373,5 +523,6 @@ en_ambos!(
     un_trabajador_que_muere_no_pierde_nada,
     varios_trabajadores,
     avisos_de_stock_minimo,
+    avisos_de_cotizaciones_por_vencer,
     un_trabajo_que_nunca_termina
 );
