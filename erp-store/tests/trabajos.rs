@@ -132,26 +132,16 @@ async fn avisos_de_cotizaciones_por_vencer(store: AnyStore) {
     let _turno = TURNO.lock().await;
     let (m, reloj) = motor_en(store, datetime!(2026-11-21 06:00 -5));
     let e = empresa_pe(&m).await.id;
-    m.seed_permisos(e).await.unwrap();
-    let nuevo = |email: &str, rol: &str| NuevoUsuario {
-        email: email.into(),
-        nombre: "X".into(),
-        apellido: String::new(),
-        rol: rol.into(),
-        clave_hash: "x".into(),
-    };
-    let ana = m
-        .crear_usuario(e, None, nuevo("ana@t.pe", "vendedor"))
-        .await
-        .unwrap();
-    let beto = m
-        .crear_usuario(e, None, nuevo("beto@t.pe", "vendedor"))
-        .await
-        .unwrap();
-    let almacenero = m
-        .crear_usuario(e, None, nuevo("alm@t.pe", "almacenero"))
-        .await
-        .unwrap();
+    let [ana, beto, almacenero] = usuarios(
+        &m,
+        e,
+        [
+            ("ana@t.pe", "vendedor"),
+            ("beto@t.pe", "vendedor"),
+            ("alm@t.pe", "almacenero"),
+        ],
+    )
+    .await;
     let p = producto(&m, e, "Taladro").await;
     let c = m.crear_cliente(e, None, comun::sunat(None)).await.unwrap();
     let cotizar = |autor: Option<uuid::Uuid>, dias: u32| {
@@ -272,6 +262,27 @@ async fn avisos_de_cotizaciones_por_vencer(store: AnyStore) {
     assert_eq!(avisos(ana.id).await.len(), 2);
 }
 
+/// The seeded roles and one active user per (email, role) of the company.
+async fn usuarios<const N: usize>(
+    m: &M,
+    e: uuid::Uuid,
+    cuales: [(&str, &str); N],
+) -> [erp_core::seguridad::Usuario; N] {
+    m.seed_permisos(e).await.unwrap();
+    let mut hechos = Vec::new();
+    for (email, rol) in cuales {
+        let n = NuevoUsuario {
+            email: email.into(),
+            nombre: "X".into(),
+            apellido: String::new(),
+            rol: rol.into(),
+            clave_hash: "x".into(),
+        };
+        hechos.push(m.crear_usuario(e, None, n).await.unwrap());
+    }
+    hechos.try_into().unwrap()
+}
+
 /// A quotation's state as the store holds it.
 async fn guardada(m: &M, e: uuid::Uuid, id: uuid::Uuid) -> EstadoCotizacion {
     use erp_core::store::Uow;
@@ -355,22 +366,12 @@ async fn avisos_de_stock_minimo(store: AnyStore) {
     let _turno = TURNO.lock().await;
     let (m, reloj) = motor_en(store, datetime!(2026-11-21 06:00 -5));
     let e = empresa_pe(&m).await.id;
-    m.seed_permisos(e).await.unwrap();
-    let nuevo = |email: &str, rol: &str| NuevoUsuario {
-        email: email.into(),
-        nombre: "X".into(),
-        apellido: String::new(),
-        rol: rol.into(),
-        clave_hash: "x".into(),
-    };
-    let almacenero = m
-        .crear_usuario(e, None, nuevo("alm@t.pe", "almacenero"))
-        .await
-        .unwrap();
-    let repartidor = m
-        .crear_usuario(e, None, nuevo("rep@t.pe", "repartidor"))
-        .await
-        .unwrap();
+    let [almacenero, repartidor] = usuarios(
+        &m,
+        e,
+        [("alm@t.pe", "almacenero"), ("rep@t.pe", "repartidor")],
+    )
+    .await;
     let a = almacen(&m, e, "Central").await;
     let mut n = nuevo_producto("Cemento Sol 42.5 kg", "32", "25");
     n.stock_minimo = Some(d("10"));

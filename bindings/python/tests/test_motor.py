@@ -287,23 +287,31 @@ def test_el_ejemplo_del_modulo():
     assert doctest.testmod(erp).failed == 0
 
 
-def test_hilos_en_paralelo(tienda):
-    """Calls from several threads at once: every sale commits once, and the stock adds up."""
-    m, almacen, producto = tienda
-    errores = []
+def vender_a_la_vez(m, producto, hilos):
+    """One-unit counter sales from `hilos` threads at once: their boleta numbers, sorted (every
+    sale must commit; an error fails the test)."""
+    numeros, errores = [], []
 
     def vender():
         try:
-            m.venta_pos({"items": [{"codigo": producto["codigo"], "cantidad": "1"}]})
+            r = m.venta_pos({"items": [{"codigo": producto["codigo"], "cantidad": "1"}]})
+            numeros.append(r["comprobante"]["numero"])
         except erp.ErpError as e:  # pragma: no cover - reported below
             errores.append(e)
 
-    hilos = [threading.Thread(target=vender) for _ in range(8)]
-    for h in hilos:
+    todos = [threading.Thread(target=vender) for _ in range(hilos)]
+    for h in todos:
         h.start()
-    for h in hilos:
+    for h in todos:
         h.join()
     assert errores == []
+    return sorted(numeros)
+
+
+def test_hilos_en_paralelo(tienda):
+    """Calls from several threads at once: every sale commits once, and the stock adds up."""
+    m, almacen, producto = tienda
+    assert vender_a_la_vez(m, producto, 8) == list(range(1, 9))
     assert cantidad(m, producto) == Decimal("2")
     assert len(m.movimientos(producto_id=producto["id"])) == 9
 
@@ -322,21 +330,7 @@ def test_la_misma_venta_en_postgresql():
     assert m.solicitud_nubefact(c["id"])["total_igv"] == Decimal("10.68")
     assert cantidad(m, producto) == Decimal("8")
     # Four threads at once on PostgreSQL's own connections: each sale once, numbers 2 to 5.
-    numeros, errores = [], []
-
-    def vender():
-        try:
-            numeros.append(m.venta_pos({"items": [{"codigo": producto["codigo"], "cantidad": 1}]})["comprobante"]["numero"])
-        except erp.ErpError as e:  # pragma: no cover - reported below
-            errores.append(e)
-
-    hilos = [threading.Thread(target=vender) for _ in range(4)]
-    for h in hilos:
-        h.start()
-    for h in hilos:
-        h.join()
-    assert errores == []
-    assert sorted(numeros) == [2, 3, 4, 5]
+    assert vender_a_la_vez(m, producto, 4) == [2, 3, 4, 5]
     assert cantidad(m, producto) == Decimal("4")
     with pytest.raises(erp.ErpError) as e:
         m.venta_pos({"items": [{"codigo": producto["codigo"], "cantidad": 5}]})
