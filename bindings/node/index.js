@@ -91,13 +91,15 @@ function aJson(v, ruta, profundidad = 0) {
   }
   if (v === null) return null;
   // A container whose values need no change is returned as it is (JSON.stringify writes it), not
-  // copied; text and booleans, most of a document, are taken without building their path.
+  // copied; text and booleans, most of a document, are taken without building their path. One
+  // with a toJSON of its own is copied: JSON.stringify would write what toJSON returns, unchecked.
+  const directo = profundidad < PROFUNDIDAD_MAXIMA && v.toJSON === undefined;
   if (Array.isArray(v)) {
-    let copia = null;
+    let copia = directo ? null : [];
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       const t = typeof x;
-      const y = t === 'string' || t === 'boolean' ? x : aJson(x, `${campo}[${i}]`, profundidad + 1);
+      const y = directo && (t === 'string' || t === 'boolean') ? x : aJson(x, `${campo}[${i}]`, profundidad + 1);
       if (copia === null && y !== x) copia = v.slice(0, i);
       if (copia !== null) copia.push(y);
     }
@@ -108,14 +110,14 @@ function aJson(v, ruta, profundidad = 0) {
   }
   const proto = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) {
-    let copia = null;
+    let copia = directo ? null : {};
     const claves = Object.keys(v);
     for (let i = 0; i < claves.length; i++) {
       const k = claves[i];
       const x = v[k];
       const t = typeof x;
       // An undefined property is left out, as JSON.stringify leaves it out.
-      const y = t === 'string' || t === 'boolean' || t === 'undefined' ? x : aJson(x, ruta ? `${ruta}.${k}` : k, profundidad + 1);
+      const y = t === 'undefined' || (directo && (t === 'string' || t === 'boolean')) ? x : aJson(x, ruta ? `${ruta}.${k}` : k, profundidad + 1);
       if (copia === null && y !== x) {
         copia = {};
         for (let j = 0; j < i; j++) if (v[claves[j]] !== undefined) copia[claves[j]] = v[claves[j]];

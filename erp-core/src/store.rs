@@ -478,12 +478,13 @@ pub trait Uow: Send {
         &mut self,
         n: &Notificacion,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// Who was notified of what with this kind of notification, as (user, record) pairs (only
-    /// the unread ones with `solo_sin_leer`): one read for a job that notifies many users about
-    /// many records.
+    /// Who was notified of which of `referencias` with this kind of notification, as (user,
+    /// record) pairs (only the unread ones with `solo_sin_leer`): one read for a job that
+    /// notifies many users about many records.
     fn notificados(
         &mut self,
         tipo: &str,
+        referencias: &[Uuid],
         solo_sin_leer: bool,
     ) -> impl Future<Output = Result<std::collections::HashSet<(Uuid, Uuid)>>> + Send;
     /// A user's notifications, newest first (only the read or unread ones with `leida`), a page

@@ -270,7 +270,8 @@ async fn avisar_stock_minimo<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<
     }
     let destinatarios = usuarios_con_permiso(uow, "inventario.ver").await?;
     // Not repeated while unread: read once, not per product and user.
-    let sin_leer = uow.notificados("stock_bajo", true).await?;
+    let productos: Vec<_> = alertas.iter().map(|a| a.producto_id).collect();
+    let sin_leer = uow.notificados("stock_bajo", &productos, true).await?;
     let mut avisos = 0;
     for a in &alertas {
         for u in &destinatarios {
@@ -345,18 +346,25 @@ async fn avisar_cotizaciones<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<
         return Ok("ninguna cotización por vencer".into());
     }
     let vendedores = usuarios_con_permiso(uow, PERMISO).await?;
-    let avisados = uow.notificados("cotizacion_vencer", false).await?;
+    let ids: Vec<_> = por_vencer.iter().map(|c| c.id).collect();
+    let avisados = uow.notificados("cotizacion_vencer", &ids, false).await?;
     let mut avisos = 0;
     for c in &por_vencer {
         let autor: Vec<_> = vendedores
             .iter()
             .filter(|u| Some(u.id) == c.usuario_id)
             .collect();
-        let destinatarios = if autor.is_empty() {
+        let destinatarios: Vec<_> = if autor.is_empty() {
             vendedores.iter().collect()
         } else {
             autor
-        };
+        }
+        .into_iter()
+        .filter(|u| !avisados.contains(&(u.id, c.id)))
+        .collect();
+        if destinatarios.is_empty() {
+            continue;
+        }
         let cliente = uow
             .cliente(c.cliente_id)
             .await?
@@ -368,9 +376,6 @@ async fn avisar_cotizaciones<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<
             n => format!("en {n} días"),
         };
         for u in destinatarios {
-            if avisados.contains(&(u.id, c.id)) {
-                continue;
-            }
             uow.insertar_notificacion(&Notificacion {
                 id: ctx.ids.nuevo(),
                 usuario_id: u.id,

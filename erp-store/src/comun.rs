@@ -1662,24 +1662,34 @@ macro_rules! impl_uow {
                 Ok(())
             }
 
-            async fn notificados(&mut self, tipo: &str, solo_sin_leer: bool) -> Result<std::collections::HashSet<(Uuid, Uuid)>> {
-                let sql = if solo_sin_leer {
-                    "SELECT usuario_id, referencia_id FROM notificaciones WHERE empresa_id = $1 AND tipo = $2 \
-                     AND NOT leida AND referencia_id IS NOT NULL"
-                } else {
-                    "SELECT usuario_id, referencia_id FROM notificaciones WHERE empresa_id = $1 AND tipo = $2 \
-                     AND referencia_id IS NOT NULL"
-                };
-                let filas = $drv::query(sql)
-                .bind(self.empresa)
-                .bind(tipo)
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(error_sql)?;
-                filas
-                    .iter()
-                    .map(|f| Ok((f.try_get("usuario_id").map_err(error_sql)?, f.try_get("referencia_id").map_err(error_sql)?)))
-                    .collect()
+            async fn notificados(&mut self, tipo: &str, referencias: &[Uuid], solo_sin_leer: bool) -> Result<std::collections::HashSet<(Uuid, Uuid)>> {
+                let mut vistos = std::collections::HashSet::new();
+                // In pieces: a statement takes a bounded number of parameters.
+                for trozo in referencias.chunks(1000) {
+                    let mut qb = $drv::QueryBuilder::<Db>::new(
+                        "SELECT usuario_id, referencia_id FROM notificaciones WHERE empresa_id = ",
+                    );
+                    qb.push_bind(self.empresa);
+                    qb.push(" AND tipo = ");
+                    qb.push_bind(tipo);
+                    if solo_sin_leer {
+                        qb.push(" AND NOT leida");
+                    }
+                    qb.push(" AND referencia_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for r in trozo {
+                        sep.push_bind(*r);
+                    }
+                    qb.push(")");
+                    let filas = qb.build().fetch_all(&mut *self.tx).await.map_err(error_sql)?;
+                    for f in &filas {
+                        vistos.insert((
+                            f.try_get("usuario_id").map_err(error_sql)?,
+                            f.try_get("referencia_id").map_err(error_sql)?,
+                        ));
+                    }
+                }
+                Ok(vistos)
             }
 
             async fn notificaciones(&mut self, usuario: Uuid, leida: Option<bool>, pagina: u32, tamanio: u32) -> Result<(Vec<erp_core::trabajos::Notificacion>, u64)> {

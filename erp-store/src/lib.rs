@@ -612,9 +612,10 @@ impl Uow for AnyUow {
     async fn notificados(
         &mut self,
         tipo: &str,
+        referencias: &[Uuid],
         solo_sin_leer: bool,
     ) -> Result<std::collections::HashSet<(Uuid, Uuid)>> {
-        delegar!(self, notificados(tipo, solo_sin_leer))
+        delegar!(self, notificados(tipo, referencias, solo_sin_leer))
     }
 
     async fn notificaciones(

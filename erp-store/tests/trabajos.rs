@@ -172,6 +172,34 @@ async fn avisos_de_cotizaciones_por_vencer(store: AnyStore) {
     m.rechazar_cotizacion(e, None, rechazada.id, "no le interesa")
         .await
         .unwrap();
+    // The store's window: both ends included, soonest first, current ones of this company only.
+    {
+        use erp_core::store::Uow;
+        let entre = |a: time::Date, b: time::Date| {
+            let m = &m;
+            async move {
+                let mut uow = m.store().begin_lectura(e).await.unwrap();
+                let r = uow.cotizaciones_por_vencer(a, b).await.unwrap();
+                r.into_iter().map(|c| c.id).collect::<Vec<_>>()
+            }
+        };
+        use time::macros::date;
+        assert_eq!(
+            entre(date!(2026 - 11 - 23), date!(2026 - 11 - 24)).await,
+            vec![de_ana.id, de_beto.id]
+        );
+        assert_eq!(
+            entre(date!(2026 - 11 - 24), date!(2026 - 11 - 30)).await,
+            vec![de_beto.id, lejana.id]
+        );
+        let otra = empresa_pe(&m).await.id;
+        let mut uow = m.store().begin_lectura(otra).await.unwrap();
+        let r = uow
+            .cotizaciones_por_vencer(date!(2026 - 11 - 01), date!(2026 - 11 - 30))
+            .await
+            .unwrap();
+        assert!(r.is_empty(), "{r:?}");
+    }
     reloj.poner(datetime!(2026-11-21 08:00 -5));
     let hechos = ejecutar_todo(&m, e).await;
     assert!(
@@ -209,6 +237,15 @@ async fn avisos_de_cotizaciones_por_vencer(store: AnyStore) {
             && mensaje.contains("en 2 días (2026-11-23)"),
         "{mensaje}"
     );
+    let a_ana_sin_autor = &de_ana_avisos
+        .iter()
+        .find(|a| a.0 == sin_autor.id)
+        .unwrap()
+        .2;
+    assert!(
+        a_ana_sin_autor.contains("vence mañana (2026-11-22)"),
+        "{a_ana_sin_autor}"
+    );
     let mut esperado = vec![de_beto.id, sin_autor.id];
     esperado.sort();
     assert_eq!(
@@ -223,7 +260,7 @@ async fn avisos_de_cotizaciones_por_vencer(store: AnyStore) {
     assert!(avisos(almacenero.id).await.is_empty());
     assert!(!avisos(ana.id).await.iter().any(|a| a.0 == lejana.id));
     // The next mornings: read or not, nothing is repeated; the far one's turn comes on the 23rd,
-    // and Beto, no longer a seller, is replaced by everyone who is.
+    // and Ana, no longer a seller, is replaced by everyone who is (Beto).
     m.leer_notificaciones(e, ana.id, None).await.unwrap();
     reloj.poner(datetime!(2026-11-22 08:00 -5));
     let hechos = ejecutar_todo(&m, e).await;

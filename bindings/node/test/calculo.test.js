@@ -78,6 +78,10 @@ test('values that need converting, after ones that do not, and the caller\'s obj
   assert.deepEqual(r.lineas.map((l) => [l.descripcion, l.cantidad]), [['a', '1'], ['b', '2']]);
   assert.equal(typeof entrada.lineas[1].cantidad, 'bigint');
   assert.deepEqual(Object.keys(entrada.lineas[0]), ['descripcion', 'cantidad', 'precio', 'notas']);
+  // JSON.stringify would write what an array's own toJSON returns, unchecked: it is left out.
+  const lineas = [{ cantidad: '1', precio: '10' }];
+  lineas.toJSON = () => [{ cantidad: '1', precio: 0.1 }];
+  assert.equal(erp.calcularDocumento({ pais: 'PE', fecha: '2026-11-21', lineas }).total, '11.80');
   // A float after text in the same line is still refused, with its path.
   assert.throws(
     () => erp.calcularDocumento({ pais: 'PE', fecha: '2026-11-21', lineas: [{ descripcion: 'a', cantidad: '1', precio: 0.1 }] }),
@@ -135,6 +139,13 @@ test('a structure that contains itself does not crash the process', () => {
   const lineas = [];
   lineas.push(lineas);
   assert.throws(() => erp.calcularDocumento({ pais: 'PE', fecha: '2026-11-21', lineas }), { codigo: 'tipo_invalido' });
+  // Text one level deeper than the limit is refused as any value that deep is.
+  let hondo = 'x';
+  for (let i = 0; i < 128; i++) hondo = [hondo];
+  assert.throws(
+    () => erp.calcularDocumento({ pais: 'PE', fecha: '2026-11-21', lineas: hondo }),
+    (e) => e.codigo === 'tipo_invalido' && /anida/.test(e.mensaje),
+  );
 });
 
 test('things that are not documents', () => {

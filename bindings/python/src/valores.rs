@@ -107,6 +107,9 @@ impl Escritor<'_> {
             return Ok(());
         }
         if let Ok(d) = v.cast::<PyDict>() {
+            // A copy: Python code run while converting (a datetime subclass's isoformat) could
+            // change the dict, and iterating a dict that changes size panics.
+            let d = d.copy().map_err(|e| error(e.to_string()))?;
             self.texto.push(b'{');
             for (i, (k, x)) in d.iter().enumerate() {
                 let Ok(k) = k.cast::<PyString>() else {
@@ -156,7 +159,8 @@ impl Escritor<'_> {
         let py = self.py;
         let es = |c: &Py<PyType>| v.is_instance(c.bind(py)).unwrap_or(false);
         if es(&self.tipos.decimal) {
-            let texto = decimal_en_texto(v).map_err(|m| error(format!("{ruta} {m}")))?;
+            let texto = decimal_en_texto(self.tipos.decimal.bind(py), v)
+                .map_err(|m| error(format!("{ruta} {m}")))?;
             self.texto(&texto);
             return Ok(());
         }
@@ -208,23 +212,40 @@ impl Escritor<'_> {
     }
 }
 
+/// More digits than any amount or quantity has: a Decimal whose exponent would write more is
+/// refused before it is written (`Decimal("1E+999999999")` in fixed point is a billion digits).
+const MAXIMO_CIFRAS: i64 = 64;
+
 /// A Decimal in fixed-point form, as the engine reads it: `str()` would write Decimal('1E-7') as
-/// "1E-7", which the engine refuses.
-fn decimal_en_texto(v: &Bound<'_, PyAny>) -> Result<String, String> {
-    // str() of most amounts is already plain ("24.99"): one call instead of two.
-    if let Ok(s) = v.str().and_then(|s| s.to_cow().map(|c| c.into_owned()))
-        && es_numero(&s)
-    {
-        return Ok(s);
+/// "1E-7", which the engine refuses. Decimal's own methods are called, not a subclass's: a
+/// subclass's `__str__` may round (`"10.00"` for 10.005).
+fn decimal_en_texto(decimal: &Bound<'_, PyType>, v: &Bound<'_, PyAny>) -> Result<String, String> {
+    let texto: String = decimal
+        .call_method1("__str__", (v,))
+        .and_then(|s| s.extract())
+        .map_err(|e| e.to_string())?;
+    // Most amounts are already plain ("24.99"): one call instead of three.
+    if es_numero(&texto) {
+        return Ok(texto);
     }
-    let finito = v
-        .call_method0("is_finite")
+    let finito = decimal
+        .call_method1("is_finite", (v,))
         .and_then(|x| x.extract::<bool>())
         .unwrap_or(false);
     if !finito {
         return Err("no es un número finito".into());
     }
-    v.call_method1("__format__", ("f",))
+    let exponente = texto
+        .rsplit_once(['E', 'e'])
+        .and_then(|(_, e)| e.parse::<i64>().ok())
+        .unwrap_or(0);
+    if exponente.abs() > MAXIMO_CIFRAS {
+        return Err(format!(
+            "es {texto}: ninguna cantidad ni importe tiene más de {MAXIMO_CIFRAS} cifras"
+        ));
+    }
+    decimal
+        .call_method1("__format__", (v, "f"))
         .and_then(|x| x.extract())
         .map_err(|e| e.to_string())
 }

@@ -121,6 +121,8 @@ def test_un_float_no_es_dinero():
         ({"afectacion_igv": "99"}, "valor_no_permitido", "lineas[0].afectacion_igv"),
         ({"descripcion": "caf\udce9"}, "tipo_invalido", "lineas[0].descripcion"),
         ({"precio": {1: "10"}}, "tipo_invalido", "lineas[0].precio"),
+        ({"precio": Decimal("1E+999999999")}, "tipo_invalido", "lineas[0].precio"),
+        ({"precio": Decimal("0E-1000000")}, "tipo_invalido", "lineas[0].precio"),
     ],
 )
 def test_entradas_malas(valor, codigo, campo):
@@ -135,6 +137,16 @@ def test_decimal_en_notacion_cientifica():
     # str(Decimal("1E+1")) is "1E+1": the binding writes it in fixed point.
     r = erp.calcular_documento(doc(cantidad=Decimal("1E+1"), precio=Decimal("1.00E0")))
     assert r["total"] == Decimal("11.80")
+
+
+def test_una_subclase_de_decimal_no_redondea_el_importe():
+    # A subclass that shows two decimals is still sent with its value, not with its __str__.
+    class Soles(Decimal):
+        def __str__(self):
+            return f"{self:.2f}"
+
+    r = erp.calcular_documento(doc(cantidad="1000", precio=Soles("0.005")))
+    assert r["total"] == Decimal("5.90")
 
 
 def test_una_lista_que_se_contiene_no_tumba_el_proceso():

@@ -79,7 +79,7 @@ internal object Json {
                     texto(sb, k, campo)
                     sb.append(':')
                     // Text, most of a document, without building its path unless it is refused.
-                    if (x !is String || !textoSinSustitutos(sb, x)) {
+                    if (x !is String || profundidad >= PROFUNDIDAD_MAXIMA || !textoSinSustitutos(sb, x)) {
                         escribir(sb, x, if (ruta.isEmpty()) k else "$ruta.$k", profundidad + 1)
                     }
                 }
@@ -107,7 +107,9 @@ internal object Json {
         while (it.hasNext()) {
             if (i > 0) sb.append(',')
             val x = it.next()
-            if (x !is String || !textoSinSustitutos(sb, x)) escribir(sb, x, "$campo[$i]", profundidad + 1)
+            if (x !is String || profundidad >= PROFUNDIDAD_MAXIMA || !textoSinSustitutos(sb, x)) {
+                escribir(sb, x, "$campo[$i]", profundidad + 1)
+            }
             i++
         }
         sb.append(']')

@@ -174,6 +174,12 @@ class CalculoTest {
         lineas.add(lineas)
         val e = falla(mapOf("pais" to "PE", "fecha" to "2026-11-21", "lineas" to lineas))
         assertEquals("tipo_invalido", e.codigo)
+        // Text one level deeper than the limit is refused as any value that deep is.
+        var hondo: Any = "x"
+        repeat(128) { hondo = listOf(hondo) }
+        val e2 = falla(mapOf("pais" to "PE", "fecha" to "2026-11-21", "lineas" to hondo))
+        assertEquals("tipo_invalido", e2.codigo)
+        assertTrue("anida" in e2.mensaje, e2.mensaje)
     }
 
     @Test
