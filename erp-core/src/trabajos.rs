@@ -348,16 +348,13 @@ async fn avisar_cotizaciones<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<
     let vendedores = usuarios_con_permiso(uow, PERMISO).await?;
     let ids: Vec<_> = por_vencer.iter().map(|c| c.id).collect();
     let avisados = uow.notificados("cotizacion_vencer", &ids, false).await?;
+    // A customer's name read once, however many of its quotations are due.
+    let mut clientes: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
     let mut avisos = 0;
     for c in &por_vencer {
-        let autor: Vec<_> = vendedores
-            .iter()
-            .filter(|u| Some(u.id) == c.usuario_id)
-            .collect();
-        let destinatarios: Vec<_> = if autor.is_empty() {
-            vendedores.iter().collect()
-        } else {
-            autor
+        let destinatarios: Vec<_> = match vendedores.iter().find(|u| Some(u.id) == c.usuario_id) {
+            Some(autor) => vec![autor],
+            None => vendedores.iter().collect(),
         }
         .into_iter()
         .filter(|u| !avisados.contains(&(u.id, c.id)))
@@ -365,11 +362,18 @@ async fn avisar_cotizaciones<U: Uow>(uow: &mut U, ctx: &Contexto<'_>) -> Result<
         if destinatarios.is_empty() {
             continue;
         }
-        let cliente = uow
-            .cliente(c.cliente_id)
-            .await?
-            .map(|x| x.razon_social)
-            .unwrap_or_default();
+        let cliente = match clientes.get(&c.cliente_id) {
+            Some(nombre) => nombre.clone(),
+            None => {
+                let nombre = uow
+                    .cliente(c.cliente_id)
+                    .await?
+                    .map(|x| x.razon_social)
+                    .unwrap_or_default();
+                clientes.insert(c.cliente_id, nombre.clone());
+                nombre
+            }
+        };
         let cuando = match (c.fecha_validez - hoy).whole_days() {
             0 => "hoy".to_string(),
             1 => "mañana".to_string(),

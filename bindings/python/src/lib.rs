@@ -26,10 +26,6 @@ fn error(py: Python<'_>, e: erp_embed::Error) -> PyErr {
     err
 }
 
-fn desde_texto<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
-    valores::a_python(py, json)
-}
-
 fn argumentos(py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
     match v {
         Some(v) => valores::a_json(py, v, "").map_err(|e| error(py, e)),
@@ -47,7 +43,7 @@ fn calcular_documento<'py>(
     let r = py
         .detach(|| erp_embed::calcular_documento(&json))
         .map_err(|e| error(py, e))?;
-    desde_texto(py, &r)
+    valores::a_python(py, &r)
 }
 
 /// The same, JSON text in and out: byte for byte what every binding and the server answer.
@@ -68,7 +64,7 @@ fn validar_identidad<'py>(
     let r = py
         .detach(|| erp_embed::validar_identidad(pais, tipo, numero))
         .map_err(|e| error(py, e))?;
-    desde_texto(py, &r)
+    valores::a_python(py, &r)
 }
 
 /// The operations `Motor.ejecutar` knows: (name, arguments).
@@ -171,11 +167,11 @@ fn salida<'py>(
     py: Python<'py>,
     s: &erp_embed::Salida,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    let resultado = desde_texto(py, &s.resultado)?;
+    let resultado = valores::a_python(py, &s.resultado)?;
     let eventos = if s.eventos.is_empty() {
         PyList::empty(py).into_any()
     } else {
-        desde_texto(py, &s.eventos_json().map_err(|e| error(py, e))?)?
+        valores::a_python(py, &s.eventos_json().map_err(|e| error(py, e))?)?
     };
     Ok((resultado, eventos))
 }
@@ -207,7 +203,7 @@ impl erp_embed::EmisorHost for EmisorPy {
 impl EmisorPy {
     fn llamar(&self, solicitud: &str) -> Result<String, String> {
         Python::attach(|py| {
-            let pedido = desde_texto(py, solicitud).map_err(|e| e.to_string())?;
+            let pedido = valores::a_python(py, solicitud).map_err(|e| e.to_string())?;
             let r = self.funcion.bind(py).call1((pedido,)).map_err(|e| {
                 let mensaje = e.to_string();
                 if !e.is_instance_of::<PyException>(py)
