@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod calculo;
+pub mod compras;
 pub mod comprobantes;
 pub mod dinero;
 pub mod empresa;

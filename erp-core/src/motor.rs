@@ -8,6 +8,9 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::compras::{
+    self, EstadoOrdenCompra, NuevaOrdenCompra, NuevaRecepcion, OrdenCompra, Recepcion,
+};
 use crate::comprobantes::{
     self, Comprobante, EstadoComprobante, FiltroComprobantes, NuevaSerie, SerieComprobante,
 };
@@ -1440,6 +1443,159 @@ impl<S: Store> Motor<S> {
     ) -> Result<(Vec<OrdenVenta>, u64)> {
         leer!(self, empresa, |uow| uow
             .listar_ordenes(cliente, pagina, tamanio))
+    }
+}
+
+/// Purchases: orders to suppliers and the receptions that stock their goods.
+impl<S: Store> Motor<S> {
+    pub async fn crear_orden_compra(
+        &self,
+        empresa: Uuid,
+        autor: impl Into<Autor>,
+        n: NuevaOrdenCompra,
+    ) -> Result<OrdenCompra> {
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("crear", "compras", |r| format!(
+                "orden de compra {} por {} {}",
+                r.numero,
+                r.moneda.codigo(),
+                r.total
+            )),
+            |uow, ctx| compras::crear_orden_compra(&mut uow, &ctx, n)
+        )
+    }
+
+    /// An approval: the audit log names who approved what amount.
+    pub async fn aprobar_orden_compra(
+        &self,
+        empresa: Uuid,
+        autor: impl Into<Autor>,
+        id: Uuid,
+    ) -> Result<OrdenCompra> {
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("aprobar", "compras", |r| format!(
+                "orden de compra {} por {} {}",
+                r.numero,
+                r.moneda.codigo(),
+                r.total
+            )),
+            |uow, ctx| compras::aprobar_orden_compra(&mut uow, &ctx, id)
+        )
+    }
+
+    pub async fn enviar_orden_compra(
+        &self,
+        empresa: Uuid,
+        autor: impl Into<Autor>,
+        id: Uuid,
+    ) -> Result<OrdenCompra> {
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("enviar", "compras", |r| format!(
+                "orden de compra {}",
+                r.numero
+            )),
+            |uow, ctx| compras::enviar_orden_compra(&mut uow, id)
+        )
+    }
+
+    pub async fn cancelar_orden_compra(
+        &self,
+        empresa: Uuid,
+        autor: impl Into<Autor>,
+        id: Uuid,
+        motivo: &str,
+    ) -> Result<OrdenCompra> {
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("cancelar", "compras", |r| format!(
+                "orden de compra {}",
+                r.numero
+            )),
+            |uow, ctx| compras::cancelar_orden_compra(&mut uow, id, motivo)
+        )
+    }
+
+    /// Receives goods against an order; returns the reception and the order as it is after it.
+    pub async fn recepcionar(
+        &self,
+        empresa: Uuid,
+        autor: impl Into<Autor>,
+        n: NuevaRecepcion,
+    ) -> Result<(Recepcion, OrdenCompra)> {
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("recepcionar", "compras", |r| format!(
+                "recepción {} de la orden de compra {} ({} líneas)",
+                r.0.tipo.codigo(),
+                r.1.numero,
+                r.0.lineas.len()
+            )),
+            |uow, ctx| compras::recepcionar(&mut uow, &ctx, n)
+        )
+    }
+
+    pub async fn orden_compra(&self, empresa: Uuid, id: Uuid) -> Result<OrdenCompra> {
+        leer!(self, empresa, |uow| uow.orden_compra(id))?
+            .ok_or_else(|| Error::no_existe("orden de compra", id))
+    }
+
+    pub async fn ordenes_compra(
+        &self,
+        empresa: Uuid,
+        proveedor: Option<Uuid>,
+        estado: Option<EstadoOrdenCompra>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<OrdenCompra>, u64)> {
+        leer!(self, empresa, |uow| uow
+            .listar_ordenes_compra(proveedor, estado, pagina, tamanio))
+    }
+
+    /// A supplier's purchase history (seed 000 process 4): its orders, newest first. A supplier
+    /// of another company is not found, as its other reads.
+    pub async fn compras_de_proveedor(
+        &self,
+        empresa: Uuid,
+        proveedor: Uuid,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<OrdenCompra>, u64)> {
+        let mut uow = self.store.begin_lectura(empresa).await?;
+        if uow.proveedor(proveedor).await?.is_none() {
+            return Err(Error::no_existe("proveedor", proveedor));
+        }
+        uow.listar_ordenes_compra(Some(proveedor), None, pagina, tamanio)
+            .await
+    }
+
+    /// Receptions, newest first; those of one order when `orden` is given (which must exist).
+    pub async fn recepciones(
+        &self,
+        empresa: Uuid,
+        orden: Option<Uuid>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<Recepcion>, u64)> {
+        let mut uow = self.store.begin_lectura(empresa).await?;
+        if let Some(id) = orden
+            && uow.orden_compra(id).await?.is_none()
+        {
+            return Err(Error::no_existe("orden de compra", id));
+        }
+        uow.listar_recepciones(orden, pagina, tamanio).await
     }
 }
 

@@ -16,6 +16,7 @@ use std::future::Future;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::compras::{EstadoOrdenCompra, OrdenCompra, Recepcion};
 use crate::comprobantes::{Comprobante, FiltroComprobantes, SerieComprobante, TipoComprobante};
 use crate::empresa::{ConfiguracionEmpresa, Empresa};
 use crate::error::Result;
@@ -416,6 +417,37 @@ pub trait Uow: Send {
         pagina: u32,
         tamanio: u32,
     ) -> impl Future<Output = Result<(Vec<OrdenVenta>, u64)>> + Send;
+
+    // --- Purchases ------------------------------------------------------------------------------
+
+    fn guardar_orden_compra(&mut self, o: &OrdenCompra) -> impl Future<Output = Result<()>> + Send;
+    fn orden_compra(
+        &mut self,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<OrdenCompra>>> + Send;
+    /// The same, its row locked until the unit of work ends: two receptions of one order wait
+    /// for each other, so neither receives what the other already did.
+    fn orden_compra_bloqueada(
+        &mut self,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<OrdenCompra>>> + Send;
+    /// Purchase orders, newest first, optionally of one supplier and in one state; a page and
+    /// the total.
+    fn listar_ordenes_compra(
+        &mut self,
+        proveedor: Option<Uuid>,
+        estado: Option<EstadoOrdenCompra>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> impl Future<Output = Result<(Vec<OrdenCompra>, u64)>> + Send;
+    fn guardar_recepcion(&mut self, r: &Recepcion) -> impl Future<Output = Result<()>> + Send;
+    /// Receptions, newest first, optionally of one order; a page and the total.
+    fn listar_recepciones(
+        &mut self,
+        orden: Option<Uuid>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> impl Future<Output = Result<(Vec<Recepcion>, u64)>> + Send;
 
     // --- Security ------------------------------------------------------------------------------
 

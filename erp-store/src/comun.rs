@@ -192,6 +192,7 @@ pub fn patron_like(texto: &str) -> String {
 macro_rules! impl_uow {
     ($drv:ident, $uow:ident, $fu:literal, $saltar:literal, $like:literal, $num_precio:literal) => {
         use erp_core::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
+        use erp_core::compras::{EstadoOrdenCompra, OrdenCompra, Recepcion, TipoRecepcion};
         use erp_core::empresa::{ConfiguracionEmpresa, Empresa, TipoDato};
         use erp_core::terceros::{Cliente, Proveedor, TipoDocumentoCliente};
         use erp_core::ventas::pedidos::{Cotizacion, OrdenVenta};
@@ -276,6 +277,16 @@ macro_rules! impl_uow {
         macro_rules! columnas_ordenes_venta {
             () => {
                 "id, numero, cliente_id, cotizacion_id, almacen_id, fecha, estado, moneda, precios_incluyen_impuesto, descuento_global, lineas, total, venta_id, motivo_cancelacion, usuario_id, creado_en_us"
+            };
+        }
+        macro_rules! columnas_ordenes_compra {
+            () => {
+                "id, numero, proveedor_id, almacen_destino_id, fecha, fecha_estimada_entrega, estado, moneda, lineas, total_base, total_impuestos, total, notas, aprobado_por_id, motivo_cancelacion, usuario_id, creado_en_us"
+            };
+        }
+        macro_rules! columnas_recepciones {
+            () => {
+                "id, orden_compra_id, fecha_recepcion, almacen_id, tipo, tipo_de_cambio, lineas, observaciones, recibido_por_id, creado_en_us"
             };
         }
         macro_rules! columnas_configuracion_empresa {
@@ -1472,6 +1483,117 @@ macro_rules! impl_uow {
                     " ORDER BY creado_en_us DESC, id",
                     (pagina, tamanio),
                     fila_orden,
+                )
+                .await
+            }
+
+            // --- Purchases ---------------------------------------------------------------------
+
+            async fn guardar_orden_compra(&mut self, o: &OrdenCompra) -> Result<()> {
+                $drv::query(
+                    "INSERT INTO ordenes_compra (empresa_id, id, numero, proveedor_id, almacen_destino_id, fecha, \
+                     fecha_estimada_entrega, estado, moneda, lineas, total_base, total_impuestos, total, notas, \
+                     aprobado_por_id, motivo_cancelacion, usuario_id, creado_en_us) VALUES ($1, $2, $3, $4, $5, \
+                     $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (empresa_id, id) \
+                     DO UPDATE SET estado = excluded.estado, lineas = excluded.lineas, \
+                     aprobado_por_id = excluded.aprobado_por_id, motivo_cancelacion = excluded.motivo_cancelacion",
+                )
+                .bind(self.empresa)
+                .bind(o.id)
+                .bind(&o.numero)
+                .bind(o.proveedor_id)
+                .bind(o.almacen_destino_id)
+                .bind(o.fecha)
+                .bind(o.fecha_estimada_entrega)
+                .bind(o.estado.codigo())
+                .bind(o.moneda.codigo())
+                .bind(a_json(&o.lineas)?)
+                .bind(dec(o.total_base))
+                .bind(dec(o.total_impuestos))
+                .bind(dec(o.total))
+                .bind(&o.notas)
+                .bind(o.aprobado_por_id)
+                .bind(&o.motivo_cancelacion)
+                .bind(o.usuario_id)
+                .bind(a_microsegundos(o.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn orden_compra(&mut self, id: Uuid) -> Result<Option<OrdenCompra>> {
+                let sql = concat!("SELECT ", columnas_ordenes_compra!(), " FROM ordenes_compra WHERE empresa_id = $1 AND id = $2");
+                self.por_id(sql, id, fila_orden_compra).await
+            }
+
+            async fn orden_compra_bloqueada(&mut self, id: Uuid) -> Result<Option<OrdenCompra>> {
+                let sql = concat!("SELECT ", columnas_ordenes_compra!(), " FROM ordenes_compra WHERE empresa_id = $1 AND id = $2", $fu);
+                self.por_id(sql, id, fila_orden_compra).await
+            }
+
+            async fn listar_ordenes_compra(
+                &mut self,
+                proveedor: Option<Uuid>,
+                estado: Option<EstadoOrdenCompra>,
+                pagina: u32,
+                tamanio: u32,
+            ) -> Result<(Vec<OrdenCompra>, u64)> {
+                let empresa = self.empresa;
+                paginar(
+                    &mut *self.tx,
+                    columnas_ordenes_compra!(),
+                    |qb: &mut $drv::QueryBuilder<Db>| {
+                        filtro_empresa(qb, "ordenes_compra", empresa, "proveedor_id", proveedor);
+                        if let Some(e) = estado {
+                            qb.push(" AND estado = ");
+                            qb.push_bind(e.codigo());
+                        }
+                    },
+                    " ORDER BY creado_en_us DESC, id",
+                    (pagina, tamanio),
+                    fila_orden_compra,
+                )
+                .await
+            }
+
+            async fn guardar_recepcion(&mut self, r: &Recepcion) -> Result<()> {
+                $drv::query(
+                    "INSERT INTO recepciones (empresa_id, id, orden_compra_id, fecha_recepcion, almacen_id, tipo, \
+                     tipo_de_cambio, lineas, observaciones, recibido_por_id, creado_en_us) VALUES ($1, $2, $3, \
+                     $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(self.empresa)
+                .bind(r.id)
+                .bind(r.orden_compra_id)
+                .bind(r.fecha_recepcion)
+                .bind(r.almacen_id)
+                .bind(r.tipo.codigo())
+                .bind(dec_opt(r.tipo_de_cambio))
+                .bind(a_json(&r.lineas)?)
+                .bind(&r.observaciones)
+                .bind(r.recibido_por_id)
+                .bind(a_microsegundos(r.creado_en))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(error_sql)?;
+                Ok(())
+            }
+
+            async fn listar_recepciones(
+                &mut self,
+                orden: Option<Uuid>,
+                pagina: u32,
+                tamanio: u32,
+            ) -> Result<(Vec<Recepcion>, u64)> {
+                let empresa = self.empresa;
+                paginar(
+                    &mut *self.tx,
+                    columnas_recepciones!(),
+                    |qb: &mut $drv::QueryBuilder<Db>| filtro_empresa(qb, "recepciones", empresa, "orden_compra_id", orden),
+                    " ORDER BY creado_en_us DESC, id",
+                    (pagina, tamanio),
+                    fila_recepcion,
                 )
                 .await
             }
@@ -2902,6 +3024,46 @@ macro_rules! impl_uow {
                 venta_id: r.try_get("venta_id").map_err(error_sql)?,
                 motivo_cancelacion: texto("motivo_cancelacion")?,
                 usuario_id: r.try_get("usuario_id").map_err(error_sql)?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
+        }
+
+        fn fila_orden_compra(r: &Fila) -> Result<OrdenCompra> {
+            let texto = |c: &str| r.try_get::<String, _>(c).map_err(error_sql);
+            let estado = texto("estado")?;
+            Ok(OrdenCompra {
+                id: r.try_get("id").map_err(error_sql)?,
+                numero: texto("numero")?,
+                proveedor_id: r.try_get("proveedor_id").map_err(error_sql)?,
+                almacen_destino_id: r.try_get("almacen_destino_id").map_err(error_sql)?,
+                fecha: r.try_get("fecha").map_err(error_sql)?,
+                fecha_estimada_entrega: r.try_get("fecha_estimada_entrega").map_err(error_sql)?,
+                estado: EstadoOrdenCompra::desde_codigo(&estado).ok_or_else(|| comun::corrupto("estado", &estado))?,
+                moneda: comun::moneda(&texto("moneda")?)?,
+                lineas: desde_json(r, "lineas")?,
+                total_base: leer_dec(r, "total_base")?,
+                total_impuestos: leer_dec(r, "total_impuestos")?,
+                total: leer_dec(r, "total")?,
+                notas: texto("notas")?,
+                aprobado_por_id: r.try_get("aprobado_por_id").map_err(error_sql)?,
+                motivo_cancelacion: texto("motivo_cancelacion")?,
+                usuario_id: r.try_get("usuario_id").map_err(error_sql)?,
+                creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
+            })
+        }
+
+        fn fila_recepcion(r: &Fila) -> Result<Recepcion> {
+            let tipo: String = r.try_get("tipo").map_err(error_sql)?;
+            Ok(Recepcion {
+                id: r.try_get("id").map_err(error_sql)?,
+                orden_compra_id: r.try_get("orden_compra_id").map_err(error_sql)?,
+                fecha_recepcion: r.try_get("fecha_recepcion").map_err(error_sql)?,
+                almacen_id: r.try_get("almacen_id").map_err(error_sql)?,
+                tipo: TipoRecepcion::desde_codigo(&tipo).ok_or_else(|| comun::corrupto("tipo", &tipo))?,
+                tipo_de_cambio: leer_dec_opt(r, "tipo_de_cambio")?,
+                lineas: desde_json(r, "lineas")?,
+                observaciones: r.try_get("observaciones").map_err(error_sql)?,
+                recibido_por_id: r.try_get("recibido_por_id").map_err(error_sql)?,
                 creado_en: desde_microsegundos(r.try_get("creado_en_us").map_err(error_sql)?),
             })
         }

@@ -10,6 +10,7 @@ pub mod piso;
 pub mod postgres;
 pub mod sqlite;
 
+use erp_core::compras::{EstadoOrdenCompra, OrdenCompra, Recepcion};
 use erp_core::comprobantes::{Comprobante, SerieComprobante, TipoComprobante};
 use erp_core::empresa::{ConfiguracionEmpresa, Empresa};
 use erp_core::error::Result;
@@ -535,6 +536,44 @@ impl Uow for AnyUow {
         tamanio: u32,
     ) -> Result<(Vec<OrdenVenta>, u64)> {
         delegar!(self, listar_ordenes(cliente, pagina, tamanio))
+    }
+
+    async fn guardar_orden_compra(&mut self, o: &OrdenCompra) -> Result<()> {
+        delegar!(self, guardar_orden_compra(o))
+    }
+
+    async fn orden_compra(&mut self, id: Uuid) -> Result<Option<OrdenCompra>> {
+        delegar!(self, orden_compra(id))
+    }
+
+    async fn orden_compra_bloqueada(&mut self, id: Uuid) -> Result<Option<OrdenCompra>> {
+        delegar!(self, orden_compra_bloqueada(id))
+    }
+
+    async fn listar_ordenes_compra(
+        &mut self,
+        proveedor: Option<Uuid>,
+        estado: Option<EstadoOrdenCompra>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<OrdenCompra>, u64)> {
+        delegar!(
+            self,
+            listar_ordenes_compra(proveedor, estado, pagina, tamanio)
+        )
+    }
+
+    async fn guardar_recepcion(&mut self, r: &Recepcion) -> Result<()> {
+        delegar!(self, guardar_recepcion(r))
+    }
+
+    async fn listar_recepciones(
+        &mut self,
+        orden: Option<Uuid>,
+        pagina: u32,
+        tamanio: u32,
+    ) -> Result<(Vec<Recepcion>, u64)> {
+        delegar!(self, listar_recepciones(orden, pagina, tamanio))
     }
 
     async fn guardar_rol(&mut self, r: &Rol) -> Result<()> {

@@ -143,6 +143,10 @@ const MIGRACIONES: &[(&str, &str)] = &[
         "0010_bajas",
         include_str!("../migrations/postgres/0010_bajas.sql"),
     ),
+    (
+        "0011_compras",
+        include_str!("../migrations/postgres/0011_compras.sql"),
+    ),
 ];
 
 impl PgStore {

@@ -553,14 +553,9 @@ pub(crate) fn linea_de_calculo(
     }
 }
 
-fn detalles(
-    empresa: &Empresa,
-    n: &NuevaVenta,
-    productos: &[Producto],
-    calculado: &DocumentoCalculado,
-    costos: Vec<(Decimal, Vec<(Uuid, Decimal)>)>,
-) -> Vec<DetalleVenta> {
-    let montos: Vec<(Decimal, Decimal, Decimal)> = match calculado {
+/// Each line's base, taxes and total, whatever the country.
+pub(crate) fn montos_por_linea(calculado: &DocumentoCalculado) -> Vec<(Decimal, Decimal, Decimal)> {
+    match calculado {
         DocumentoCalculado::Peru(d) => d
             .lineas
             .iter()
@@ -577,7 +572,17 @@ fn detalles(
                 )
             })
             .collect(),
-    };
+    }
+}
+
+fn detalles(
+    empresa: &Empresa,
+    n: &NuevaVenta,
+    productos: &[Producto],
+    calculado: &DocumentoCalculado,
+    costos: Vec<(Decimal, Vec<(Uuid, Decimal)>)>,
+) -> Vec<DetalleVenta> {
+    let montos = montos_por_linea(calculado);
     n.lineas
         .iter()
         .zip(productos)

@@ -20,7 +20,7 @@ use super::Estado;
     info(
         title = "ERP Perú–Ecuador",
         description = "La API REST del motor ERP: inventario, clientes, proveedores, ventas, \
-            cotizaciones, órdenes, notas y usuarios. Cada respuesta lleva el sobre \
+            cotizaciones, órdenes, notas, compras y usuarios. Cada respuesta lleva el sobre \
             `{success, data, mensaje, error, info}`; los errores añaden `codigo` y `errores` por \
             campo. Autentíquese con `POST /api/v1/auth/login/` y envíe \
             `Authorization: Bearer <access>`; cada operación indica el permiso que exige.",
@@ -41,6 +41,7 @@ use super::Estado;
         (name = "inventario", description = "Productos, categorías, almacenes, stock y kardex"),
         (name = "clientes", description = "Clientes"),
         (name = "proveedores", description = "Proveedores"),
+        (name = "compras", description = "Órdenes de compra y recepciones de mercadería"),
         (name = "ventas", description = "Ventas, POS, notas, cotizaciones y órdenes"),
         (name = "facturacion", description = "Comprobantes electrónicos: su estado ante SUNAT, reenvío, historial de envíos a Nubefact y series"),
     )

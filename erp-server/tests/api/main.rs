@@ -127,6 +127,7 @@ macro_rules! en_ambos {
     };
 }
 
+mod compras;
 mod documentacion;
 mod facturacion;
 mod nubefact_prueba;
@@ -174,6 +175,24 @@ impl Api {
         self.pedir("POST", ruta, Some(token), Some(cuerpo)).await
     }
 
+    async fn patch(&self, ruta: &str, token: &str, cuerpo: Value) -> (u16, Value) {
+        self.pedir("PATCH", ruta, Some(token), Some(cuerpo)).await
+    }
+
+    /// A POST that must create: its envelope.
+    async fn creado(&self, ruta: &str, token: &str, cuerpo: Value) -> Value {
+        let (st, v) = self.post(ruta, token, cuerpo).await;
+        assert_eq!(st, 201, "{ruta}: {v}");
+        v
+    }
+
+    /// A GET that must succeed: its `data`.
+    async fn leido(&self, ruta: &str, token: &str) -> Value {
+        let (st, v) = self.get(ruta, token).await;
+        assert_eq!(st, 200, "{ruta}: {v}");
+        v["data"].clone()
+    }
+
     async fn login(&self, email: &str, clave: &str) -> (u16, Value) {
         self.pedir(
             "POST",
@@ -193,6 +212,11 @@ impl Api {
 }
 
 /// A valid company RUC nobody else in the run uses (the PostgreSQL database is shared).
+/// The `id` of the record an envelope carries.
+fn id(v: &Value) -> String {
+    v["data"]["id"].as_str().unwrap().to_string()
+}
+
 fn ruc() -> String {
     let n = uuid::Uuid::now_v7().as_u128();
     let cuerpo = format!("20{:08}", (n ^ (n >> 64)) % 100_000_000);

@@ -15,28 +15,6 @@ en_ambos!(
     cotizacion_orden_venta_y_notas,
 );
 
-fn id(v: &Value) -> String {
-    v["data"]["id"].as_str().unwrap().to_string()
-}
-
-impl Api {
-    async fn patch(&self, ruta: &str, token: &str, cuerpo: Value) -> (u16, Value) {
-        self.pedir("PATCH", ruta, Some(token), Some(cuerpo)).await
-    }
-
-    async fn creado(&self, ruta: &str, token: &str, cuerpo: Value) -> Value {
-        let (st, v) = self.post(ruta, token, cuerpo).await;
-        assert_eq!(st, 201, "{ruta}: {v}");
-        v
-    }
-
-    async fn leido(&self, ruta: &str, token: &str) -> Value {
-        let (st, v) = self.get(ruta, token).await;
-        assert_eq!(st, 200, "{ruta}: {v}");
-        v["data"].clone()
-    }
-}
-
 /// Process 1 and 2: the admin edits the company (the Nubefact token survives an edit that does
 /// not name it and is never shown), nobody else may; the document check; custom roles.
 async fn configuracion_y_roles(api: Api) {

@@ -125,6 +125,18 @@ fn tabla() -> Vec<Ruta> {
             .con(json!({"ruc": "20100070970", "razon_social": "Gloria S.A."})),
         r("GET", "/proveedores/{b_proveedor}/", Permiso),
         r("PATCH", "/proveedores/{b_proveedor}/", Permiso).con(json!({"telefono": "999"})),
+        r("GET", "/proveedores/{b_proveedor}/compras/", Permiso),
+        r("GET", "/compras/ordenes/", Permiso),
+        r("POST", "/compras/ordenes/", Permiso).con(json!({"proveedor_id": "{b_proveedor}",
+            "lineas": [{"producto_id": "{b_producto}", "cantidad": "1", "precio_unitario": "2.00"}]})),
+        r("GET", "/compras/ordenes/{b_orden_compra}/", Permiso),
+        r("POST", "/compras/ordenes/{b_orden_compra}/aprobar/", Permiso),
+        r("POST", "/compras/ordenes/{b_orden_compra}/enviar/", Permiso),
+        r("POST", "/compras/ordenes/{b_orden_compra}/cancelar/", Permiso)
+            .con(json!({"motivo": "no"})),
+        r("GET", "/compras/recepciones/", Permiso),
+        r("POST", "/compras/recepciones/", Permiso).con(json!({
+            "orden_compra_id": "{b_orden_compra}", "lineas": [{"numero": 1, "cantidad": "1"}]})),
         r("GET", "/ventas/", Permiso),
         r("POST", "/ventas/", Permiso).con(json!({"cliente_id": "{b_cliente}",
             "lineas": [{"producto_id": "{b_producto}", "cantidad": "1"}]})),
@@ -219,7 +231,24 @@ async fn registros_de_b(api: &Api) -> (uuid::Uuid, BTreeMap<&'static str, String
         json!({"ruc": "20100070970", "razon_social": "Gloria S.A."}),
     )
     .await;
-    ids.insert("b_proveedor", id(&v));
+    let proveedor = id(&v);
+    ids.insert("b_proveedor", proveedor.clone());
+    // An approved purchase order: receivable, sendable and cancellable, were A able to reach it.
+    let v = crear(
+        "/compras/ordenes/",
+        json!({"proveedor_id": proveedor, "lineas": [{"producto_id": producto, "cantidad": "3", "precio_unitario": "4.50"}]}),
+    )
+    .await;
+    let orden_compra = id(&v);
+    let (st, v) = api
+        .post(
+            &format!("/compras/ordenes/{orden_compra}/aprobar/"),
+            &t,
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    ids.insert("b_orden_compra", orden_compra);
     let v = crear(
         "/ventas/",
         json!({"cliente_id": cliente, "lineas": [{"producto_id": producto, "cantidad": "2"}]}),
@@ -291,6 +320,8 @@ async fn estado_de_b(api: &Api, b: uuid::Uuid, ids: &BTreeMap<&'static str, Stri
         "comprobantes": m.comprobantes_de_venta(b, id("b_venta")).await.unwrap(),
         "cotizacion": m.cotizacion(b, id("b_cotizacion")).await.unwrap(),
         "orden": m.orden(b, id("b_orden")).await.unwrap(),
+        "orden_compra": m.orden_compra(b, id("b_orden_compra")).await.unwrap(),
+        "recepciones": m.recepciones(b, None, 1, 100).await.unwrap(),
         "usuario": m.usuario(b, id("b_usuario")).await.unwrap(),
         "rol": m.rol(b, id("b_rol")).await.unwrap(),
         "empresa": m.empresa(b).await.unwrap(),

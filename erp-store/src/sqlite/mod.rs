@@ -208,6 +208,10 @@ const MIGRACIONES: &[(&str, &str)] = &[
         "0010_bajas",
         include_str!("../../migrations/sqlite/0010_bajas.sql"),
     ),
+    (
+        "0011_compras",
+        include_str!("../../migrations/sqlite/0011_compras.sql"),
+    ),
 ];
 
 impl SqliteStore {

@@ -14,12 +14,14 @@ use super::Estado;
 use super::auth::Acceso;
 use super::respuesta::ErrorApi;
 
+mod compras;
 mod empresa;
 mod facturacion;
 mod inventario;
 mod terceros;
 mod ventas;
 
+pub use compras::*;
 pub use empresa::*;
 pub use facturacion::*;
 pub use inventario::*;
@@ -123,6 +125,19 @@ const CAMPOS_DE_COSTO: &[&str] = &[
 /// sale's documents carry tax amounts named `valor` (Ecuador).
 const COSTO_DE_VENTA: &[&str] = &["costo_total"];
 
+/// What it does not see in purchases: the supplier's prices and what they add up to, and the
+/// cost the goods entered stock at. A warehouse keeper receives quantities.
+const PRECIOS_DE_COMPRA: &[&str] = &[
+    "precio_unitario",
+    "subtotal",
+    "impuesto",
+    "total",
+    "total_base",
+    "total_impuestos",
+    "costo_unitario",
+    "tipo_de_cambio",
+];
+
 /// Bookkeeping of the stock chain, never meant for a reader.
 const CAMPOS_INTERNOS: &[&str] = &["ultima_fecha_us", "ultima_secuencia"];
 
@@ -134,6 +149,11 @@ pub(crate) fn inventario_visible<T: serde::Serialize>(a: &Acceso, valor: &T) -> 
 /// A sale answer (sales, their lines) as the caller may see it.
 pub(crate) fn venta_visible<T: serde::Serialize>(a: &Acceso, valor: &T) -> Value {
     visible(a, valor, &[], COSTO_DE_VENTA)
+}
+
+/// A purchase answer (orders, receptions) as the caller may see it.
+pub(crate) fn compra_visible<T: serde::Serialize>(a: &Acceso, valor: &T) -> Value {
+    visible(a, valor, &[], PRECIOS_DE_COMPRA)
 }
 
 /// `valor` without the fields nobody sees (`internos`) and, for a caller who may not see costs,

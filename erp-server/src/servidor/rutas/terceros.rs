@@ -3,7 +3,7 @@
 use axum::extract::State;
 use erp_core::terceros::{CambiosCliente, CambiosProveedor, NuevoCliente, NuevoProveedor};
 
-use super::{Consulta, E, FiltroTexto, Id, venta_visible};
+use super::{Consulta, E, FiltroTexto, Id, compra_visible, venta_visible};
 use crate::servidor::auth::Acceso;
 use crate::servidor::respuesta::{
     Cuerpo, Exito, Paginacion, Respuestas, RespuestasDeCreacion, Resultado, pagina,
@@ -215,4 +215,30 @@ pub async fn actualizar_proveedor(
         .actualizar_proveedor(a.empresa, a.autor(), id, c)
         .await?;
     Ok(Exito::ok(p).con_mensaje("proveedor actualizado"))
+}
+
+/// The supplier's purchase history (seed 000 process 4): its purchase orders, newest first,
+/// with what has been received of each.
+#[utoipa::path(
+    get,
+    path = "/proveedores/{id}/compras/",
+    tag = "proveedores",
+    params(Id, Paginacion),
+    responses(Respuestas),
+    security(("jwt" = ["proveedores.ver", "compras.ver"]))
+)]
+pub async fn compras_de_proveedor(
+    State(e): E,
+    a: Acceso,
+    Id(id): Id,
+    Consulta(p): Consulta<Paginacion>,
+) -> Resultado {
+    a.exigir("proveedores.ver")?;
+    a.exigir("compras.ver")?;
+    let p = p.validar()?;
+    let (filas, total) = e
+        .motor
+        .compras_de_proveedor(a.empresa, id, p.page, p.page_size)
+        .await?;
+    Ok(pagina(compra_visible(&a, &filas), total, &p))
 }

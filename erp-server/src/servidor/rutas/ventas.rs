@@ -292,7 +292,7 @@ pub async fn duplicar_cotizacion(State(e): E, a: Acceso, Id(id): Id) -> Resultad
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Motivo {
-    motivo: String,
+    pub motivo: String,
 }
 
 #[utoipa::path(
