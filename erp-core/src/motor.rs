@@ -1286,7 +1286,7 @@ impl<S: Store> Motor<S> {
         Ok(Some((empresa, registrado.unwrap_or(t))))
     }
 
-    /// The company's latest job runs: what ran and what failed (no endpoint shows them yet).
+    /// The company's latest job runs: what is due, what ran and what failed.
     pub async fn trabajos(&self, empresa: Uuid, limite: u32) -> Result<Vec<Trabajo>> {
         leer!(self, empresa, |uow| uow.trabajos(limite))
     }

@@ -87,6 +87,7 @@ pub fn app(estado: Arc<Estado>) -> Router {
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(empresa, actualizar_empresa))
+        .routes(routes!(trabajos))
         .routes(routes!(validar_documento))
         .routes(routes!(usuarios, crear_usuario))
         .routes(routes!(permisos))

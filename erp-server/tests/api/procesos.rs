@@ -13,7 +13,48 @@ en_ambos!(
     movimientos_en_el_mismo_instante,
     clientes_y_proveedores,
     cotizacion_orden_venta_y_notas,
+    trabajos_de_la_empresa,
 );
+
+/// The admin sees the company's background jobs (each kind scheduled once at its creation), not
+/// another company's; a seller does not; the limit is bounded.
+async fn trabajos_de_la_empresa(api: Api) {
+    let (_, email, clave) = empresa(&api).await;
+    empresa(&api).await;
+    let admin = api.entrar(&email, &clave).await;
+    let t = api.leido("/empresa/trabajos/", &admin).await;
+    let mut tipos: Vec<(&str, &str)> = t
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["tipo"].as_str().unwrap(), x["estado"].as_str().unwrap()))
+        .collect();
+    tipos.sort();
+    assert_eq!(
+        tipos,
+        [
+            ("avisar_cotizaciones", "pendiente"),
+            ("stock_minimo", "pendiente"),
+            ("vencer_cotizaciones", "pendiente"),
+        ],
+        "{t}"
+    );
+    let t = api.leido("/empresa/trabajos/?limite=1", &admin).await;
+    assert_eq!(t.as_array().unwrap().len(), 1, "{t}");
+    for malo in ["0", "101", "muchos"] {
+        let (st, v) = api
+            .get(&format!("/empresa/trabajos/?limite={malo}"), &admin)
+            .await;
+        assert_eq!(
+            (st, v["codigo"].as_str()),
+            (422, Some("valor_no_permitido")),
+            "{v}"
+        );
+    }
+    let (_, vendedor) = usuario_con_rol(&api, &admin, "vendedor").await;
+    let (st, _) = api.get("/empresa/trabajos/", &vendedor).await;
+    assert_eq!(st, 403);
+}
 
 /// Process 1 and 2: the admin edits the company (the Nubefact token survives an edit that does
 /// not name it and is never shown), nobody else may; the document check; custom roles.

@@ -59,6 +59,7 @@ fn tabla() -> Vec<Ruta> {
         r("GET", "/auth/me/", Autenticada),
         r("GET", "/empresa/", Autenticada),
         r("PATCH", "/empresa/", Permiso).con(json!({"direccion": "Av. Arequipa 100"})),
+        r("GET", "/empresa/trabajos/", Permiso),
         r("POST", "/validar-documento/", Autenticada)
             .con(json!({"tipo": "ruc", "numero": "20100070970"})),
         r("GET", "/usuarios/", Permiso),

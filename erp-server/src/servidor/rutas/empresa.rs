@@ -4,6 +4,7 @@ use erp_core::empresa::CambiosEmpresa;
 use erp_core::identidad::TipoDocumentoIdentidad;
 use erp_core::seguridad::servicio::{CambiosUsuario, NuevoRol, NuevoUsuario};
 use erp_core::seguridad::{FiltroAuditoria, PERMISOS};
+use erp_core::{Codigo, Error};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -57,6 +58,38 @@ pub async fn actualizar_empresa(
     // Configuring Nubefact queues what was issued before (the engine's event wakes the outbox).
     let x = e.motor.actualizar_empresa(a.empresa, a.autor(), c).await?;
     Ok(Exito::ok(empresa_visible(&x)).con_mensaje("configuración guardada"))
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct LimiteTrabajos {
+    /// How many runs, 1 to 100 (50 when absent).
+    limite: Option<u32>,
+}
+
+/// The company's background job runs, the latest due first: what is scheduled next, what ran
+/// and what it did, what failed and why (the quotation expiry, the stock and quotation warnings).
+#[utoipa::path(
+    get,
+    path = "/empresa/trabajos/",
+    tag = "empresa",
+    params(LimiteTrabajos),
+    responses(Respuestas),
+    security(("jwt" = ["empresa.configurar"]))
+)]
+pub async fn trabajos(State(e): E, a: Acceso, Consulta(l): Consulta<LimiteTrabajos>) -> Resultado {
+    a.exigir("empresa.configurar")?;
+    let limite = l.limite.unwrap_or(50);
+    if !(1..=100).contains(&limite) {
+        return Err(Error::validacion(
+            Codigo::ValorNoPermitido,
+            "limite",
+            format!("limite {limite} fuera de rango: de 1 a 100"),
+        )
+        .into());
+    }
+    Ok(Exito::ok(e.motor.trabajos(a.empresa, limite).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
