@@ -322,8 +322,18 @@ async fn orden_de_compra_y_recepciones(api: Api) {
         )
         .await;
     assert_eq!(h["count"], 2, "{h}");
-    let (st, v) = api.get("/compras/ordenes/?estado=perdida", &admin).await;
-    assert_eq!(st, 422, "{v}");
+    // A bad parameter is named: a state that does not exist, an id that is not one.
+    for (consulta, campo) in [("estado=perdida", "estado"), ("proveedor=7", "proveedor")] {
+        let (st, v) = api
+            .get(&format!("/compras/ordenes/?{consulta}"), &admin)
+            .await;
+        assert_eq!(
+            (st, v["codigo"].as_str()),
+            (422, Some("valor_no_permitido")),
+            "{v}"
+        );
+        assert!(v["errores"][campo].is_array(), "{consulta}: {v}");
+    }
     // A seller sees neither purchases nor the history.
     let (_, vendedor) = usuario_con_rol(&api, &admin, "vendedor").await;
     let (st, _) = api

@@ -50,6 +50,7 @@ async fn trabajos_de_la_empresa(api: Api) {
             (422, Some("valor_no_permitido")),
             "{v}"
         );
+        assert!(v["errores"]["limite"].is_array(), "{v}");
     }
     let (_, vendedor) = usuario_con_rol(&api, &admin, "vendedor").await;
     let (st, _) = api.get("/empresa/trabajos/", &vendedor).await;
@@ -409,8 +410,9 @@ async fn inventario_por_la_api(api: Api) {
         (st, v["codigo"].as_str()),
         (422, Some("valor_no_permitido"))
     );
-    let (st, _) = api.get("/inventario/movimientos/?tipo=robo", &admin).await;
+    let (st, v) = api.get("/inventario/movimientos/?tipo=robo", &admin).await;
     assert_eq!(st, 422);
+    assert!(v["errores"]["tipo"].is_array(), "{v}");
 
     // A seller sees prices and stock, not what things cost.
     let (_, vendedor) = usuario_con_rol(&api, &admin, "vendedor").await;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use erp_core::{Codigo, Error};
 use serde::Deserialize;
 use serde_json::Value;
@@ -79,7 +79,8 @@ pub(crate) fn registro_inexistente() -> ErrorApi {
     ))
 }
 
-/// Query parameters read with clear errors (a wrong type is a 422 naming the parameter).
+/// Query parameters read with clear errors: a wrong value is a 422 whose `errores` names the
+/// parameter.
 pub struct Consulta<T>(pub T);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S>
@@ -89,17 +90,26 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestP
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        s: &S,
+        _: &S,
     ) -> Result<Self, ErrorApi> {
-        Query::<T>::from_request_parts(parts, s)
-            .await
-            .map(|Query(t)| Self(t))
-            .map_err(|e| {
-                ErrorApi::Motor(Error::sin_campo(
+        let texto = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(texto.as_bytes()));
+        serde_path_to_error::deserialize(de).map(Self).map_err(|e| {
+            let campo = e.path().to_string();
+            let motivo = e.into_inner();
+            ErrorApi::Motor(if campo.is_empty() || campo == "." {
+                Error::sin_campo(
                     Codigo::ValorNoPermitido,
-                    format!("parámetros de consulta inválidos: {}", e.body_text()),
-                ))
+                    format!("parámetros de consulta inválidos: {motivo}"),
+                )
+            } else {
+                Error::validacion(
+                    Codigo::ValorNoPermitido,
+                    campo.clone(),
+                    format!("el parámetro de consulta `{campo}` no es válido: {motivo}"),
+                )
             })
+        })
     }
 }
 
