@@ -11,7 +11,8 @@
 //!   stock entry at the order's unit cost (converted to the company's currency at the reception's
 //!   exchange rate), with `referencia_tipo = compra` and the order as reference; the order goes
 //!   `recibida_parcial` or `recibida`, in the same unit of work.
-//! - An order nothing has been received of may be cancelled.
+//! - An order nothing has been received of may be cancelled; one received in part may be closed
+//!   (`cerrada`: the rest will not come).
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -23,13 +24,13 @@ use crate::dinero::Moneda;
 use crate::empresa::texto_opcional;
 use crate::entrada;
 use crate::error::{Codigo, Error, Result};
+use crate::impuestos::peru::AfectacionIgv;
 use crate::inventario::servicio::{self as inventario, Contexto, NuevoMovimiento};
 use crate::inventario::{ReferenciaMovimiento, TipoMovimiento};
 use crate::store::Uow;
 
-/// The states of the contract's `enum_estado_orden_compra`. The engine's flows use `borrador`,
-/// `aprobada`, `enviada`, `recibida_parcial`, `recibida` and `cancelada`; the others are read and
-/// written as stored.
+/// The states of the contract's `enum_estado_orden_compra`. The engine's flows use all but
+/// `pendiente_aprobacion`, which is read and approved as a draft is.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -255,10 +256,40 @@ pub struct NuevaRecepcion {
     pub observaciones: String,
 }
 
+/// How a product sold under `a` is bought. A free transfer (a gift, a bonus, a sample: codes 11 to
+/// 16, 21, 31 to 37) is how the company gives it away, not how a supplier sells it: bought, it is
+/// taxed as the onerous operation of its kind. An export product is bought in the country with
+/// IGV. IVAP (17), exonerated (20) and unaffected (30) goods are bought as they are sold.
+fn afectacion_de_compra(a: AfectacionIgv) -> AfectacionIgv {
+    use AfectacionIgv::*;
+    match a {
+        GravadoRetiroPremio
+        | GravadoRetiroDonacion
+        | GravadoRetiro
+        | GravadoRetiroPublicidad
+        | GravadoBonificacion
+        | GravadoRetiroTrabajadores
+        | Exportacion => GravadoOneroso,
+        ExoneradoGratuito => ExoneradoOneroso,
+        InafectoBonificacion
+        | InafectoRetiro
+        | InafectoMuestrasMedicas
+        | InafectoConvenioColectivo
+        | InafectoPremio
+        | InafectoPublicidad
+        | InafectoGratuito => InafectoOneroso,
+        otra => otra,
+    }
+}
+
 /// A stock entry's error about one of its fields, named as the reception's line field.
 fn en_linea(e: Error, i: usize) -> Error {
     let campo = match &e {
-        Error::Validacion { campo: Some(c), .. } => format!("lineas[{i}].{c}"),
+        Error::Validacion { campo: Some(c), .. }
+            if ["cantidad", "lote", "vencimiento", "series"].contains(&c.as_str()) =>
+        {
+            format!("lineas[{i}].{c}")
+        }
         _ => return e,
     };
     e.con_campo(&campo)
@@ -336,6 +367,18 @@ pub async fn crear_orden_compra<U: Uow>(
             "la orden de compra no tiene líneas",
         ));
     }
+    // Before a product is read for each line.
+    if n.lineas.len() > calculo::MAX_LINEAS {
+        return Err(Error::validacion(
+            Codigo::DocumentoDemasiadoGrande,
+            "lineas",
+            format!(
+                "la orden tiene {} líneas; el máximo es {}",
+                n.lineas.len(),
+                calculo::MAX_LINEAS
+            ),
+        ));
+    }
     let mut productos = Vec::with_capacity(n.lineas.len());
     for (i, l) in n.lineas.iter().enumerate() {
         let p = inventario::producto_vigente(uow, l.producto_id)
@@ -363,6 +406,17 @@ pub async fn crear_orden_compra<U: Uow>(
                     i + 1,
                     l.cantidad,
                     inventario::DECIMALES_CANTIDAD
+                ),
+            ));
+        }
+        if p.requiere_serie && !l.cantidad.fract().is_zero() {
+            return Err(Error::validacion(
+                Codigo::CantidadInvalida,
+                format!("lineas[{i}].cantidad"),
+                format!(
+                    "línea {}: {} se controla por serie: la cantidad debe ser entera",
+                    i + 1,
+                    p.codigo
                 ),
             ));
         }
@@ -417,13 +471,22 @@ pub async fn crear_orden_compra<U: Uow>(
             .zip(&productos)
             .zip(&precios)
             .map(|((l, p), precio)| {
-                crate::ventas::servicio::linea_de_calculo(
+                let mut linea = crate::ventas::servicio::linea_de_calculo(
                     &empresa, p, l.cantidad, *precio, None, None,
-                )
+                );
+                linea.afectacion_igv = linea.afectacion_igv.map(afectacion_de_compra);
+                linea
             })
             .collect(),
     };
-    let calculado = calculo::calcular_documento(&doc)?;
+    // The engine names the price `precio`; the order's caller sent `precio_unitario`.
+    let calculado = calculo::calcular_documento(&doc).map_err(|e| match &e {
+        Error::Validacion { campo: Some(c), .. } if c.ends_with(".precio") => {
+            let campo = format!("{c}_unitario");
+            e.con_campo(&campo)
+        }
+        _ => e,
+    })?;
     let montos = crate::ventas::servicio::montos_por_linea(&calculado);
     let lineas: Vec<LineaOrdenCompra> = n
         .lineas
@@ -545,6 +608,41 @@ pub async fn cancelar_orden_compra<U: Uow>(
     Ok(o)
 }
 
+/// Closes a partly received order: what is still pending will not come (the supplier delivered
+/// short). What arrived stays in stock.
+pub async fn cerrar_orden_compra<U: Uow>(
+    uow: &mut U,
+    id: Uuid,
+    motivo: &str,
+) -> Result<OrdenCompra> {
+    let mut o = orden_bloqueada(uow, id).await?;
+    if o.estado != EstadoOrdenCompra::RecibidaParcial {
+        return Err(estado_invalido(format!(
+            "la orden {} está {}: se cierra una orden recibida en parte (una sin recepciones se \
+             cancela)",
+            o.numero,
+            o.estado.codigo()
+        )));
+    }
+    o.estado = EstadoOrdenCompra::Cerrada;
+    o.motivo_cancelacion = texto_opcional("motivo", motivo, 500)?;
+    uow.guardar_orden_compra(&o).await?;
+    Ok(o)
+}
+
+/// A price of the order in the company's currency. `tc` is the reception's rate, given as
+/// everywhere in Peru (soles per dollar) whichever way the conversion goes: a dollar company's
+/// order in soles divides by it.
+fn en_moneda_empresa(precio: Decimal, orden: Moneda, empresa: Moneda, tc: Decimal) -> Decimal {
+    let valor = match (orden, empresa) {
+        (a, b) if a == b => precio,
+        (Moneda::Pen, _) => precio / tc,
+        _ => precio * tc,
+    };
+    crate::dinero::redondear_unitario(valor, 10)
+}
+
+/// The reception's rate: none when the order is in the company's currency, required otherwise.
 fn tipo_de_cambio(o: &OrdenCompra, moneda_empresa: Moneda, tc: Option<Decimal>) -> Result<Decimal> {
     match (o.moneda == moneda_empresa, tc) {
         (true, None) => Ok(Decimal::ONE),
@@ -606,21 +704,20 @@ pub async fn recepcionar<U: Uow>(
         ));
     }
     let tc = tipo_de_cambio(&o, empresa.moneda, n.tipo_de_cambio)?;
-    let almacen_id = match n.almacen_id {
-        Some(id) => almacen_destino(uow, Some(id), "almacen_id").await?,
-        None => o.almacen_destino_id,
-    };
     let almacen = uow
-        .almacen(almacen_id)
+        .almacen(n.almacen_id.unwrap_or(o.almacen_destino_id))
         .await?
-        .filter(|a| a.activo)
-        .ok_or_else(|| {
-            Error::conflicto(
-                Codigo::EstadoInvalido,
-                Some("almacen_id"),
-                "el almacén de destino de la orden ya no está activo: indique almacen_id",
-            )
-        })?;
+        .ok_or_else(|| Error::no_existe("almacén", n.almacen_id.unwrap_or_default()))?;
+    if !almacen.activo {
+        return Err(Error::conflicto(
+            Codigo::EstadoInvalido,
+            Some("almacen_id"),
+            format!(
+                "el almacén {} está desactivado: indique otro en almacen_id",
+                almacen.nombre
+            ),
+        ));
+    }
     // Each order line once, and no more than is pending of it.
     let mut vistas = std::collections::BTreeSet::new();
     for (i, l) in n.lineas.iter().enumerate() {
@@ -684,13 +781,22 @@ pub async fn recepcionar<U: Uow>(
     pares.sort();
     pares.dedup();
     uow.bloquear_stocks(&pares).await?;
-    let mut lineas = Vec::with_capacity(n.lineas.len());
-    for (i, l) in n.lineas.into_iter().enumerate() {
+    // Entered in product order, as the rows were locked: a product's first stock row is made here,
+    // and two receptions making rows in opposite orders would deadlock.
+    let mut pedidas: Vec<(usize, LineaRecepcionNueva)> = n.lineas.into_iter().enumerate().collect();
+    pedidas.sort_by_key(|(_, l)| {
+        o.lineas
+            .iter()
+            .find(|x| x.numero == l.numero)
+            .map(|x| x.producto_id)
+    });
+    let mut lineas = Vec::with_capacity(pedidas.len());
+    for (i, l) in pedidas {
         let Some(linea) = o.lineas.iter_mut().find(|x| x.numero == l.numero) else {
             continue;
         };
         let producto = inventario::producto_vigente(uow, linea.producto_id).await?;
-        let costo = (linea.precio_unitario * tc).round_dp(10);
+        let costo = en_moneda_empresa(linea.precio_unitario, o.moneda, empresa.moneda, tc);
         let mut m =
             NuevoMovimiento::new(TipoMovimiento::Entrada, producto.id, almacen.id, l.cantidad);
         m.costo_unitario = Some(costo);
@@ -714,6 +820,7 @@ pub async fn recepcionar<U: Uow>(
             movimientos: filas.iter().map(|f| f.id).collect(),
         });
     }
+    lineas.sort_by_key(|l| l.numero_linea);
     let completa = o.lineas.iter().all(|l| l.pendiente().is_zero());
     o.estado = if completa {
         EstadoOrdenCompra::Recibida

@@ -1526,6 +1526,26 @@ impl<S: Store> Motor<S> {
         )
     }
 
+    /// Closes an order received in part: the rest will not come.
+    pub async fn cerrar_orden_compra(
+        &self,
+        empresa: Uuid,
+        autor: impl Into<Autor>,
+        id: Uuid,
+        motivo: &str,
+    ) -> Result<OrdenCompra> {
+        auditado!(
+            self,
+            empresa,
+            autor,
+            ("cerrar", "compras", |r| format!(
+                "orden de compra {}",
+                r.numero
+            )),
+            |uow, ctx| compras::cerrar_orden_compra(&mut uow, id, motivo)
+        )
+    }
+
     /// Receives goods against an order; returns the reception and the order as it is after it.
     pub async fn recepcionar(
         &self,

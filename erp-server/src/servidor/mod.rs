@@ -125,6 +125,7 @@ pub fn app(estado: Arc<Estado>) -> Router {
         .routes(routes!(aprobar_orden_compra))
         .routes(routes!(enviar_orden_compra))
         .routes(routes!(cancelar_orden_compra))
+        .routes(routes!(cerrar_orden_compra))
         .routes(routes!(recepciones, recepcionar))
         .routes(routes!(ventas, vender))
         .routes(routes!(venta_pos))

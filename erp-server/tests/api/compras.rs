@@ -5,7 +5,11 @@
 
 use super::*;
 
-en_ambos!(orden_de_compra_y_recepciones, compra_en_dolares);
+en_ambos!(
+    orden_de_compra_y_recepciones,
+    compra_en_dolares,
+    recepcion_entera_o_nada_y_cierre,
+);
 
 /// A product without stock: its id.
 async fn producto(api: &Api, admin: &str, nombre: &str, costo: &str) -> String {
@@ -214,7 +218,14 @@ async fn orden_de_compra_y_recepciones(api: Api) {
         .await;
     let r = &v["data"];
     assert_eq!(r["recepcion"]["tipo"], "total");
-    assert_eq!(r["recepcion"]["lineas"][0]["costo_unitario"], "8.40");
+    // Its lines in the order's order (line 1 first), each at its line's cost.
+    assert_eq!(
+        (
+            r["recepcion"]["lineas"][0]["costo_unitario"].as_str(),
+            r["recepcion"]["lineas"][1]["costo_unitario"].as_str()
+        ),
+        (Some("12.50"), Some("8.40"))
+    );
     assert_eq!(r["orden"]["estado"], "recibida");
     assert_eq!(stock(&api, &admin, &cemento).await, "10");
     assert_eq!(stock(&api, &admin, &clavos).await, "3");
@@ -430,5 +441,130 @@ async fn compra_en_dolares(api: Api) {
     assert_eq!(
         (k[0]["valor"].as_str(), k[0]["costo_unitario"].as_str()),
         (Some("344.47"), Some("172.235"))
+    );
+}
+
+/// A reception whose second line fails (a lot-tracked product without its lot) leaves nothing:
+/// not the first line's stock, not the order's quantities. Then a short delivery is closed. A
+/// product the company gives away (code 15, bonificación) is bought taxed as an onerous sale.
+async fn recepcion_entera_o_nada_y_cierre(api: Api) {
+    let (_, email, clave) = empresa(&api).await;
+    let admin = api.entrar(&email, &clave).await;
+    let (_, proveedor) = almacen_y_proveedor(&api, &admin).await;
+    let regalo = api
+        .creado(
+            "/inventario/productos/",
+            &admin,
+            json!({"nombre": "Llavero promocional", "precio_venta": "5.00", "costo": "1.00",
+                "afectacion_igv": "15"}),
+        )
+        .await;
+    let regalo = id(&regalo);
+    let yogur = api
+        .creado(
+            "/inventario/productos/",
+            &admin,
+            json!({"nombre": "Yogur Gloria 1 L", "precio_venta": "9.00", "costo": "6.00",
+                "requiere_lote": true}),
+        )
+        .await;
+    let yogur = id(&yogur);
+    let v = api
+        .creado(
+            "/compras/ordenes/",
+            &admin,
+            json!({"proveedor_id": proveedor, "lineas": [
+                {"producto_id": regalo, "cantidad": "100", "precio_unitario": "0.80"},
+                {"producto_id": yogur, "cantidad": "24", "precio_unitario": "5.50"}]}),
+        )
+        .await;
+    let orden = id(&v);
+    // 80.00 + 132.00 = 212.00, IGV 38.16 on all of it.
+    assert_eq!(
+        [
+            &v["data"]["total_base"],
+            &v["data"]["total_impuestos"],
+            &v["data"]["total"]
+        ],
+        ["212.00", "38.16", "250.16"]
+    );
+    assert_eq!(v["data"]["lineas"][0]["impuesto"], "14.40");
+    api.post(
+        &format!("/compras/ordenes/{orden}/aprobar/"),
+        &admin,
+        json!({}),
+    )
+    .await;
+    let (st, v) = api
+        .post(
+            "/compras/recepciones/",
+            &admin,
+            json!({"orden_compra_id": orden, "lineas": [
+                {"numero": 1, "cantidad": "100"}, {"numero": 2, "cantidad": "24"}]}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["codigo"].as_str()),
+        (422, Some("campo_requerido")),
+        "{v}"
+    );
+    assert!(v["errores"]["lineas[1].lote"].is_array(), "{v}");
+    assert_eq!(kardex(&api, &admin, &regalo).await.len(), 0);
+    let o = api
+        .leido(&format!("/compras/ordenes/{orden}/"), &admin)
+        .await;
+    assert_eq!(
+        (
+            o["estado"].as_str(),
+            o["lineas"][0]["cantidad_recibida"].as_str()
+        ),
+        (Some("aprobada"), Some("0"))
+    );
+    let cerrar = format!("/compras/ordenes/{orden}/cerrar/");
+    let (st, v) = api.post(&cerrar, &admin, json!({"motivo": "x"})).await;
+    assert_eq!(
+        (st, v["codigo"].as_str()),
+        (409, Some("estado_invalido")),
+        "{v}"
+    );
+    // 20 of the 24 yogurts come, with their lot; the other 4 never will.
+    let v = api
+        .creado(
+            "/compras/recepciones/",
+            &admin,
+            json!({"orden_compra_id": orden, "lineas": [
+                {"numero": 2, "cantidad": "20", "lote": "L-2611", "vencimiento": "2026-12-20"},
+                {"numero": 1, "cantidad": "100"}]}),
+        )
+        .await;
+    assert_eq!(v["data"]["orden"]["estado"], "recibida_parcial");
+    // The reception's lines in the order's order, whatever order they were entered in.
+    assert_eq!(v["data"]["recepcion"]["lineas"][0]["numero_linea"], 1);
+    let (st, v) = api
+        .post(
+            &cerrar,
+            &admin,
+            json!({"motivo": "el proveedor no tiene más"}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["data"]["estado"].as_str()),
+        (200, Some("cerrada")),
+        "{v}"
+    );
+    assert_eq!(stock(&api, &admin, &yogur).await, "20");
+    assert_eq!(stock(&api, &admin, &regalo).await, "100");
+    let (st, v) = api
+        .post(
+            "/compras/recepciones/",
+            &admin,
+            json!({"orden_compra_id": orden, "lineas": [{"numero": 2, "cantidad": "4",
+                "lote": "L-2611"}]}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["codigo"].as_str()),
+        (409, Some("estado_invalido")),
+        "{v}"
     );
 }

@@ -135,6 +135,8 @@ fn tabla() -> Vec<Ruta> {
         r("POST", "/compras/ordenes/{b_orden_compra}/enviar/", Permiso),
         r("POST", "/compras/ordenes/{b_orden_compra}/cancelar/", Permiso)
             .con(json!({"motivo": "no"})),
+        r("POST", "/compras/ordenes/{b_orden_compra}/cerrar/", Permiso)
+            .con(json!({"motivo": "no llega"})),
         r("GET", "/compras/recepciones/", Permiso),
         r("POST", "/compras/recepciones/", Permiso).con(json!({
             "orden_compra_id": "{b_orden_compra}", "lineas": [{"numero": 1, "cantidad": "1"}]})),

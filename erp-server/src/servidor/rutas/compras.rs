@@ -138,6 +138,31 @@ pub async fn cancelar_orden_compra(
     Ok(Exito::ok(compra_visible(&a, &o)).con_mensaje("orden de compra cancelada"))
 }
 
+/// Closes an order received in part: what is pending will not come.
+#[utoipa::path(
+    post,
+    path = "/compras/ordenes/{id}/cerrar/",
+    tag = "compras",
+    params(Id),
+    request_body = Motivo,
+    responses(Respuestas),
+    security(("jwt" = ["compras.crear_oc"]))
+)]
+pub async fn cerrar_orden_compra(
+    State(e): E,
+    a: Acceso,
+    Id(id): Id,
+    Cuerpo(m): Cuerpo<Motivo>,
+) -> Resultado {
+    a.exigir("compras.crear_oc")?;
+    let o = e
+        .motor
+        .cerrar_orden_compra(a.empresa, a.autor(), id, &m.motivo)
+        .await?;
+    Ok(Exito::ok(compra_visible(&a, &o))
+        .con_mensaje("orden de compra cerrada con saldo sin recibir"))
+}
+
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(default)]
