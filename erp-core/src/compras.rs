@@ -295,54 +295,6 @@ fn en_linea(e: Error, i: usize) -> Error {
     e.con_campo(&campo)
 }
 
-fn estado_invalido(mensaje: impl Into<String>) -> Error {
-    Error::conflicto(Codigo::EstadoInvalido, Some("estado"), mensaje)
-}
-
-async fn numero<U: Uow>(uow: &mut U) -> Result<String> {
-    let n = uow.siguiente_contador("numero.OC").await?;
-    Ok(format!("OC-{n:06}"))
-}
-
-async fn almacen_destino<U: Uow>(uow: &mut U, id: Option<Uuid>, campo: &str) -> Result<Uuid> {
-    match id {
-        Some(id) => match uow.almacen(id).await? {
-            Some(a) if a.activo => Ok(a.id),
-            Some(a) => Err(Error::conflicto(
-                Codigo::EstadoInvalido,
-                Some(campo),
-                format!("el almacén {} está desactivado", a.nombre),
-            )),
-            None => Err(Error::no_existe("almacén", id)),
-        },
-        None => {
-            let activos: Vec<_> = uow
-                .listar_almacenes()
-                .await?
-                .into_iter()
-                .filter(|a| a.activo)
-                .collect();
-            let unico = if activos.len() == 1 {
-                activos.first()
-            } else {
-                None
-            };
-            activos
-                .iter()
-                .find(|a| a.es_principal)
-                .or(unico)
-                .map(|a| a.id)
-                .ok_or_else(|| {
-                    Error::validacion(
-                        Codigo::CampoRequerido,
-                        campo,
-                        format!("la empresa no tiene almacén principal: indique {campo}"),
-                    )
-                })
-        }
-    }
-}
-
 pub async fn crear_orden_compra<U: Uow>(
     uow: &mut U,
     ctx: &Contexto<'_>,
@@ -433,7 +385,9 @@ pub async fn crear_orden_compra<U: Uow>(
         }
         productos.push(p);
     }
-    let almacen = almacen_destino(uow, n.almacen_destino_id, "almacen_destino_id").await?;
+    let almacen = inventario::almacen_elegido(uow, n.almacen_destino_id, "almacen_destino_id")
+        .await?
+        .id;
     let moneda = n.moneda.unwrap_or(empresa.moneda);
     let hoy = empresa.fecha_en(ctx.reloj.ahora());
     if let Some(f) = n.fecha_estimada_entrega.filter(|f| *f < hoy) {
@@ -515,7 +469,7 @@ pub async fn crear_orden_compra<U: Uow>(
     let total_base: Decimal = lineas.iter().map(|l| l.subtotal).sum();
     let o = OrdenCompra {
         id: ctx.ids.nuevo(),
-        numero: numero(uow).await?,
+        numero: crate::ventas::pedidos::numero(uow, "OC").await?,
         proveedor_id: n.proveedor_id,
         almacen_destino_id: almacen,
         fecha: hoy,
@@ -555,7 +509,7 @@ pub async fn aprobar_orden_compra<U: Uow>(
         o.estado,
         EstadoOrdenCompra::Borrador | EstadoOrdenCompra::PendienteAprobacion
     ) {
-        return Err(estado_invalido(format!(
+        return Err(Error::estado_invalido(format!(
             "la orden {} está {}: solo se aprueba un borrador",
             o.numero,
             o.estado.codigo()
@@ -571,7 +525,7 @@ pub async fn aprobar_orden_compra<U: Uow>(
 pub async fn enviar_orden_compra<U: Uow>(uow: &mut U, id: Uuid) -> Result<OrdenCompra> {
     let mut o = orden_bloqueada(uow, id).await?;
     if o.estado != EstadoOrdenCompra::Aprobada {
-        return Err(estado_invalido(format!(
+        return Err(Error::estado_invalido(format!(
             "la orden {} está {}: solo se envía una aprobada",
             o.numero,
             o.estado.codigo()
@@ -595,7 +549,7 @@ pub async fn cancelar_orden_compra<U: Uow>(
         | EstadoOrdenCompra::Aprobada
         | EstadoOrdenCompra::Enviada => {}
         otro => {
-            return Err(estado_invalido(format!(
+            return Err(Error::estado_invalido(format!(
                 "la orden {} está {}: ya tiene mercadería recibida o está cerrada, no se cancela",
                 o.numero,
                 otro.codigo()
@@ -617,7 +571,7 @@ pub async fn cerrar_orden_compra<U: Uow>(
 ) -> Result<OrdenCompra> {
     let mut o = orden_bloqueada(uow, id).await?;
     if o.estado != EstadoOrdenCompra::RecibidaParcial {
-        return Err(estado_invalido(format!(
+        return Err(Error::estado_invalido(format!(
             "la orden {} está {}: se cierra una orden recibida en parte (una sin recepciones se \
              cancela)",
             o.numero,
@@ -665,13 +619,7 @@ fn tipo_de_cambio(o: &OrdenCompra, moneda_empresa: Moneda, tc: Option<Decimal>) 
                 moneda_empresa.codigo()
             ),
         )),
-        (false, Some(tc))
-            if tc > Decimal::ZERO
-                && entrada::max_decimales(tc, 3)
-                && entrada::max_enteros(tc, 4) =>
-        {
-            Ok(tc)
-        }
+        (false, Some(tc)) if entrada::tipo_de_cambio_valido(tc) => Ok(tc),
         (false, Some(tc)) => Err(Error::validacion(
             Codigo::TipoDeCambioInvalido,
             "tipo_de_cambio",
@@ -690,7 +638,7 @@ pub async fn recepcionar<U: Uow>(
     let empresa = uow.empresa().await?;
     let mut o = orden_bloqueada(uow, n.orden_compra_id).await?;
     if !o.estado.recibe() {
-        return Err(estado_invalido(format!(
+        return Err(Error::estado_invalido(format!(
             "la orden {} está {}: se recibe mercadería de una orden aprobada o enviada",
             o.numero,
             o.estado.codigo()
@@ -704,20 +652,12 @@ pub async fn recepcionar<U: Uow>(
         ));
     }
     let tc = tipo_de_cambio(&o, empresa.moneda, n.tipo_de_cambio)?;
-    let almacen = uow
-        .almacen(n.almacen_id.unwrap_or(o.almacen_destino_id))
-        .await?
-        .ok_or_else(|| Error::no_existe("almacén", n.almacen_id.unwrap_or_default()))?;
-    if !almacen.activo {
-        return Err(Error::conflicto(
-            Codigo::EstadoInvalido,
-            Some("almacen_id"),
-            format!(
-                "el almacén {} está desactivado: indique otro en almacen_id",
-                almacen.nombre
-            ),
-        ));
-    }
+    let almacen = inventario::almacen_elegido(
+        uow,
+        Some(n.almacen_id.unwrap_or(o.almacen_destino_id)),
+        "almacen_id",
+    )
+    .await?;
     // Each order line once, and no more than is pending of it.
     let mut vistas = std::collections::BTreeSet::new();
     for (i, l) in n.lineas.iter().enumerate() {
@@ -770,28 +710,24 @@ pub async fn recepcionar<U: Uow>(
     let ahora = ctx.reloj.ahora();
     let fecha = n.fecha.unwrap_or(ahora);
     let recepcion_id = ctx.ids.nuevo();
-    // Stock rows locked in one go, in key order, as a sale does: two receptions (or a sale) of
-    // the same products wait for each other instead of deadlocking.
-    let mut pares: Vec<(Uuid, Uuid)> = n
+    // The lines in product order: their stock rows are locked in one go in that order, as a sale
+    // does, and a product's first row is made in that order too, so two receptions (or a sale)
+    // of the same products wait for each other instead of deadlocking.
+    let mut pedidas: Vec<(Uuid, usize, LineaRecepcionNueva)> = n
         .lineas
-        .iter()
-        .filter_map(|l| o.lineas.iter().find(|x| x.numero == l.numero))
-        .map(|x| (x.producto_id, almacen.id))
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let producto = o.lineas.iter().find(|x| x.numero == l.numero)?.producto_id;
+            Some((producto, i, l))
+        })
         .collect();
-    pares.sort();
+    pedidas.sort_by_key(|(producto, i, _)| (*producto, *i));
+    let mut pares: Vec<(Uuid, Uuid)> = pedidas.iter().map(|(p, ..)| (*p, almacen.id)).collect();
     pares.dedup();
     uow.bloquear_stocks(&pares).await?;
-    // Entered in product order, as the rows were locked: a product's first stock row is made here,
-    // and two receptions making rows in opposite orders would deadlock.
-    let mut pedidas: Vec<(usize, LineaRecepcionNueva)> = n.lineas.into_iter().enumerate().collect();
-    pedidas.sort_by_key(|(_, l)| {
-        o.lineas
-            .iter()
-            .find(|x| x.numero == l.numero)
-            .map(|x| x.producto_id)
-    });
     let mut lineas = Vec::with_capacity(pedidas.len());
-    for (i, l) in pedidas {
+    for (_, i, l) in pedidas {
         let Some(linea) = o.lineas.iter_mut().find(|x| x.numero == l.numero) else {
             continue;
         };

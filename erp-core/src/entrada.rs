@@ -450,6 +450,11 @@ fn tipo_json(serde: &str) -> String {
 }
 
 /// Helper for validation code: a decimal value with a checked number of decimals.
+/// An exchange rate as SUNAT publishes it: positive, up to 4 integer digits and 3 decimals.
+pub fn tipo_de_cambio_valido(tc: Decimal) -> bool {
+    tc > Decimal::ZERO && max_decimales(tc, 3) && max_enteros(tc, 4)
+}
+
 pub fn max_decimales(valor: Decimal, decimales: u32) -> bool {
     valor.normalize().scale() <= decimales
 }

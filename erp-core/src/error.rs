@@ -225,6 +225,11 @@ impl Error {
         }
     }
 
+    /// The record's state does not allow the act (`estado`): a 409.
+    pub fn estado_invalido(mensaje: impl Into<String>) -> Self {
+        Self::conflicto(Codigo::EstadoInvalido, Some("estado"), mensaje)
+    }
+
     pub fn no_encontrado(entidad: &'static str, mensaje: impl Into<String>) -> Self {
         Self::NoEncontrado {
             entidad,

@@ -313,7 +313,7 @@ fn validar_comun(doc: &Documento) -> Result<Vec<LineaBase>> {
                 "el tipo de cambio solo aplica a documentos de Perú en moneda extranjera",
             ));
         }
-        if tc <= Decimal::ZERO || !entrada::max_decimales(tc, 3) || !entrada::max_enteros(tc, 4) {
+        if !entrada::tipo_de_cambio_valido(tc) {
             return Err(Error::validacion(
                 Codigo::TipoDeCambioInvalido,
                 "tipo_de_cambio",

@@ -890,6 +890,45 @@ fn validar_fecha(ctx: &Contexto<'_>, fecha: Option<OffsetDateTime>) -> Result<Of
     }
 }
 
+/// The warehouse an operation works in: the one named, else the company's main one, else its
+/// only active one; it must be active. `campo` is the field that names it in the request.
+pub async fn almacen_elegido<U: Uow>(
+    uow: &mut U,
+    id: Option<Uuid>,
+    campo: &str,
+) -> Result<Almacen> {
+    let elegido = match id {
+        Some(id) => uow
+            .almacen(id)
+            .await?
+            .ok_or_else(|| Error::no_existe("almacén", id))?,
+        None => {
+            let mut activos = uow.listar_almacenes().await?;
+            activos.retain(|a| a.activo);
+            let i = activos
+                .iter()
+                .position(|a| a.es_principal)
+                .or((activos.len() == 1).then_some(0))
+                .ok_or_else(|| {
+                    Error::validacion(
+                        Codigo::CampoRequerido,
+                        campo,
+                        format!("la empresa no tiene almacén principal: indique {campo}"),
+                    )
+                })?;
+            activos.swap_remove(i)
+        }
+    };
+    if !elegido.activo {
+        return Err(Error::conflicto(
+            Codigo::EstadoInvalido,
+            Some(campo),
+            format!("el almacén {} está desactivado", elegido.nombre),
+        ));
+    }
+    Ok(elegido)
+}
+
 async fn almacen_activo<U: Uow>(uow: &mut U, id: Uuid) -> Result<Almacen> {
     match uow.almacen(id).await? {
         Some(a) if a.activo => Ok(a),

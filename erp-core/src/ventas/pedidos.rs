@@ -202,10 +202,6 @@ pub struct NuevaOrden {
     pub descuento_global: Option<Decimal>,
 }
 
-fn estado_invalido(mensaje: impl Into<String>) -> Error {
-    Error::conflicto(Codigo::EstadoInvalido, Some("estado"), mensaje)
-}
-
 /// Prices and taxes lines for the customer, as a sale would.
 struct Precio {
     lineas: Vec<LineaPedido>,
@@ -317,7 +313,8 @@ async fn preciar<U: Uow>(
     })
 }
 
-async fn numero<U: Uow>(uow: &mut U, prefijo: &str) -> Result<String> {
+/// The next number of a document kind of the company: `COT-000001`, `OV-000001`, `OC-000001`.
+pub(crate) async fn numero<U: Uow>(uow: &mut U, prefijo: &str) -> Result<String> {
     let n = uow.siguiente_contador(&format!("numero.{prefijo}")).await?;
     Ok(format!("{prefijo}-{n:06}"))
 }
@@ -450,7 +447,7 @@ pub async fn rechazar_cotizacion<U: Uow>(
 ) -> Result<Cotizacion> {
     let mut c = cotizacion_al_dia(uow, ctx, id).await?;
     if c.estado != EstadoCotizacion::Vigente {
-        return Err(estado_invalido(format!(
+        return Err(Error::estado_invalido(format!(
             "la cotización {} está {}: solo se rechaza una vigente",
             c.numero,
             c.estado.codigo()
@@ -486,7 +483,7 @@ pub async fn convertir_a_orden<U: Uow>(
             ));
         }
         otro => {
-            return Err(estado_invalido(format!(
+            return Err(Error::estado_invalido(format!(
                 "la cotización {} está {}: no se convierte",
                 c.numero,
                 otro.codigo()
@@ -535,44 +532,9 @@ pub async fn crear_orden<U: Uow>(
         n.descuento_global,
     )
     .await?;
-    let almacen = match n.almacen_id {
-        Some(id) => match uow.almacen(id).await? {
-            Some(a) if a.activo => a.id,
-            Some(a) => {
-                return Err(Error::conflicto(
-                    Codigo::EstadoInvalido,
-                    Some("almacen_id"),
-                    format!("el almacén {} está desactivado", a.nombre),
-                ));
-            }
-            None => return Err(Error::no_existe("almacén", id)),
-        },
-        None => {
-            let activos: Vec<_> = uow
-                .listar_almacenes()
-                .await?
-                .into_iter()
-                .filter(|a| a.activo)
-                .collect();
-            match activos
-                .iter()
-                .find(|a| a.es_principal)
-                .or(if activos.len() == 1 {
-                    activos.first()
-                } else {
-                    None
-                }) {
-                Some(a) => a.id,
-                None => {
-                    return Err(Error::validacion(
-                        Codigo::CampoRequerido,
-                        "almacen_id",
-                        "la empresa no tiene almacén principal: indique almacen_id",
-                    ));
-                }
-            }
-        }
-    };
+    let almacen = inventario::almacen_elegido(uow, n.almacen_id, "almacen_id")
+        .await?
+        .id;
     let hoy = uow.empresa().await?.fecha_en(ctx.reloj.ahora());
     let o = OrdenVenta {
         id: ctx.ids.nuevo(),
@@ -637,7 +599,7 @@ pub async fn confirmar_orden<U: Uow>(uow: &mut U, id: Uuid) -> Result<OrdenVenta
         .await?
         .ok_or_else(|| Error::no_existe("orden de venta", id))?;
     if o.estado != EstadoOrden::Pendiente {
-        return Err(estado_invalido(format!(
+        return Err(Error::estado_invalido(format!(
             "la orden {} está {}: solo se confirma una pendiente",
             o.numero,
             o.estado.codigo()
@@ -659,7 +621,7 @@ pub async fn cancelar_orden<U: Uow>(uow: &mut U, id: Uuid, motivo: &str) -> Resu
         EstadoOrden::Pendiente => {}
         EstadoOrden::Confirmada => reservar(uow, &o, -Decimal::ONE).await?,
         otro => {
-            return Err(estado_invalido(format!(
+            return Err(Error::estado_invalido(format!(
                 "la orden {} está {}: no se cancela",
                 o.numero,
                 otro.codigo()
@@ -759,7 +721,7 @@ pub async fn generar_venta<U: Uow>(
         EstadoOrden::Pendiente => {}
         EstadoOrden::Confirmada => reservar(uow, &o, -Decimal::ONE).await?,
         otro => {
-            return Err(estado_invalido(format!(
+            return Err(Error::estado_invalido(format!(
                 "la orden {} está {}: no genera venta",
                 o.numero,
                 otro.codigo()

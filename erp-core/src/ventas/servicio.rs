@@ -25,7 +25,7 @@ use crate::entrada;
 use crate::error::{Codigo, Error, Result};
 use crate::eventos::Evento;
 use crate::inventario::servicio::{self as inventario, Contexto, NuevoMovimiento};
-use crate::inventario::{Almacen, Producto, ReferenciaMovimiento, TipoMovimiento};
+use crate::inventario::{Producto, ReferenciaMovimiento, TipoMovimiento};
 use crate::pais::Pais;
 use crate::store::Uow;
 use crate::terceros::{self, Cliente, TipoDocumentoCliente};
@@ -99,7 +99,7 @@ async fn vender_con<U: Uow>(
         },
         None => terceros::cliente_varios(uow, ctx).await?,
     };
-    let almacen = almacen_de_venta(uow, n.almacen_id).await?;
+    let almacen = inventario::almacen_elegido(uow, n.almacen_id, "almacen_id").await?;
     if leidos.len() != n.lineas.len()
         || leidos
             .iter()
@@ -617,38 +617,6 @@ fn detalles(
             },
         )
         .collect()
-}
-
-async fn almacen_de_venta<U: Uow>(uow: &mut U, pedido: Option<Uuid>) -> Result<Almacen> {
-    let almacenes = uow.listar_almacenes().await?;
-    let elegido = match pedido {
-        Some(id) => almacenes
-            .into_iter()
-            .find(|a| a.id == id)
-            .ok_or_else(|| Error::no_existe("almacén", id))?,
-        None => {
-            let activos: Vec<Almacen> = almacenes.into_iter().filter(|a| a.activo).collect();
-            match activos.iter().find(|a| a.es_principal) {
-                Some(a) => a.clone(),
-                None if activos.len() == 1 => activos[0].clone(),
-                None => {
-                    return Err(error_campo(
-                        Codigo::CampoRequerido,
-                        "almacen_id",
-                        "la empresa no tiene almacén principal: indique almacen_id",
-                    ));
-                }
-            }
-        }
-    };
-    if !elegido.activo {
-        return Err(Error::conflicto(
-            Codigo::EstadoInvalido,
-            Some("almacen_id"),
-            format!("el almacén {} está desactivado", elegido.nombre),
-        ));
-    }
-    Ok(elegido)
 }
 
 /// Factura or boleta, and the rules of each (Peru); factura (Ecuador).
